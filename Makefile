@@ -1,0 +1,58 @@
+# Talentpool developer commands. Every target builds what it needs from nothing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CDK    := node_modules/.bin/cdk
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
+
+.PHONY: run test lint typecheck pytest synth deploy bench browser clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(CDK): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+## run: the whole system locally at http://127.0.0.1:3000 (PORT overrides)
+run: $(STAMP)
+	$(BIN)/python -m local
+
+## test: lint, type-check and every test suite (unit, integration, infra, e2e)
+test: $(STAMP) browser lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict layers/core/python/talentpool local
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+# Browser tests drive Debian's chromium; install it when we may (root), otherwise the tests say why they skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium is not installed: browser tests will skip (CI requires them)"; }
+
+## synth: offline cdk synth, no AWS credentials needed
+synth: $(STAMP) $(CDK)
+	$(CDK) synth --no-notices --quiet --app "$(BIN)/python app.py"
+
+## deploy: cdk deploy into the account and region of your AWS credentials
+deploy: $(STAMP) $(CDK)
+	$(CDK) deploy --no-notices --app "$(BIN)/python app.py" $(CDK_ARGS)
+
+## bench: the benchmarks; figures go to bench/results.json and docs/performance.md
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) cdk.out .build .local node_modules

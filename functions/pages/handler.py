@@ -1,0 +1,1 @@
+"""placeholder while the handler is written."""

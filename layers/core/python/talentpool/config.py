@@ -1,0 +1,61 @@
+"""Each function's environment, as a frozen model validated once at cold start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class FunctionEnv(BaseModel):
+    """Fields are the lower-case names of the function's environment variables (see infra/spec.py)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Self:
+        source = os.environ if environ is None else environ
+        return cls.model_validate({name: source.get(name.upper()) for name in cls.model_fields})
+
+
+class CaptureEnv(FunctionEnv):
+    table_name: str
+    event_bus_name: str
+    ip_hash_salt: str
+    public_base_url: str
+    web_root: str
+    cors_origin: str | None = None
+
+
+class ConfirmEnv(FunctionEnv):
+    table_name: str
+    event_bus_name: str
+    token_secret_arn: str
+    web_root: str
+    public_base_url: str
+
+
+class NotifyEnv(FunctionEnv):
+    table_name: str
+    token_secret_arn: str
+    sender_email: str
+    ses_configuration_set: str
+    public_base_url: str
+
+
+class PagesEnv(FunctionEnv):
+    web_root: str
+    public_base_url: str
+    consent_text_version: str
+
+
+E = TypeVar("E", bound=FunctionEnv)
+
+
+@cache
+def load(env_type: type[E]) -> E:
+    """The environment of this process, parsed once."""
+    return env_type.from_environ()

@@ -1,0 +1,87 @@
+"""Domain errors raised by logic and store; talentpool.http maps each to one status code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class FieldError:
+    """A problem with one input field: where it is and what is wrong, in words a person can act on."""
+
+    __slots__ = ("loc", "msg")
+
+    def __init__(self, loc: Sequence[str | int], msg: str) -> None:
+        self.loc = list(loc)
+        self.msg = msg
+
+    def as_dict(self) -> dict[str, object]:
+        return {"loc": self.loc, "msg": self.msg}
+
+
+class TalentpoolError(Exception):
+    """Base of every error a client can cause; never a 5xx."""
+
+    code = "error"
+
+    def __init__(self, message: str, fields: Sequence[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = list(fields)
+
+
+class MalformedRequest(TalentpoolError):
+    code = "malformed_request"
+
+
+class Unauthenticated(TalentpoolError):
+    code = "unauthenticated"
+
+
+class Forbidden(TalentpoolError):
+    code = "forbidden"
+
+
+class NotFound(TalentpoolError):
+    code = "not_found"
+
+
+class CandidateNotFound(NotFound):
+    code = "candidate_not_found"
+
+
+class Conflict(TalentpoolError):
+    code = "conflict"
+
+
+class PayloadTooLarge(TalentpoolError):
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(TalentpoolError):
+    code = "unsupported_media_type"
+
+
+class ValidationFailed(TalentpoolError):
+    code = "validation_failed"
+
+
+class InvalidToken(TalentpoolError):
+    """A signed link that is tampered with, expired, for another purpose, or already used."""
+
+    code = "invalid_token"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class EmailTaken(Exception):
+    """Store outcome: the normalised address already belongs to a candidate, so the caller merges."""
+
+    def __init__(self, candidate_id: str) -> None:
+        super().__init__(candidate_id)
+        self.candidate_id = candidate_id
+
+
+class VersionConflict(Exception):
+    """Store outcome: the profile changed since it was read; re-read and retry, or report 409."""

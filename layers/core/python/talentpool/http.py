@@ -1,0 +1,208 @@
+"""HTTP edge shared by every API function: the resolver, request facts, and the one error-to-status map."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+
+from talentpool import errors
+from talentpool.observability import logger
+
+MAX_BODY_BYTES = 64 * 1024
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+# The only place a status code is chosen for an error; order matters, subclasses first.
+STATUS_BY_ERROR: tuple[tuple[type[errors.TalentpoolError], HTTPStatus], ...] = (
+    (errors.MalformedRequest, HTTPStatus.BAD_REQUEST),
+    (errors.Unauthenticated, HTTPStatus.UNAUTHORIZED),
+    (errors.Forbidden, HTTPStatus.FORBIDDEN),
+    (errors.InvalidToken, HTTPStatus.FORBIDDEN),
+    (errors.NotFound, HTTPStatus.NOT_FOUND),
+    (errors.Conflict, HTTPStatus.CONFLICT),
+    (errors.PayloadTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
+    (errors.UnsupportedMediaType, HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
+    (errors.ValidationFailed, HTTPStatus.UNPROCESSABLE_ENTITY),
+)
+
+# Renders an error as an HTML page for a browser that posted a plain form: (status, error, submitted fields).
+HtmlErrorPage = Callable[[HTTPStatus, errors.TalentpoolError, Mapping[str, list[str]]], str]
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    """Facts about the caller that logic may record (hashed or truncated first), never the raw event."""
+
+    source_ip: str
+    user_agent: str
+    request_id: str
+
+
+def status_for(error: errors.TalentpoolError) -> HTTPStatus:
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return HTTPStatus.BAD_REQUEST
+
+
+def error_body(error: errors.TalentpoolError) -> dict[str, Any]:
+    """The error contract: {"error": {"code", "message", "fields": [{"loc", "msg"}]}}."""
+    return {
+        "error": {
+            "code": error.code,
+            "message": error.message,
+            "fields": [field.as_dict() for field in error.fields],
+        }
+    }
+
+
+def validation_error(raw_errors: list[Any]) -> errors.TalentpoolError:
+    """Turn Powertools/pydantic validation errors into ours; malformed JSON is a 400, not a 422."""
+    if any(e.get("type") == "json_invalid" for e in raw_errors):
+        return errors.MalformedRequest("The request body is not valid JSON")
+    fields = [errors.FieldError(_location(e.get("loc", ())), _message(e)) for e in raw_errors]
+    return errors.ValidationFailed("Some fields are missing or not valid", fields)
+
+
+def _location(loc: Any) -> list[str | int]:
+    parts = [p for p in loc if p not in ("body",)] if isinstance(loc, list | tuple) else [str(loc)]
+    return [p if isinstance(p, int) else str(p) for p in parts] or ["body"]
+
+
+def _message(raw: Mapping[str, Any]) -> str:
+    kind = raw.get("type", "")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    message = str(raw.get("msg", "is not valid"))
+    return message.removeprefix("Value error, ")
+
+
+def body_bytes(event: Mapping[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body)
+        except ValueError:
+            return body.encode()
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def header(event: Mapping[str, Any], name: str) -> str | None:
+    """A request header, case-insensitively, as API Gateway passes headers through unchanged."""
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+def is_form_post(event: Mapping[str, Any]) -> bool:
+    """A browser posting a plain HTML form (no JavaScript) wants HTML back, not JSON."""
+    content_type = (header(event, "content-type") or "").lower()
+    accept = (header(event, "accept") or "").lower()
+    return content_type.startswith(FORM_CONTENT_TYPE) and "application/json" not in accept
+
+
+def request_meta(event: Mapping[str, Any]) -> RequestMeta:
+    context = event.get("requestContext") or {}
+    identity = context.get("identity") or {}
+    return RequestMeta(
+        source_ip=str(identity.get("sourceIp") or ""),
+        user_agent=(str(identity.get("userAgent") or header(event, "user-agent") or ""))[:256],
+        request_id=str(context.get("requestId") or ""),
+    )
+
+
+def form_fields(event: Mapping[str, Any]) -> dict[str, list[str]]:
+    from urllib.parse import parse_qs
+
+    return parse_qs(body_bytes(event).decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def json_response(status: HTTPStatus | int, body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=int(status),
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, separators=(",", ":")),
+        headers=headers or {},
+    )
+
+
+def html_response(status: HTTPStatus | int, html: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=int(status),
+        content_type="text/html; charset=utf-8",
+        body=html,
+        headers={**SECURITY_HEADERS, **(headers or {})},
+    )
+
+
+def redirect(location: str) -> Response[Any]:
+    """303 See Other: the browser follows with a GET, so a refresh never re-posts the form."""
+    return Response(status_code=HTTPStatus.SEE_OTHER, headers={"Location": location}, body="")
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(*, cors_origin: str | None = None, html_error_page: HtmlErrorPage | None = None) -> APIGatewayRestResolver:
+    """A resolver with validation on and every error mapped to the contract in one place."""
+    cors = CORSConfig(allow_origin=cors_origin, allow_headers=["Idempotency-Key"]) if cors_origin else None
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+
+    def respond(error: errors.TalentpoolError) -> Response[Any]:
+        status = status_for(error)
+        if html_error_page is not None and is_form_post(app.current_event.raw_event):
+            return html_response(status, html_error_page(status, error, form_fields(app.current_event.raw_event)))
+        return json_response(status, error_body(error))
+
+    @app.exception_handler(errors.TalentpoolError)
+    def _domain_error(error: errors.TalentpoolError) -> Response[Any]:
+        return respond(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(error: RequestValidationError) -> Response[Any]:
+        return respond(validation_error(list(error.errors())))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_: RequestUnsupportedContentType) -> Response[Any]:
+        return respond(errors.UnsupportedMediaType("Send application/json or application/x-www-form-urlencoded"))
+
+    @app.exception_handler(NotFoundError)
+    def _no_route(_: NotFoundError) -> Response[Any]:
+        return respond(errors.NotFound("No such resource"))
+
+    return app
+
+
+def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Run the resolver, refusing oversized bodies first so that size wins over any other complaint."""
+    if len(body_bytes(event)) > MAX_BODY_BYTES:
+        logger.info("request body over limit", extra={"limit": MAX_BODY_BYTES})
+        error = errors.PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KB")
+        return {
+            "statusCode": int(status_for(error)),
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(error_body(error)),
+            "isBase64Encoded": False,
+        }
+    return app.resolve(event, context)

@@ -1,0 +1,193 @@
+"""Capture: create a candidate from a form, or merge into the one who already has that address."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from talentpool.clock import isoformat, parse_iso
+from talentpool.errors import EmailTaken, VersionConflict
+from talentpool.ids import new_id
+from talentpool.logic.ports import CandidateRepository, EventPublisher
+from talentpool.models.candidate import (
+    MAX_ROLES,
+    MAX_SKILLS,
+    Candidate,
+    CaptureRequest,
+    CaptureResponse,
+    ConsentRecord,
+    ConsentStatus,
+    Location,
+    Source,
+    TimelineEntry,
+)
+from talentpool.models.events import CandidateCaptured
+from talentpool.observability import logger, metrics
+from talentpool.store.events import EventPublishFailed
+
+# A resubmission within this window does not send another confirmation email: stops mail-bombing an address.
+CONFIRMATION_RESEND_AFTER = timedelta(minutes=10)
+MERGE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class CaptureContext:
+    now: datetime
+    source_ip: str
+    user_agent: str
+    ip_hash_salt: str
+
+
+def hash_ip(ip: str, salt: str) -> str | None:
+    """Pseudonymous: proves which network a consent came from without storing the address itself."""
+    if not ip:
+        return None
+    return hashlib.sha256(f"{salt}:{ip}".encode()).hexdigest()[:32]
+
+
+def capture_candidate(
+    request: CaptureRequest, context: CaptureContext, repo: CandidateRepository, bus: EventPublisher
+) -> CaptureResponse:
+    """Store the candidate (new or merged), then announce it. A filled honeypot stores and sends nothing."""
+    if request.website:
+        metrics.add_metric(name="HoneypotTriggered", unit=MetricUnit.Count, value=1)
+        return CaptureResponse(candidate_id=new_id())
+
+    candidate = _new_candidate(request, context)
+    try:
+        repo.create(candidate, [_captured_entry(candidate, request)], clear_tombstone=True)
+        merged, confirmation_requested = False, True
+        metrics.add_metric(name="CandidatesCaptured", unit=MetricUnit.Count, value=1)
+    except EmailTaken as taken:
+        candidate, confirmation_requested = _merge_with_retry(taken.candidate_id, request, context, repo)
+        merged = True
+        metrics.add_metric(name="CandidatesMerged", unit=MetricUnit.Count, value=1)
+
+    event = CandidateCaptured(
+        candidate_id=candidate.candidate_id,
+        occurred_at=isoformat(context.now),
+        channel=request.source.channel,
+        merged=merged,
+        confirmation_requested=confirmation_requested,
+    )
+    try:
+        bus.publish(event)
+    except EventPublishFailed:
+        # The candidate is safely stored; a resubmission re-requests confirmation. The alarm tells operators.
+        metrics.add_metric(name="EventPublishFailed", unit=MetricUnit.Count, value=1)
+        logger.exception("CandidateCaptured not published", extra={"candidate_id": candidate.candidate_id})
+    return CaptureResponse(candidate_id=candidate.candidate_id)
+
+
+def _consent_record(request: CaptureRequest, context: CaptureContext) -> ConsentRecord:
+    return ConsentRecord(
+        status=ConsentStatus.PENDING,
+        text_version=request.consent.text_version,
+        given_at=isoformat(context.now),
+        ip_hash=hash_ip(context.source_ip, context.ip_hash_salt),
+        user_agent=context.user_agent or None,
+        channel=request.source.channel,
+    )
+
+
+def _new_candidate(request: CaptureRequest, context: CaptureContext) -> Candidate:
+    now = isoformat(context.now)
+    consent = _consent_record(request, context)
+    return Candidate(
+        candidate_id=new_id(),
+        email=request.email,
+        first_name=request.first_name,
+        last_name=request.last_name,
+        phone=request.phone,
+        location=request.location,
+        skills=request.skills,
+        years_experience=request.years_experience,
+        desired_roles=request.desired_roles,
+        interests=request.interests,
+        linkedin_url=request.linkedin_url,
+        source=Source(**request.source.model_dump()),
+        consent=consent,
+        consent_history=[consent],
+        captured_at=now,
+        updated_at=now,
+        confirmation_nonce=new_id(),
+        confirmation_requested_at=now,
+    )
+
+
+def _source_data(request: CaptureRequest) -> dict[str, object]:
+    source = request.source.model_dump(mode="json", exclude_none=True)
+    return {**source, "consent_text_version": request.consent.text_version}
+
+
+def _captured_entry(candidate: Candidate, request: CaptureRequest) -> TimelineEntry:
+    return TimelineEntry(
+        entry_id=new_id(),
+        candidate_id=candidate.candidate_id,
+        kind="captured",
+        at=candidate.captured_at,
+        data=_source_data(request),
+    )
+
+
+def _merge_with_retry(
+    candidate_id: str, request: CaptureRequest, context: CaptureContext, repo: CandidateRepository
+) -> tuple[Candidate, bool]:
+    for _ in range(MERGE_ATTEMPTS):
+        existing = repo.get(candidate_id)
+        if existing is None:
+            break
+        merged, confirmation_requested = merge_resubmission(existing, request, context)
+        entry = TimelineEntry(
+            entry_id=new_id(),
+            candidate_id=candidate_id,
+            kind="resubmitted",
+            at=merged.updated_at,
+            data={**_source_data(request), "confirmation_requested": confirmation_requested},
+        )
+        try:
+            return repo.save(existing, merged, [entry]), confirmation_requested
+        except VersionConflict:
+            continue
+    raise VersionConflict(candidate_id)
+
+
+def _union(first: list[str], second: list[str], limit: int) -> list[str]:
+    return list(dict.fromkeys([*first, *second]))[:limit]
+
+
+def merge_resubmission(
+    existing: Candidate, request: CaptureRequest, context: CaptureContext
+) -> tuple[Candidate, bool]:
+    """The profile after the same person submits again: lists unioned, non-empty fields updated.
+
+    Returns the merged candidate and whether a fresh confirmation email should be sent.
+    """
+    now = isoformat(context.now)
+    fields = request.model_dump(exclude_none=True, exclude={"email", "consent", "source", "website", "location"})
+    update: dict[str, object] = {k: v for k, v in fields.items() if v not in ([], "")}
+    update["skills"] = _union(existing.skills, request.skills, MAX_SKILLS)
+    update["desired_roles"] = _union(existing.desired_roles, request.desired_roles, MAX_ROLES)
+    update["interests"] = list(dict.fromkeys([*existing.interests, *request.interests]))
+    if request.location:
+        old = existing.location.model_dump(exclude_none=True) if existing.location else {}
+        update["location"] = Location(**{**old, **request.location.model_dump(exclude_none=True)})
+    update["updated_at"] = now
+
+    consent = _consent_record(request, context)
+    confirmation_requested = False
+    if existing.consent.status is ConsentStatus.ACTIVE:
+        # Already confirmed: the address is proven, so the new wording is recorded without another round-trip.
+        consent = existing.consent.model_copy(update={"text_version": consent.text_version})
+    else:
+        last = existing.confirmation_requested_at
+        confirmation_requested = last is None or context.now - parse_iso(last) >= CONFIRMATION_RESEND_AFTER
+        if confirmation_requested:
+            update["confirmation_nonce"] = new_id()
+            update["confirmation_requested_at"] = now
+    update["consent"] = consent
+    update["consent_history"] = [*existing.consent_history, _consent_record(request, context)]
+    return existing.model_copy(update=update), confirmation_requested

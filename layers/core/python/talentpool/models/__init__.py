@@ -1,0 +1,1 @@
+"""Pydantic models: API inputs and outputs, stored domain records, and events."""

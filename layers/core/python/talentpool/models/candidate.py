@@ -1,0 +1,222 @@
+"""The candidate: capture input, the stored profile, consent, source and the timeline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from talentpool.models.email_address import normalise_email
+from talentpool.models.geography import countries, timezones
+
+# A profile change rewrites every index item in one transaction (100 items at most): 2 x (30 + 15) + 3 fits.
+MAX_SKILLS = 30
+MAX_TAGS = 15
+MAX_ROLES = 20
+
+
+class Channel(StrEnum):
+    CAREERS_SITE = "careers_site"
+    SOCIAL = "social"
+    JOB_BOARD = "job_board"
+    EVENT = "event"
+    REFERRAL = "referral"
+    IMPORT = "import"
+    RECRUITER = "recruiter"
+
+
+class Topic(StrEnum):
+    """The fixed list of nurture topics a candidate may choose."""
+
+    CAREER_ADVICE = "career_advice"
+    SECTOR_NEWS = "sector_news"
+    EVENTS = "events"
+    JOB_ALERTS = "job_alerts"
+
+
+class Stage(StrEnum):
+    LEAD = "lead"
+    ENGAGED = "engaged"
+    NURTURED = "nurtured"
+    APPLIED = "applied"
+    INTERVIEWING = "interviewing"
+    OFFERED = "offered"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    ARCHIVED = "archived"
+
+
+class ConsentStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+def _email(value: str) -> str:
+    return normalise_email(value)
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in countries():
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code, such as GB or DE")
+    return code
+
+
+def _timezone(value: str) -> str:
+    if value not in timezones():
+        raise ValueError("must be an IANA time zone, such as Europe/Berlin")
+    return value
+
+
+def _label(value: str) -> str:
+    """Skills and roles: trimmed, inner whitespace collapsed, lower-cased so 'Python ' and 'python' match."""
+    cleaned = " ".join(value.split()).lower()
+    if not cleaned:
+        raise ValueError("must not be blank")
+    return cleaned
+
+
+def _linkedin(value: str) -> str:
+    parts = urlsplit(value.strip())
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not (host == "linkedin.com" or host.endswith(".linkedin.com")):
+        raise ValueError("must be an https://linkedin.com/... profile address")
+    return value.strip()
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./-]+$")
+]
+Label = Annotated[str, StringConstraints(max_length=60), AfterValidator(_label)]
+Role = Annotated[str, StringConstraints(max_length=100), AfterValidator(_label)]
+CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country)]
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
+LinkedInUrl = Annotated[str, StringConstraints(max_length=300), AfterValidator(_linkedin)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Skills = Annotated[list[Label], Field(max_length=MAX_SKILLS), AfterValidator(_unique)]
+Roles = Annotated[list[Role], Field(max_length=MAX_ROLES), AfterValidator(_unique)]
+Interests = Annotated[list[Topic], Field(max_length=len(Topic)), AfterValidator(_unique)]
+Years = Annotated[int, Field(ge=0, le=60)]
+
+_STRICT = ConfigDict(extra="forbid", str_max_length=2000)
+
+
+class Location(BaseModel):
+    model_config = _STRICT
+
+    city: ShortText | None = None
+    country: CountryCode | None = None
+    timezone: TimeZone | None = None
+
+
+class ConsentInput(BaseModel):
+    """The consent the candidate ticked: which wording they saw, by version."""
+
+    model_config = _STRICT
+
+    given: Literal[True] = Field(description="Must be true: the candidate agreed to be contacted")
+    text_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class SourceInput(BaseModel):
+    model_config = _STRICT
+
+    channel: Channel = Channel.CAREERS_SITE
+    utm_source: ShortText | None = None
+    utm_medium: ShortText | None = None
+    utm_campaign: ShortText | None = None
+    referrer_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+
+
+class ProfileFields(BaseModel):
+    """Profile data a candidate or recruiter may supply; shared by capture, import and recruiter edits."""
+
+    model_config = _STRICT
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    phone: Phone | None = None
+    location: Location | None = None
+    skills: Skills = Field(default_factory=list)
+    years_experience: Years | None = None
+    desired_roles: Roles = Field(default_factory=list)
+    interests: Interests = Field(default_factory=list)
+    linkedin_url: LinkedInUrl | None = None
+
+
+class CaptureRequest(ProfileFields):
+    """What a careers site posts to POST /candidates."""
+
+    email: EmailAddress
+    consent: ConsentInput
+    source: SourceInput = Field(default_factory=SourceInput)
+    website: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="Honeypot: leave empty. People never see this field; bots fill it in."
+    )
+
+
+class CaptureResponse(BaseModel):
+    candidate_id: str
+    status: Literal["pending_confirmation"] = "pending_confirmation"
+
+
+class ConsentRecord(BaseModel):
+    """One consent given or withdrawn, kept for the candidate's export and for audit."""
+
+    status: ConsentStatus
+    text_version: str | None = None
+    given_at: str | None = None
+    confirmed_at: str | None = None
+    withdrawn_at: str | None = None
+    ip_hash: str | None = None
+    user_agent: str | None = None
+    channel: Channel | None = None
+
+
+class Source(BaseModel):
+    channel: Channel
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    referrer_id: str | None = None
+
+
+class Candidate(ProfileFields):
+    """The stored profile. The only place, with the email guard, that holds contact data."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    candidate_id: str
+    email: str
+    stage: Stage = Stage.LEAD
+    source: Source
+    consent: ConsentRecord
+    consent_history: list[ConsentRecord] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    owner: str | None = None
+    engagement: float = 0.0
+    captured_at: str
+    updated_at: str
+    version: int = 1
+    confirmation_nonce: str | None = None
+    confirmation_requested_at: str | None = None
+
+
+class TimelineEntry(BaseModel):
+    """One interaction with the candidate. Its data holds ids and facts, never contact details."""
+
+    entry_id: str
+    candidate_id: str
+    kind: str
+    at: str
+    actor: str = "system"
+    data: dict[str, object] = Field(default_factory=dict)

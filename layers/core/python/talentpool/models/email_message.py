@@ -1,0 +1,38 @@
+"""An outgoing email, and its RFC 5322 form with a plain-text and an HTML part."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formataddr, format_datetime, make_msgid
+
+from pydantic import BaseModel, Field
+
+from talentpool.clock import utcnow
+
+
+class OutgoingEmail(BaseModel):
+    to: str
+    subject: str
+    text: str
+    html: str
+    from_address: str
+    from_name: str | None = None
+    reply_to: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict, description="SES message tags: ids only, for events")
+
+    def to_mime(self) -> bytes:
+        message = EmailMessage()
+        message["From"] = formataddr((self.from_name, self.from_address)) if self.from_name else self.from_address
+        message["To"] = self.to
+        if self.reply_to:
+            message["Reply-To"] = self.reply_to
+        message["Subject"] = self.subject
+        message["Date"] = format_datetime(utcnow())
+        message["Message-ID"] = make_msgid(domain=Address(addr_spec=self.from_address).domain)
+        for name, value in self.headers.items():
+            message[name] = value
+        message.set_content(self.text)
+        message.add_alternative(self.html, subtype="html")
+        return message.as_bytes()

@@ -1,0 +1,157 @@
+"""Candidate persistence: the profile item, its email guard, its index items and its timeline, kept in step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from talentpool.errors import EmailTaken, VersionConflict
+from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.store import keys
+from talentpool.store.schema import BY_CHANNEL, BY_CONSENT, BY_COUNTRY, BY_STAGE, PK, SK, SUMMARY_ATTRIBUTES
+from talentpool.store.table import Table, TransactionCancelled, Write
+
+
+def summary(candidate: Candidate) -> dict[str, Any]:
+    """The pseudonymous attributes every index entry carries (see schema.SUMMARY_ATTRIBUTES)."""
+    location = candidate.location
+    values: dict[str, Any] = {
+        "candidate_id": candidate.candidate_id,
+        "skills": candidate.skills,
+        "years_experience": candidate.years_experience,
+        "country": location.country if location else None,
+        "city": location.city if location else None,
+        "stage": candidate.stage.value,
+        "tags": candidate.tags,
+        "source_channel": candidate.source.channel.value,
+        "consent_status": candidate.consent.status.value,
+        "engagement": candidate.engagement,
+        "captured_at": candidate.captured_at,
+        "owner": candidate.owner,
+        "interests": [i.value for i in candidate.interests],
+    }
+    assert set(values) == set(SUMMARY_ATTRIBUTES)
+    return values
+
+
+def profile_item(candidate: Candidate) -> dict[str, Any]:
+    """The profile item: the whole candidate, plus the GSI keys that place it in each index."""
+    item: dict[str, Any] = {
+        **keys.candidate_key(candidate.candidate_id),
+        **candidate.model_dump(mode="json", exclude_none=True),
+        **summary(candidate),
+        "entity": "candidate",
+        BY_STAGE.pk: f"STAGE#{candidate.stage.value}",
+        BY_STAGE.sk: candidate.candidate_id,
+        BY_CHANNEL.pk: f"CHANNEL#{candidate.source.channel.value}",
+        BY_CHANNEL.sk: candidate.candidate_id,
+        BY_CONSENT.pk: f"CONSENT#{candidate.consent.status.value}",
+        BY_CONSENT.sk: candidate.candidate_id,
+    }
+    if candidate.location and candidate.location.country:
+        city = (candidate.location.city or "").lower()
+        item[BY_COUNTRY.pk] = f"COUNTRY#{candidate.location.country}"
+        item[BY_COUNTRY.sk] = f"{city}#{candidate.candidate_id}"
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def index_items(candidate: Candidate) -> dict[tuple[str, str], dict[str, Any]]:
+    """Skill and tag index items, keyed by (pk, sk): one per skill and one per tag."""
+    base = {k: v for k, v in summary(candidate).items() if v is not None}
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    for skill in candidate.skills:
+        key = keys.skill_index_key(skill, candidate.years_experience, candidate.candidate_id)
+        items[(key[PK], key[SK])] = {**key, **base, "entity": "skill_index"}
+    for tag in candidate.tags:
+        key = keys.tag_index_key(tag, candidate.candidate_id)
+        items[(key[PK], key[SK])] = {**key, **base, "entity": "tag_index"}
+    return items
+
+
+def _timeline_item(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        **keys.timeline_key(entry.candidate_id, entry.at, entry.entry_id),
+        **entry.model_dump(mode="json"),
+        "entity": "timeline",
+    }
+
+
+def _index_writes(before: Candidate | None, after: Candidate) -> list[Write]:
+    old = index_items(before) if before else {}
+    new = index_items(after)
+    writes = [Write("Delete", {PK: pk, SK: sk}) for (pk, sk) in old.keys() - new.keys()]
+    writes += [Write("Put", {PK: k[0], SK: k[1]}, item=item) for k, item in new.items() if old.get(k) != item]
+    return writes
+
+
+class CandidateStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def get(self, candidate_id: str) -> Candidate | None:
+        item = self.table.get(keys.candidate_key(candidate_id))
+        return Candidate.model_validate(item) if item else None
+
+    def id_for_email(self, email: str) -> str | None:
+        guard = self.table.get(keys.email_guard_key(email))
+        return str(guard["candidate_id"]) if guard else None
+
+    def is_erased(self, email: str) -> bool:
+        return self.table.get(keys.tombstone_key(email)) is not None
+
+    def create(self, candidate: Candidate, entries: Sequence[TimelineEntry], *, clear_tombstone: bool) -> None:
+        """Write a new candidate atomically; raise EmailTaken if the address is already in the pool."""
+        writes = [
+            Write(
+                "Put",
+                keys.email_guard_key(candidate.email),
+                item={"candidate_id": candidate.candidate_id, "entity": "email_guard"},
+                condition="attribute_not_exists(pk)",
+                return_old_on_failure=True,
+            ),
+            Write(
+                "Put",
+                keys.candidate_key(candidate.candidate_id),
+                item=profile_item(candidate),
+                condition="attribute_not_exists(pk)",
+            ),
+            *(Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(_timeline_item, entries)),
+            *_index_writes(None, candidate),
+        ]
+        if clear_tombstone:
+            writes.append(Write("Delete", keys.tombstone_key(candidate.email)))
+        try:
+            self.table.transact(writes)
+        except TransactionCancelled as exc:
+            old_guard = exc.old_items[0] if exc.failed_at(0) else None
+            if old_guard:
+                raise EmailTaken(str(old_guard["candidate_id"])) from exc
+            raise
+
+    def save(self, before: Candidate, after: Candidate, entries: Sequence[TimelineEntry] = (),
+             *, extra: Sequence[Write] = ()) -> Candidate:
+        """Replace the profile if nobody changed it since `before` was read; keep the indexes in step."""
+        saved = after.model_copy(update={"version": before.version + 1})
+        writes = [
+            Write(
+                "Put",
+                keys.candidate_key(saved.candidate_id),
+                item=profile_item(saved),
+                condition="#version = :version",
+                names={"#version": "version"},
+                values={":version": before.version},
+            ),
+            *(Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(_timeline_item, entries)),
+            *_index_writes(before, saved),
+            *extra,
+        ]
+        try:
+            self.table.transact(writes)
+        except TransactionCancelled as exc:
+            if exc.failed_at(0):
+                raise VersionConflict(saved.candidate_id) from exc
+            raise
+        return saved
+
+    def append_timeline(self, entries: Sequence[TimelineEntry]) -> None:
+        self.table.transact([Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(_timeline_item, entries)])

@@ -1,0 +1,37 @@
+"""Publishing domain events to the EventBridge bus."""
+
+from __future__ import annotations
+
+from talentpool.models.events import DomainEvent
+from talentpool.observability import logger
+from talentpool.store.clients import client
+
+SOURCE = "talentpool"
+
+
+class EventPublishFailed(Exception):
+    pass
+
+
+class EventBus:
+    def __init__(self, bus_name: str) -> None:
+        self.bus_name = bus_name
+
+    def publish(self, *events: DomainEvent) -> None:
+        """Put the events; botocore retries throttling, and entries EventBridge refuses are retried once."""
+        entries = [
+            {
+                "Source": SOURCE,
+                "DetailType": event.detail_type,
+                "Detail": event.model_dump_json(),
+                "EventBusName": self.bus_name,
+            }
+            for event in events
+        ]
+        for _attempt in range(2):
+            response = client("events").put_events(Entries=entries)
+            if not response.get("FailedEntryCount"):
+                return
+            entries = [e for e, r in zip(entries, response["Entries"], strict=True) if r.get("ErrorCode")]
+        logger.error("events not published", extra={"count": len(entries)})
+        raise EventPublishFailed(f"{len(entries)} events were not published")

@@ -1,0 +1,46 @@
+"""The single table's key schema and indexes: the one definition CDK, the local runtime and the store share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PK = "pk"
+SK = "sk"
+TTL_ATTRIBUTE = "expires_at"
+
+# Attributes copied onto every index entry (GSI projection and skill/tag index items) so that a
+# segment query is answered from the index alone. Contact data (email, names, phone) is deliberately
+# absent: search results are pseudonymous and erasure stays a handful of deletes.
+SUMMARY_ATTRIBUTES: tuple[str, ...] = (
+    "candidate_id",
+    "skills",
+    "years_experience",
+    "country",
+    "city",
+    "stage",
+    "tags",
+    "source_channel",
+    "consent_status",
+    "engagement",
+    "captured_at",
+    "owner",
+    "interests",
+)
+
+
+@dataclass(frozen=True)
+class GlobalIndex:
+    """A GSI over single-valued candidate attributes; its keys are written on the profile item."""
+
+    name: str
+    pk: str
+    sk: str
+    projection: tuple[str, ...]
+
+
+BY_STAGE = GlobalIndex("by_stage", "by_stage_pk", "by_stage_sk", SUMMARY_ATTRIBUTES)
+BY_COUNTRY = GlobalIndex("by_country", "by_country_pk", "by_country_sk", SUMMARY_ATTRIBUTES)
+BY_CHANNEL = GlobalIndex("by_channel", "by_channel_pk", "by_channel_sk", SUMMARY_ATTRIBUTES)
+BY_CONSENT = GlobalIndex("by_consent", "by_consent_pk", "by_consent_sk", SUMMARY_ATTRIBUTES)
+
+GLOBAL_INDEXES: tuple[GlobalIndex, ...] = (BY_STAGE, BY_COUNTRY, BY_CHANNEL, BY_CONSENT)
