@@ -1,1 +1,111 @@
-"""placeholder while the handler is written."""
+"""POST /candidates: the public capture endpoint careers sites post their forms to."""
+
+from __future__ import annotations
+
+import hashlib
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from talentpool import errors, http, pages
+from talentpool.clock import utcnow
+from talentpool.config import CaptureEnv, load
+from talentpool.logic.capture import CaptureContext, capture_candidate
+from talentpool.models.candidate import CaptureRequest, CaptureResponse
+from talentpool.models.capture_form import form_to_request
+from talentpool.observability import logger, metrics, tracer
+from talentpool.store.candidates import CandidateStore
+from talentpool.store.events import EventBus
+from talentpool.store.idempotency import persistence
+from talentpool.store.table import Table
+
+ENV = load(CaptureEnv)
+REPO = CandidateStore(Table(ENV.table_name))
+BUS = EventBus(ENV.event_bus_name)
+IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="request",
+                                expires_after_seconds=600)
+
+
+def careers_page_with_errors(status: HTTPStatus, error: errors.TalentpoolError, fields: Any) -> str:
+    return pages.careers_form(
+        ENV.web_root, consent_text_version="", submitted=fields, errors=error.fields or [errors.FieldError(
+            ["form"], error.message)]
+    )
+
+
+app = http.create_app(cors_origin=ENV.cors_origin, html_error_page=careers_page_with_errors)
+
+
+class CaptureAttempt(BaseModel):
+    """One capture as the idempotency utility sees it: a key (header, or the body's digest) and its payload."""
+
+    key: str
+    request: CaptureRequest
+    source_ip: str
+    user_agent: str
+
+
+@idempotent_function(
+    data_keyword_argument="attempt",
+    config=IDEMPOTENCY,
+    persistence_store=persistence(ENV.table_name, "capture"),
+    output_serializer=PydanticSerializer(model=CaptureResponse),
+)
+def capture_once(attempt: CaptureAttempt) -> CaptureResponse:
+    context = CaptureContext(utcnow(), attempt.source_ip, attempt.user_agent, ENV.ip_hash_salt)
+    return capture_candidate(attempt.request, context, REPO, BUS)
+
+
+@app.post(
+    "/candidates",
+    summary="Capture a candidate from a careers form",
+    description=(
+        "Public. Accepts JSON or a plain HTML form. Creates the candidate, or merges into the one with the "
+        "same email, and emails a double opt-in link. Retries with the same Idempotency-Key, or the same "
+        "body within 10 minutes, return the first response and change nothing."
+    ),
+    responses={
+        202: {"description": "Captured; confirmation email on its way"},
+        303: {"description": "Plain form post: redirect to the thank-you page"},
+        400: {"description": "Malformed JSON"},
+        413: {"description": "Body over 64 KB"},
+        415: {"description": "Unsupported content type"},
+        422: {"description": "Validation failed; `fields` says which"},
+    },
+)
+def post_candidate(
+    request: CaptureRequest,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> Response[Any]:
+    meta = http.request_meta(app.current_event.raw_event)
+    key = f"header:{idempotency_key}" if idempotency_key else "body:" + hashlib.sha256(
+        request.model_dump_json().encode()).hexdigest()
+    try:
+        result = capture_once(attempt=CaptureAttempt(
+            key=key, request=request, source_ip=meta.source_ip, user_agent=meta.user_agent))
+    except IdempotencyValidationError as exc:
+        raise errors.Conflict("This Idempotency-Key was already used with a different request") from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise errors.Conflict("The same request is still being processed; retry in a moment") from exc
+    if http.wants_html(app):
+        return http.redirect(f"{ENV.public_base_url.rstrip('/')}/thanks")
+    return http.json_response(HTTPStatus.ACCEPTED, result.model_dump())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    IDEMPOTENCY.register_lambda_context(context)
+    return http.resolve(app, event, context, form_adapter=form_to_request)

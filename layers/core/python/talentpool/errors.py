@@ -83,5 +83,11 @@ class EmailTaken(Exception):
         self.candidate_id = candidate_id
 
 
-class VersionConflict(Exception):
-    """Store outcome: the profile changed since it was read; re-read and retry, or report 409."""
+class VersionConflict(Conflict):
+    """The profile changed since it was read: logic re-reads and retries, or the client gets a 409."""
+
+    code = "version_conflict"
+
+    def __init__(self, candidate_id: str) -> None:
+        super().__init__("The candidate was changed by someone else at the same time; reload and try again")
+        self.candidate_id = candidate_id

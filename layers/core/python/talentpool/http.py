@@ -107,11 +107,13 @@ def header(event: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
-def is_form_post(event: Mapping[str, Any]) -> bool:
-    """A browser posting a plain HTML form (no JavaScript) wants HTML back, not JSON."""
-    content_type = (header(event, "content-type") or "").lower()
-    accept = (header(event, "accept") or "").lower()
-    return content_type.startswith(FORM_CONTENT_TYPE) and "application/json" not in accept
+def is_form(event: Mapping[str, Any]) -> bool:
+    return (header(event, "content-type") or "").lower().startswith(FORM_CONTENT_TYPE)
+
+
+def wants_html(app: APIGatewayRestResolver) -> bool:
+    """True when a browser posted a plain HTML form (no JavaScript): it gets pages and redirects, not JSON."""
+    return bool(app.context.get("wants_html"))
 
 
 def request_meta(event: Mapping[str, Any]) -> RequestMeta:
@@ -171,8 +173,8 @@ def create_app(*, cors_origin: str | None = None, html_error_page: HtmlErrorPage
 
     def respond(error: errors.TalentpoolError) -> Response[Any]:
         status = status_for(error)
-        if html_error_page is not None and is_form_post(app.current_event.raw_event):
-            return html_response(status, html_error_page(status, error, form_fields(app.current_event.raw_event)))
+        if html_error_page is not None and wants_html(app):
+            return html_response(status, html_error_page(status, error, app.context.get("form_fields") or {}))
         return json_response(status, error_body(error))
 
     @app.exception_handler(errors.TalentpoolError)
@@ -194,8 +196,17 @@ def create_app(*, cors_origin: str | None = None, html_error_page: HtmlErrorPage
     return app
 
 
-def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Run the resolver, refusing oversized bodies first so that size wins over any other complaint."""
+FormAdapter = Callable[[Mapping[str, list[str]]], dict[str, Any]]
+
+
+def resolve(
+    app: APIGatewayRestResolver, event: dict[str, Any], context: Any, *, form_adapter: FormAdapter | None = None
+) -> dict[str, Any]:
+    """Run the resolver. Oversized bodies are refused first, so size wins over any other complaint.
+
+    With a `form_adapter`, an urlencoded body is turned into the JSON the route's model expects, so one
+    model validates both; a browser without JavaScript is remembered so it gets HTML back.
+    """
     if len(body_bytes(event)) > MAX_BODY_BYTES:
         logger.info("request body over limit", extra={"limit": MAX_BODY_BYTES})
         error = errors.PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KB")
@@ -205,4 +216,25 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
             "body": json.dumps(error_body(error)),
             "isBase64Encoded": False,
         }
+    if form_adapter is not None and is_form(event):
+        fields = form_fields(event)
+        app.append_context(
+            form_fields=fields,
+            wants_html="application/json" not in (header(event, "accept") or "").lower(),
+        )
+        event = _with_json_body(event, form_adapter(fields))
     return app.resolve(event, context)
+
+
+def _with_json_body(event: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    def replace(headers: Mapping[str, Any] | None, value: Any) -> dict[str, Any]:
+        kept = {k: v for k, v in (headers or {}).items() if k.lower() != "content-type"}
+        return {**kept, "Content-Type": value}
+
+    return {
+        **event,
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+        "headers": replace(event.get("headers"), content_types.APPLICATION_JSON),
+        "multiValueHeaders": replace(event.get("multiValueHeaders"), [content_types.APPLICATION_JSON]),
+    }

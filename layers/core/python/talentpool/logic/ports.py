@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import DomainEvent
 
 
@@ -22,3 +23,15 @@ class CandidateRepository(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, *events: DomainEvent) -> None: ...
+
+
+class ConfirmationLedger(Protocol):
+    """Claim a confirmation link for emailing exactly once; release the claim if SES refused the send."""
+
+    def claim_confirmation_email(self, candidate_id: str, now: str) -> Candidate | None: ...
+
+    def release_confirmation_email(self, candidate_id: str, nonce: str) -> None: ...
+
+
+class MailSender(Protocol):
+    def send(self, email: OutgoingEmail) -> str: ...

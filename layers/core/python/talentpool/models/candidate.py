@@ -209,6 +209,8 @@ class Candidate(ProfileFields):
     version: int = 1
     confirmation_nonce: str | None = None
     confirmation_requested_at: str | None = None
+    confirmation_sent_nonce: str | None = None
+    confirmation_sent_at: str | None = None
 
 
 class TimelineEntry(BaseModel):

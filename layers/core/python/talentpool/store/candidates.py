@@ -9,7 +9,7 @@ from talentpool.errors import EmailTaken, VersionConflict
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.store import keys
 from talentpool.store.schema import BY_CHANNEL, BY_CONSENT, BY_COUNTRY, BY_STAGE, PK, SK, SUMMARY_ATTRIBUTES
-from talentpool.store.table import Table, TransactionCancelled, Write
+from talentpool.store.table import Table, TransactionCancelled, Write, is_conditional_failure
 
 
 def summary(candidate: Candidate) -> dict[str, Any]:
@@ -155,3 +155,39 @@ class CandidateStore:
 
     def append_timeline(self, entries: Sequence[TimelineEntry]) -> None:
         self.table.transact([Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(_timeline_item, entries)])
+
+    def claim_confirmation_email(self, candidate_id: str, now: str) -> Candidate | None:
+        """Mark the current confirmation link as emailed, once; None if it was already, or is not needed.
+
+        Marking before sending makes a retried delivery of the same event a no-op: at most one email per link.
+        """
+        try:
+            item = self.table.update(
+                keys.candidate_key(candidate_id),
+                "SET confirmation_sent_nonce = confirmation_nonce, confirmation_sent_at = :now,"
+                " #version = #version + :one",
+                condition=(
+                    "attribute_exists(confirmation_nonce) AND consent.#status = :pending AND"
+                    " (attribute_not_exists(confirmation_sent_nonce) OR confirmation_sent_nonce <> confirmation_nonce)"
+                ),
+                names={"#status": "status", "#version": "version"},
+                values={":now": now, ":pending": "pending", ":one": 1},
+            )
+        except Exception as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return Candidate.model_validate(item)
+
+    def release_confirmation_email(self, candidate_id: str, nonce: str) -> None:
+        """Undo a claim when SES refused the send outright, so a retry can send it."""
+        try:
+            self.table.update(
+                keys.candidate_key(candidate_id),
+                "REMOVE confirmation_sent_nonce, confirmation_sent_at",
+                condition="confirmation_sent_nonce = :nonce",
+                values={":nonce": nonce},
+            )
+        except Exception as exc:
+            if not is_conditional_failure(exc):
+                raise

@@ -44,3 +44,26 @@ BY_CHANNEL = GlobalIndex("by_channel", "by_channel_pk", "by_channel_sk", SUMMARY
 BY_CONSENT = GlobalIndex("by_consent", "by_consent_pk", "by_consent_sk", SUMMARY_ATTRIBUTES)
 
 GLOBAL_INDEXES: tuple[GlobalIndex, ...] = (BY_STAGE, BY_COUNTRY, BY_CHANNEL, BY_CONSENT)
+
+
+def table_definition(name: str) -> dict[str, object]:
+    """CreateTable parameters for the local runtime and tests; CDK builds the same table from the same data."""
+    attributes = {PK, SK} | {a for index in GLOBAL_INDEXES for a in (index.pk, index.sk)}
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": PK, "KeyType": "HASH"}, {"AttributeName": SK, "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.pk, "KeyType": "HASH"},
+                    {"AttributeName": index.sk, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projection)},
+            }
+            for index in GLOBAL_INDEXES
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
