@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
+from email.utils import getaddresses
 from typing import Any
 
 import pytest
@@ -72,9 +73,9 @@ class Account:
         events.create_event_bus(Name=factories.BUS)
         sqs = boto3.client("sqs")
         self.queue_url = sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         events.put_rule(Name="tap", EventBusName=factories.BUS, EventPattern=json.dumps({"source": ["talentpool"]}))
         events.put_targets(Rule="tap", EventBusName=factories.BUS, Targets=[{"Id": "tap", "Arn": queue_arn}])
         boto3.client("secretsmanager").create_secret(Name=factories.SECRET_NAME, SecretString="s3cr3t-for-tests")
@@ -102,7 +103,8 @@ class Account:
         out = []
         for raw in backend.sent_messages:
             parsed = email.message_from_string(raw.raw_data)
-            out.append(Sent(list(raw.destinations), raw.source, parsed, {k: str(v) for k, v in parsed.items()}))
+            to = [address for _, address in getaddresses(parsed.get_all("To", []))]
+            out.append(Sent(to, raw.source, parsed, {k: str(v) for k, v in parsed.items()}))
         return out
 
     def items(self) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import base64
 import importlib.util
 import json
 import sys
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,17 +59,21 @@ class LambdaContext:
         return 30_000
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def load_handler(name: str) -> ModuleType:
     """Import functions/<name>/handler.py as its own module, the way Lambda would (once per process)."""
     module_name = f"talentpool_fn_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "handler.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    with _IMPORT_LOCK:
+        if module_name in sys.modules:
+            return sys.modules[module_name]
+        spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "handler.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[module_name] = module
+        return module
 
 
 def api_event(

@@ -33,14 +33,17 @@ from talentpool.store.table import Table
 ENV = load(CaptureEnv)
 REPO = CandidateStore(Table(ENV.table_name))
 BUS = EventBus(ENV.event_bus_name)
-IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="request",
-                                expires_after_seconds=600)
+IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="key", payload_validation_jmespath="request", expires_after_seconds=600
+)
 
 
 def careers_page_with_errors(status: HTTPStatus, error: errors.TalentpoolError, fields: Any) -> str:
     return pages.careers_form(
-        ENV.web_root, consent_text_version="", submitted=fields, errors=error.fields or [errors.FieldError(
-            ["form"], error.message)]
+        ENV.web_root,
+        consent_text_version="",
+        submitted=fields,
+        errors=error.fields or [errors.FieldError(["form"], error.message)],
     )
 
 
@@ -89,11 +92,15 @@ def post_candidate(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> Response[Any]:
     meta = http.request_meta(app.current_event.raw_event)
-    key = f"header:{idempotency_key}" if idempotency_key else "body:" + hashlib.sha256(
-        request.model_dump_json().encode()).hexdigest()
+    key = (
+        f"header:{idempotency_key}"
+        if idempotency_key
+        else "body:" + hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+    )
     try:
-        result = capture_once(attempt=CaptureAttempt(
-            key=key, request=request, source_ip=meta.source_ip, user_agent=meta.user_agent))
+        result = capture_once(
+            attempt=CaptureAttempt(key=key, request=request, source_ip=meta.source_ip, user_agent=meta.user_agent)
+        )
     except IdempotencyValidationError as exc:
         raise errors.Conflict("This Idempotency-Key was already used with a different request") from exc
     except IdempotencyAlreadyInProgressError as exc:

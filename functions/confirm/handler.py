@@ -37,8 +37,7 @@ def problem_page(status: HTTPStatus, error: errors.TalentpoolError, _: Any) -> s
         "expired": "Confirmation links work for 7 days. Fill in the form again and we will send you a new one.",
         "used": "This confirmation link has already been used, so nothing has changed.",
     }.get(reason, "Please use the most recent link we emailed you, or fill in the form again.")
-    return pages.page(ENV.web_root, "link-problem.html", title=heading, values={"heading": heading,
-                                                                                 "message": message})
+    return pages.page(ENV.web_root, "link-problem.html", title=heading, values={"heading": heading, "message": message})
 
 
 app = http.create_app(html_error_page=problem_page)

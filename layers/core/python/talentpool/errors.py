@@ -88,6 +88,6 @@ class VersionConflict(Conflict):
 
     code = "version_conflict"
 
-    def __init__(self, candidate_id: str) -> None:
+    def __init__(self, candidate_id: str | None = None) -> None:
         super().__init__("The candidate was changed by someone else at the same time; reload and try again")
         self.candidate_id = candidate_id

@@ -166,7 +166,9 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(*, cors_origin: str | None = None, html_error_page: HtmlErrorPage | None = None) -> APIGatewayRestResolver:
+def create_app(
+    *, cors_origin: str | None = None, html_error_page: HtmlErrorPage | None = None
+) -> APIGatewayRestResolver:
     """A resolver with validation on and every error mapped to the contract in one place."""
     cors = CORSConfig(allow_origin=cors_origin, allow_headers=["Idempotency-Key"]) if cors_origin else None
     app = APIGatewayRestResolver(enable_validation=True, cors=cors)
@@ -177,22 +179,16 @@ def create_app(*, cors_origin: str | None = None, html_error_page: HtmlErrorPage
             return html_response(status, html_error_page(status, error, app.context.get("form_fields") or {}))
         return json_response(status, error_body(error))
 
-    @app.exception_handler(errors.TalentpoolError)
-    def _domain_error(error: errors.TalentpoolError) -> Response[Any]:
-        return respond(error)
-
-    @app.exception_handler(RequestValidationError)
-    def _validation_error(error: RequestValidationError) -> Response[Any]:
-        return respond(validation_error(list(error.errors())))
-
-    @app.exception_handler(RequestUnsupportedContentType)
-    def _unsupported(_: RequestUnsupportedContentType) -> Response[Any]:
-        return respond(errors.UnsupportedMediaType("Send application/json or application/x-www-form-urlencoded"))
-
-    @app.exception_handler(NotFoundError)
-    def _no_route(_: NotFoundError) -> Response[Any]:
-        return respond(errors.NotFound("No such resource"))
-
+    translations: dict[type[Exception], Callable[[Any], errors.TalentpoolError]] = {
+        errors.TalentpoolError: lambda error: error,
+        RequestValidationError: lambda error: validation_error(list(error.errors())),
+        RequestUnsupportedContentType: lambda _: errors.UnsupportedMediaType(
+            "Send application/json or application/x-www-form-urlencoded"
+        ),
+        NotFoundError: lambda _: errors.NotFound("No such resource"),
+    }
+    for exception_type, translate in translations.items():
+        app.exception_handler(exception_type)(lambda exc, translate=translate: respond(translate(exc)))
     return app
 
 
@@ -200,7 +196,11 @@ FormAdapter = Callable[[Mapping[str, list[str]]], dict[str, Any]]
 
 
 def resolve(
-    app: APIGatewayRestResolver, event: dict[str, Any], context: Any, *, form_adapter: FormAdapter | None = None
+    app: APIGatewayRestResolver,
+    event: dict[str, Any],
+    context: Any,
+    *,
+    form_adapter: FormAdapter | None = None,
 ) -> dict[str, Any]:
     """Run the resolver. Oversized bodies are refused first, so size wins over any other complaint.
 
@@ -209,21 +209,29 @@ def resolve(
     """
     if len(body_bytes(event)) > MAX_BODY_BYTES:
         logger.info("request body over limit", extra={"limit": MAX_BODY_BYTES})
-        error = errors.PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KB")
-        return {
-            "statusCode": int(status_for(error)),
-            "headers": {"Content-Type": content_types.APPLICATION_JSON},
-            "body": json.dumps(error_body(error)),
-            "isBase64Encoded": False,
-        }
+        return _early_error(errors.PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KB"))
+    content_type = (header(event, "content-type") or "").split(";")[0].strip().lower()
+    accepted = {content_types.APPLICATION_JSON} | ({FORM_CONTENT_TYPE} if form_adapter else set())
+    if body_bytes(event) and content_type and content_type not in accepted:
+        return _early_error(errors.UnsupportedMediaType(f"Send {' or '.join(sorted(accepted))}"))
     if form_adapter is not None and is_form(event):
         fields = form_fields(event)
-        app.append_context(
+        app.append_context(  # type: ignore[no-untyped-call]
             form_fields=fields,
             wants_html="application/json" not in (header(event, "accept") or "").lower(),
         )
         event = _with_json_body(event, form_adapter(fields))
     return app.resolve(event, context)
+
+
+def _early_error(error: errors.TalentpoolError) -> dict[str, Any]:
+    """An error response for a request refused before routing (size, content type)."""
+    return {
+        "statusCode": int(status_for(error)),
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(error_body(error)),
+        "isBase64Encoded": False,
+    }
 
 
 def _with_json_body(event: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:

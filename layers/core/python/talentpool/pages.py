@@ -14,7 +14,11 @@ from talentpool.models.candidate import Topic
 from talentpool.models.capture_form import FORM_FIELDS, form_field_for
 from talentpool.models.geography import countries, timezones
 
-ASSET_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+ASSET_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 @cache

@@ -20,8 +20,7 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign(secret: bytes, *, purpose: str, subject: str, now: datetime, ttl: timedelta,
-         nonce: str | None = None) -> str:
+def sign(secret: bytes, *, purpose: str, subject: str, now: datetime, ttl: timedelta, nonce: str | None = None) -> str:
     """A token that proves we issued it for `purpose` about `subject` (a candidate id) until now + ttl."""
     payload: dict[str, Any] = {"p": purpose, "s": subject, "e": int((now + ttl).timestamp())}
     if nonce:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +32,7 @@ from talentpool.store.events import EventPublishFailed
 
 # A resubmission within this window does not send another confirmation email: stops mail-bombing an address.
 CONFIRMATION_RESEND_AFTER = timedelta(minutes=10)
-MERGE_ATTEMPTS = 3
+WRITE_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
@@ -56,16 +58,7 @@ def capture_candidate(
         metrics.add_metric(name="HoneypotTriggered", unit=MetricUnit.Count, value=1)
         return CaptureResponse(candidate_id=new_id())
 
-    candidate = _new_candidate(request, context)
-    try:
-        repo.create(candidate, [_captured_entry(candidate, request)], clear_tombstone=True)
-        merged, confirmation_requested = False, True
-        metrics.add_metric(name="CandidatesCaptured", unit=MetricUnit.Count, value=1)
-    except EmailTaken as taken:
-        candidate, confirmation_requested = _merge_with_retry(taken.candidate_id, request, context, repo)
-        merged = True
-        metrics.add_metric(name="CandidatesMerged", unit=MetricUnit.Count, value=1)
-
+    candidate, merged, confirmation_requested = _store(request, context, repo)
     event = CandidateCaptured(
         candidate_id=candidate.candidate_id,
         occurred_at=isoformat(context.now),
@@ -133,35 +126,52 @@ def _captured_entry(candidate: Candidate, request: CaptureRequest) -> TimelineEn
     )
 
 
-def _merge_with_retry(
-    candidate_id: str, request: CaptureRequest, context: CaptureContext, repo: CandidateRepository
-) -> tuple[Candidate, bool]:
-    for _ in range(MERGE_ATTEMPTS):
-        existing = repo.get(candidate_id)
-        if existing is None:
-            break
-        merged, confirmation_requested = merge_resubmission(existing, request, context)
-        entry = TimelineEntry(
-            entry_id=new_id(),
-            candidate_id=candidate_id,
-            kind="resubmitted",
-            at=merged.updated_at,
-            data={**_source_data(request), "confirmation_requested": confirmation_requested},
-        )
+def _store(request: CaptureRequest, context: CaptureContext, repo: CandidateRepository) -> tuple[Candidate, bool, bool]:
+    """Create the candidate, or merge into the owner of the address: (candidate, merged, confirmation requested).
+
+    Racing submissions of one address are settled by the email guard's condition in DynamoDB; the loser
+    merges. A write that lost a race to another writer is retried after a short, jittered pause.
+    """
+    for attempt in range(WRITE_ATTEMPTS):
+        candidate = _new_candidate(request, context)
         try:
-            return repo.save(existing, merged, [entry]), confirmation_requested
+            repo.create(candidate, [_captured_entry(candidate, request)], clear_tombstone=True)
+            metrics.add_metric(name="CandidatesCaptured", unit=MetricUnit.Count, value=1)
+            return candidate, False, True
+        except EmailTaken as taken:
+            existing = repo.get(taken.candidate_id)
+            if existing is not None:
+                try:
+                    merged, confirmation_requested = _merge(existing, request, context, repo)
+                    metrics.add_metric(name="CandidatesMerged", unit=MetricUnit.Count, value=1)
+                    return merged, True, confirmation_requested
+                except VersionConflict:
+                    pass
         except VersionConflict:
-            continue
-    raise VersionConflict(candidate_id)
+            pass
+        time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not security
+    raise VersionConflict()
+
+
+def _merge(
+    existing: Candidate, request: CaptureRequest, context: CaptureContext, repo: CandidateRepository
+) -> tuple[Candidate, bool]:
+    merged, confirmation_requested = merge_resubmission(existing, request, context)
+    entry = TimelineEntry(
+        entry_id=new_id(),
+        candidate_id=existing.candidate_id,
+        kind="resubmitted",
+        at=merged.updated_at,
+        data={**_source_data(request), "confirmation_requested": confirmation_requested},
+    )
+    return repo.save(existing, merged, [entry]), confirmation_requested
 
 
 def _union(first: list[str], second: list[str], limit: int) -> list[str]:
     return list(dict.fromkeys([*first, *second]))[:limit]
 
 
-def merge_resubmission(
-    existing: Candidate, request: CaptureRequest, context: CaptureContext
-) -> tuple[Candidate, bool]:
+def merge_resubmission(existing: Candidate, request: CaptureRequest, context: CaptureContext) -> tuple[Candidate, bool]:
     """The profile after the same person submits again: lists unioned, non-empty fields updated.
 
     Returns the merged candidate and whether a fresh confirmation email should be sent.

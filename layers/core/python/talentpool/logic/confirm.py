@@ -68,9 +68,7 @@ def confirm_consent(
             continue
         metrics.add_metric(name="CandidatesConfirmed", unit=MetricUnit.Count, value=1)
         bus.publish(
-            CandidateConfirmed(
-                candidate_id=candidate.candidate_id, occurred_at=stamp, channel=candidate.source.channel
-            )
+            CandidateConfirmed(candidate_id=candidate.candidate_id, occurred_at=stamp, channel=candidate.source.channel)
         )
         return ConfirmOutcome(candidate_id=candidate.candidate_id)
     raise VersionConflict(claims.subject)

@@ -15,8 +15,14 @@ class CandidateRepository(Protocol):
 
     def create(self, candidate: Candidate, entries: Sequence[TimelineEntry], *, clear_tombstone: bool) -> None: ...
 
-    def save(self, before: Candidate, after: Candidate, entries: Sequence[TimelineEntry] = (),
-             *, extra: Sequence[Any] = ()) -> Candidate: ...
+    def save(
+        self,
+        before: Candidate,
+        after: Candidate,
+        entries: Sequence[TimelineEntry] = (),
+        *,
+        extra: Sequence[Any] = (),
+    ) -> Candidate: ...
 
     def append_timeline(self, entries: Sequence[TimelineEntry]) -> None: ...
 

@@ -10,9 +10,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool import templating
 from talentpool.clock import isoformat
 from talentpool.logic.confirm import confirmation_token
+from talentpool.logic.ports import ConfirmationLedger, MailSender
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured
-from talentpool.logic.ports import ConfirmationLedger, MailSender
 from talentpool.observability import logger, metrics
 from talentpool.store.mail import Throttled
 

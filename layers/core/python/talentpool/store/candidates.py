@@ -126,10 +126,18 @@ class CandidateStore:
             old_guard = exc.old_items[0] if exc.failed_at(0) else None
             if old_guard:
                 raise EmailTaken(str(old_guard["candidate_id"])) from exc
+            if exc.conflicted:
+                raise VersionConflict(candidate.candidate_id) from exc
             raise
 
-    def save(self, before: Candidate, after: Candidate, entries: Sequence[TimelineEntry] = (),
-             *, extra: Sequence[Write] = ()) -> Candidate:
+    def save(
+        self,
+        before: Candidate,
+        after: Candidate,
+        entries: Sequence[TimelineEntry] = (),
+        *,
+        extra: Sequence[Write] = (),
+    ) -> Candidate:
         """Replace the profile if nobody changed it since `before` was read; keep the indexes in step."""
         saved = after.model_copy(update={"version": before.version + 1})
         writes = [
@@ -148,7 +156,7 @@ class CandidateStore:
         try:
             self.table.transact(writes)
         except TransactionCancelled as exc:
-            if exc.failed_at(0):
+            if exc.failed_at(0) or exc.conflicted:
                 raise VersionConflict(saved.candidate_id) from exc
             raise
         return saved

@@ -5,7 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-_CONFIG_KWARGS = {"retries": {"mode": "standard", "max_attempts": 4}, "connect_timeout": 3, "read_timeout": 10}
+_CONFIG_KWARGS = {
+    "retries": {"mode": "standard", "max_attempts": 4},
+    "connect_timeout": 3,
+    "read_timeout": 10,
+}
 
 
 @cache

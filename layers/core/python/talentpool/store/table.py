@@ -22,6 +22,11 @@ class TransactionCancelled(Exception):
     def failed_at(self, index: int) -> bool:
         return self.reasons[index] == "ConditionalCheckFailed"
 
+    @property
+    def conflicted(self) -> bool:
+        """Another transaction was writing the same item at that moment: safe to retry."""
+        return "TransactionConflict" in self.reasons
+
 
 @dataclass
 class Write:
@@ -57,14 +62,27 @@ class Table:
         item = response.get("Item")
         return codec.from_item(item) if item else None
 
-    def put(self, item: dict[str, Any], *, condition: str | None = None, names: dict[str, str] | None = None,
-            values: dict[str, Any] | None = None) -> None:
+    def put(
+        self,
+        item: dict[str, Any],
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> None:
         kwargs: dict[str, Any] = {"TableName": self.name, "Item": codec.to_item(item)}
         _add_condition(kwargs, condition, names, values)
         self._ddb.put_item(**kwargs)
 
-    def update(self, key: dict[str, str], expression: str, *, condition: str | None = None,
-               names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    def update(
+        self,
+        key: dict[str, str],
+        expression: str,
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "TableName": self.name,
             "Key": codec.to_item(key),
@@ -177,8 +195,9 @@ class Table:
         return {write.kind: body}
 
 
-def _add_condition(kwargs: dict[str, Any], condition: str | None, names: dict[str, str] | None,
-                   values: dict[str, Any] | None) -> None:
+def _add_condition(
+    kwargs: dict[str, Any], condition: str | None, names: dict[str, str] | None, values: dict[str, Any] | None
+) -> None:
     if condition:
         kwargs["ConditionExpression"] = condition
     if names:
@@ -189,4 +208,4 @@ def _add_condition(kwargs: dict[str, Any], condition: str | None, names: dict[st
 
 def is_conditional_failure(exc: Exception) -> bool:
     code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return code == "ConditionalCheckFailedException"
+    return bool(code == "ConditionalCheckFailedException")
