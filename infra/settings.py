@@ -1,0 +1,73 @@
+"""Deployment settings read once from CDK context (cdk.json, or `cdk -c key=value`), typed and checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from constructs import Node
+
+# CloudWatch Logs accepts only these retention periods; a typo should fail the synth, not the deploy.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557)
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every context key the app reads; the defaults here are the ones cdk.json ships (a test keeps them equal)."""
+
+    region: str = ""
+    sender_email: str = "talent@example.com"
+    sender_domain: str = ""
+    careers_origin: str = "http://127.0.0.1:3000"
+    public_base_url: str = ""
+    consent_text_version: str = "2026-11"
+    log_retention_days: int = 90
+    api_stage: str = "prod"
+    api_rate_limit: int = 50
+    api_burst_limit: int = 100
+    waf_rate_limit: int = 1000
+    retain_data: bool = True
+    alarm_email: str = ""
+    cognito_plus_tier: bool = False
+    timezone_default: str = "Europe/London"
+    report_schedule: str = "cron(0 6 * * ? *)"
+    retention_months: int = 24
+
+    def __post_init__(self) -> None:
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"log_retention_days must be one of {LOG_RETENTION_DAYS}")
+        if "@" not in self.sender_email:
+            raise ValueError("sender_email must be an email address")
+        if self.sender_domain and not self.sender_email.lower().endswith("@" + self.sender_domain.lower()):
+            # SES authorises the From address through the identity, so it must sit on the verified domain.
+            raise ValueError("sender_email must be an address at sender_domain")
+        for name in ("api_rate_limit", "api_burst_limit", "retention_months"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.waf_rate_limit < 10:
+            raise ValueError("waf_rate_limit must be at least 10 (the AWS WAF minimum)")
+
+    @classmethod
+    def from_context(cls, node: Node) -> Settings:
+        """Context values from `-c` arrive as strings; cdk.json gives JSON types. Accept both."""
+        values: dict[str, Any] = {}
+        for setting in fields(cls):
+            raw = node.try_get_context(setting.name)
+            if raw is not None:
+                values[setting.name] = _coerce(setting.name, raw, type(setting.default))
+        return cls(**values)
+
+
+def _coerce(name: str, raw: object, kind: type) -> object:
+    if kind is bool:
+        text = str(raw).strip().lower()
+        if text not in _TRUE | _FALSE:
+            raise ValueError(f"{name} must be true or false, not {raw!r}")
+        return text in _TRUE
+    if kind is int:
+        if isinstance(raw, bool):
+            raise ValueError(f"{name} must be a whole number, not {raw!r}")
+        return int(str(raw))
+    return str(raw)
