@@ -1,0 +1,104 @@
+"""One Lambda function per spec.FUNCTIONS entry: code, layers, log group, role, environment and grants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import cast
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import spec
+from infra.layers import ARCHITECTURE, RUNTIME
+from infra.logs import retained_log_group
+from infra.nag import acknowledge
+from talentpool.observability import NAMESPACE, SERVICE
+
+HANDLER = "handler.lambda_handler"
+# Powertools reads these itself; they match talentpool.observability so local and AWS runs agree.
+POWERTOOLS_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": SERVICE, "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE}
+
+# A grant is one grant_* call on the resource that owns the permission.
+GrantCall = Callable[[iam.IGrantable], object]
+
+
+class Functions(Construct):
+    """Builds every function from the spec; `by_name` is how routes, rules and state machines find them."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        specs: Sequence[spec.FunctionSpec],
+        environment: Mapping[spec.Env, str],
+        grants: Mapping[spec.Grant, GrantCall],
+        layers: Sequence[lambda_.ILayerVersion],
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.by_name: dict[str, lambda_.Function] = {}
+        for function_spec in specs:
+            function = self._function(function_spec, environment, layers, log_retention_days)
+            for grant in function_spec.grants:
+                grants[grant](function)
+            self.by_name[function_spec.name] = function
+
+    def _function(
+        self,
+        function_spec: spec.FunctionSpec,
+        environment: Mapping[spec.Env, str],
+        layers: Sequence[lambda_.ILayerVersion],
+        log_retention_days: int,
+    ) -> lambda_.Function:
+        scope = Construct(self, function_spec.name)
+        log_group = retained_log_group(scope, "Logs", log_retention_days)
+        function = lambda_.Function(
+            scope,
+            "Function",
+            description=function_spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=lambda_.Code.from_asset(str(function_spec.folder), exclude=["__pycache__", "*.pyc"]),
+            handler=HANDLER,
+            layers=list(layers),
+            memory_size=function_spec.memory_mb,
+            timeout=Duration.seconds(function_spec.timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            role=_role(scope, log_group),
+            environment=function_environment(function_spec, environment),
+        )
+        acknowledge(
+            function,
+            "L1",
+            "Pinned to Python 3.12 on purpose: the dependency layer is built from cp312 arm64 wheels "
+            "(infra/layers.py), so the runtime and the wheels move together.",
+        )
+        return function
+
+
+def function_environment(function_spec: spec.FunctionSpec, values: Mapping[spec.Env, str]) -> dict[str, str]:
+    """Exactly the variables the spec lists for this function (plus Powertools'), nothing another one needs."""
+    missing = [env for env in function_spec.env if env not in values]
+    if missing:
+        raise KeyError(f"no value for {', '.join(missing)} (needed by {function_spec.name})")
+    return {env.value: values[env] for env in function_spec.env} | POWERTOOLS_ENVIRONMENT
+
+
+def _role(scope: Construct, log_group: logs.ILogGroup) -> iam.Role:
+    """A role that may write its own log group and nothing else until the spec's grants are added.
+
+    CDK's default role carries AWSLambdaBasicExecutionRole, which may write to every log group in the account.
+    """
+    role = iam.Role(scope, "Role", assumed_by=cast(iam.IPrincipal, iam.ServicePrincipal("lambda.amazonaws.com")))
+    log_group.grant_write(role)
+    acknowledge(
+        role,
+        "IAM5[Resource::*]",
+        "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level scoping.",
+    )
+    return role

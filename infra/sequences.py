@@ -1,0 +1,77 @@
+"""Step Functions state machines from the ASL files in state_machines/, placeholders filled with function ARNs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra import spec
+from infra.logs import retained_log_group
+from infra.nag import acknowledge
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+def placeholders(asl_file: Path) -> set[str]:
+    """The `${Name}` placeholders an ASL file expects; a test holds them equal to the spec's substitutions."""
+    return set(_PLACEHOLDER.findall(asl_file.read_text()))
+
+
+def asl_path(machine: spec.StateMachineSpec) -> Path:
+    # Looked up on the module at call time so a test can point it at its own folder.
+    return spec.STATE_MACHINES_DIR / machine.asl_file
+
+
+class Sequences(Construct):
+    """Standard workflows (waits of days), traced, logging every transition without execution data (PII)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        machines: Sequence[spec.StateMachineSpec],
+        functions: Mapping[str, lambda_.IFunction],
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.by_name: dict[str, sfn.StateMachine] = {
+            machine.name: self._state_machine(machine, functions, log_retention_days) for machine in machines
+        }
+
+    def _state_machine(
+        self,
+        machine: spec.StateMachineSpec,
+        functions: Mapping[str, lambda_.IFunction],
+        log_retention_days: int,
+    ) -> sfn.StateMachine:
+        scope = Construct(self, machine.name)
+        state_machine = sfn.StateMachine(
+            scope,
+            "StateMachine",
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_file(str(asl_path(machine))),
+            definition_substitutions={
+                placeholder: functions[function].function_arn for placeholder, function in machine.substitutions.items()
+            },
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=retained_log_group(scope, "Logs", log_retention_days),
+                level=sfn.LogLevel.ALL,
+                include_execution_data=False,
+            ),
+        )
+        for function in sorted(set(machine.substitutions.values())):
+            functions[function].grant_invoke(state_machine)
+        acknowledge(
+            state_machine,
+            "IAM5[Resource::*]",
+            "Step Functions log delivery (logs:CreateLogDelivery and friends) and X-Ray tracing "
+            "support no resource-level scoping.",
+        )
+        return state_machine
