@@ -1,0 +1,1 @@
+"""Infrastructure tests: the synthesised CloudFormation, cdk-nag and cfn-lint."""
