@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
+from aws_cdk import CfnResource
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import spec
 from infra.logs import retained_log_group
-from infra.nag import acknowledge
+from infra.nag import acknowledge, arn_finding
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
@@ -66,8 +68,14 @@ class Sequences(Construct):
                 include_execution_data=False,
             ),
         )
-        for function in sorted(set(machine.substitutions.values())):
-            functions[function].grant_invoke(state_machine)
+        for name in sorted(set(machine.substitutions.values())):
+            function = functions[name]
+            function.grant_invoke(state_machine)
+            acknowledge(
+                state_machine,
+                arn_finding(cast(CfnResource, function.node.default_child), ":*"),
+                f"Invoking any version or alias of {name} (its ARN:*), the function this workflow names.",
+            )
         acknowledge(
             state_machine,
             "IAM5[Resource::*]",

@@ -1,0 +1,74 @@
+"""Layer builds: pip runs once per pin-set with the Lambda platform flags, and the core layer has the /opt layout."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import layers
+
+
+def _requirements(tmp_path: Path, text: str = "pydantic==2.0\n") -> Path:
+    path = tmp_path / "requirements.txt"
+    path.write_text(text)
+    return path
+
+
+def test_the_cache_key_follows_the_pins(tmp_path: Path) -> None:
+    first = layers.dependencies_key(_requirements(tmp_path))
+    assert layers.dependencies_key(_requirements(tmp_path)) == first
+    assert layers.dependencies_key(_requirements(tmp_path, "pydantic==2.1\n")) != first
+
+
+def test_pip_installs_arm64_cp312_wheels_once_and_drops_stale_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+
+    def fake_pip(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        calls.append(command)
+        target = Path(command[command.index("--target") + 1])
+        (target / "pydantic").mkdir(parents=True)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(layers.subprocess, "run", fake_pip)
+    stale = tmp_path / "build" / "deps" / "0000stale"
+    stale.mkdir(parents=True)
+    requirements = _requirements(tmp_path)
+
+    folder, key = layers.build_dependencies(requirements, tmp_path / "build")
+    again, _ = layers.build_dependencies(requirements, tmp_path / "build")
+
+    assert len(calls) == 1
+    command = " ".join(calls[0])
+    for flag in (
+        "--platform manylinux2014_aarch64",
+        "--only-binary=:all:",
+        "--python-version 3.12",
+        "--implementation cp",
+    ):
+        assert flag in command
+    assert folder == again == tmp_path / "build" / "deps" / key
+    assert (folder / "python" / "pydantic").is_dir()
+    assert not stale.exists()
+
+
+def test_a_failed_pip_leaves_no_cached_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        layers.subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1, "", "no network")
+    )
+    with pytest.raises(RuntimeError, match="no network"):
+        layers.build_dependencies(_requirements(tmp_path), tmp_path / "build")
+    key = layers.dependencies_key(_requirements(tmp_path))
+    assert not (tmp_path / "build" / "deps" / key).exists()
+
+
+def test_core_layer_has_the_package_under_python_and_the_pages_under_web(tmp_path: Path) -> None:
+    staged = layers.stage_core(tmp_path)
+    assert (staged / "python" / "talentpool" / "store" / "schema.py").is_file()
+    assert (staged / "web").is_dir()
+    assert not list(staged.rglob("__pycache__"))
+    assert not list(staged.rglob("*.pyc"))
