@@ -1,0 +1,1 @@
+"""The local runtime: the whole of Talentpool in one process on moto, started by `python -m local`."""

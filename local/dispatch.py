@@ -1,0 +1,216 @@
+"""EventBridge delivery moto does not do: from each rule's SQS tap to the rule's real targets in the spec.
+
+moto matches events against the rule patterns and puts each match on the rule's queue; this module only
+delivers. Functions get the whole event, state machines an execution whose input is built from the
+target's JSONPath map, as an EventBridge input transformer would build it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from infra import spec
+from local.lambdas import LambdaRuntime
+
+log = logging.getLogger("local.dispatch")
+
+RETRY_DELAYS_S: tuple[float, ...] = (0.5, 2.0)  # two retries after the first attempt, as EventBridge would
+_PATH = re.compile(r"^\$((?:\.[^.\[\]]+)*)$")
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+class DeliveryFailed(Exception):
+    """A target did not accept the event; the dispatcher retries, then logs and drops it."""
+
+
+def json_path(document: Any, path: str) -> Any:
+    """The value at `path` in the subset rules may use: `$` or `$.a.b` (names, no filters or indexes).
+
+    A missing value is None, as an input transformer leaves a missing path empty.
+    """
+    match = _PATH.match(path)
+    if match is None:
+        raise ValueError(f"unsupported JSONPath {path!r}: use $ or $.a.b")
+    value = document
+    for name in filter(None, match.group(1).split(".")):
+        if not isinstance(value, Mapping) or name not in value:
+            return None
+        value = value[name]
+    return value
+
+
+def execution_input(mapping: Mapping[str, str] | None, event: Mapping[str, Any]) -> Any:
+    """The state machine input: the whole event, or one key per entry of the target's input map."""
+    if mapping is None:
+        return event
+    return {key: json_path(event, path) for key, path in mapping.items()}
+
+
+def execution_name(rule_name: str, target_index: int, event_id: str) -> str:
+    """Unique per event and target, and the same on a retry, so a retried start cannot start twice."""
+    suffix = f"-{target_index}-{_NAME_UNSAFE.sub('-', event_id)}"
+    return _NAME_UNSAFE.sub("-", rule_name)[: 80 - len(suffix)] + suffix
+
+
+def validate_targets(rules: Iterable[spec.RuleSpec], functions: Iterable[str], machines: Iterable[str]) -> None:
+    """Fail at start-up, not at the first event, when a target or an input path cannot work."""
+    known = {"function": set(functions), "state_machine": set(machines)}
+    for rule in rules:
+        for target in rule.targets:
+            if target.name not in known.get(target.kind, set()):
+                raise ValueError(f"rule {rule.name}: no {target.kind} named {target.name!r} in the spec")
+            for path in (target.input or {}).values():
+                json_path({}, path)
+
+
+class TargetInvoker:
+    """Delivers one event to one spec target."""
+
+    def __init__(self, runtime: LambdaRuntime, stepfunctions: Any, state_machines: Mapping[str, str]) -> None:
+        self._runtime = runtime
+        self._stepfunctions = stepfunctions
+        self._state_machines = state_machines
+
+    def deliver(self, target: spec.TargetSpec, event: Mapping[str, Any], *, rule: str, index: int) -> None:
+        if target.kind == "function":
+            result = self._runtime.invoke(target.name, dict(event))
+            if result.errored:
+                raise DeliveryFailed(f"function {target.name} failed: {result.json().get('errorType')}")
+            return
+        if target.kind == "state_machine":
+            self._start(target, event, rule=rule, index=index)
+            return
+        raise DeliveryFailed(f"unknown target kind {target.kind!r}")
+
+    def _start(self, target: spec.TargetSpec, event: Mapping[str, Any], *, rule: str, index: int) -> None:
+        client = self._stepfunctions
+        try:
+            client.start_execution(
+                stateMachineArn=self._state_machines[target.name],
+                name=execution_name(rule, index, str(event.get("id") or "")),
+                input=json.dumps(execution_input(target.input, event)),
+            )
+        except client.exceptions.ExecutionAlreadyExists:
+            log.info("execution for event %s already started", event.get("id"))
+        except Exception as exc:
+            raise DeliveryFailed(f"state machine {target.name} did not start: {exc}") from exc
+
+
+def deliver_with_retries(
+    deliver: Callable[[], None], describe: str, stopping: threading.Event, delays: Sequence[float] = RETRY_DELAYS_S
+) -> bool:
+    """Try, then retry after each delay; a failure is logged and never raised: the dispatcher carries on."""
+    for attempt, delay in enumerate((*delays, None), start=1):
+        try:
+            deliver()
+        except Exception as exc:
+            if delay is None or stopping.is_set():
+                log.error("gave up delivering %s after %d attempts: %s", describe, attempt, exc)
+                return False
+            log.warning("delivering %s failed (attempt %d), retrying: %s", describe, attempt, exc)
+            stopping.wait(delay)
+        else:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class RuleTap:
+    rule: spec.RuleSpec
+    queue_url: str
+
+
+class Dispatcher:
+    """One long-polling thread per rule queue, and a few workers that deliver, as EventBridge would."""
+
+    def __init__(
+        self,
+        sqs: Any,
+        taps: Iterable[RuleTap],
+        invoker: TargetInvoker,
+        *,
+        account: str,
+        workers: int = 4,
+        poll_seconds: int = 1,
+        retry_delays: Sequence[float] = RETRY_DELAYS_S,
+    ) -> None:
+        self._sqs = sqs
+        self._taps = list(taps)
+        self._invoker = invoker
+        self._account = account
+        self._poll_seconds = poll_seconds
+        self._retry_delays = tuple(retry_delays)
+        self._jobs: queue.Queue[tuple[RuleTap, dict[str, Any]] | None] = queue.Queue()
+        self._stopping = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._poll, args=(tap,), name=f"dispatch-{tap.rule.name}", daemon=True)
+            for tap in self._taps
+        ] + [threading.Thread(target=self._work, name=f"deliver-{n}", daemon=True) for n in range(workers)]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stopping.set()
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _poll(self, tap: RuleTap) -> None:
+        while not self._stopping.is_set():
+            try:
+                messages = self._sqs.receive_message(
+                    QueueUrl=tap.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=self._poll_seconds
+                ).get("Messages", [])
+            except Exception:
+                if not self._stopping.is_set():
+                    log.exception("polling the %s queue failed", tap.rule.name)
+                    self._stopping.wait(1.0)
+                continue
+            for message in messages:
+                self._jobs.put((tap, message))
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            tap, message = job
+            try:
+                self.deliver(tap, json.loads(message["Body"]))
+            except Exception:
+                log.exception("could not deliver a message from the %s queue", tap.rule.name)
+            try:
+                self._sqs.delete_message(QueueUrl=tap.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            except Exception:
+                if not self._stopping.is_set():
+                    log.exception("could not delete a delivered message from the %s queue", tap.rule.name)
+
+    def deliver(self, tap: RuleTap, event: dict[str, Any]) -> None:
+        event.setdefault("account", self._account)  # moto's SQS copy can lack it; EventBridge always sends it
+        deliver_to_targets(self._invoker, tap.rule.name, tap.rule.targets, event, self._stopping, self._retry_delays)
+
+
+def deliver_to_targets(
+    invoker: TargetInvoker,
+    rule: str,
+    targets: Sequence[spec.TargetSpec],
+    event: Mapping[str, Any],
+    stopping: threading.Event,
+    retry_delays: Sequence[float] = RETRY_DELAYS_S,
+) -> None:
+    """Every target of a rule (or schedule) gets the event; each is retried on its own."""
+    for index, target in enumerate(targets):
+        describe = f"{event.get('detail-type')} {event.get('id')} to {target.kind} {target.name}"
+
+        def attempt(target: spec.TargetSpec = target, index: int = index) -> None:
+            invoker.deliver(target, event, rule=rule, index=index)
+
+        if deliver_with_retries(attempt, describe, stopping, retry_delays):
+            log.info("delivered %s (rule %s)", describe, rule)

@@ -1,0 +1,112 @@
+"""The local deployment's settings and the one environment every handler sees, keyed by spec.Env."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra import spec
+
+ACCOUNT = "123456789012"  # moto's default account: every ARN the runtime builds uses it
+DEFAULT_PORT = 3000
+DEFAULT_REGION = "us-east-1"
+DEFAULT_TIME_SCALE = 8640.0  # one day of sequence time is ten real seconds
+TABLE_NAME = "talentpool"
+SENDER_EMAIL = "talent@example.com"
+CONFIGURATION_SET = "talentpool"
+CONSENT_TEXT_VERSION = "2026-11"
+SECRET_NAME = "talentpool/token-secret"  # noqa: S105 - a name; the value is random per run
+
+# Process-wide settings that are not per-function environment: Powertools, and no X-Ray daemon locally.
+POWERTOOLS_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": "talentpool",
+    "POWERTOOLS_METRICS_NAMESPACE": "Talentpool",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """What one run of the local runtime is configured with; random values are fresh per run."""
+
+    port: int
+    region: str
+    time_scale: float
+    root: Path = spec.ROOT
+    ip_hash_salt: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    token_secret_value: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".local"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.state_dir / "outbox"
+
+
+def settings_from(environ: Mapping[str, str], port_arg: int | None = None) -> LocalSettings:
+    """Settings from `--port`, then PORT, AWS_REGION and TALENTPOOL_TIME_SCALE."""
+    port = port_arg if port_arg is not None else int(environ.get("PORT") or DEFAULT_PORT)
+    scale = time_scale(environ)
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    return LocalSettings(port=port, region=region, time_scale=scale)
+
+
+def time_scale(environ: Mapping[str, str]) -> float:
+    """TALENTPOOL_TIME_SCALE: how many sequence seconds pass per real second (default 8640)."""
+    raw = environ.get("TALENTPOOL_TIME_SCALE") or ""
+    value = float(raw) if raw.strip() else DEFAULT_TIME_SCALE
+    if not value > 0:
+        raise ValueError(f"TALENTPOOL_TIME_SCALE must be a positive number, not {raw!r}")
+    return value
+
+
+def aws_environment(settings: LocalSettings, moto_port: int) -> dict[str, str]:
+    """Fake credentials and the moto endpoint, so every boto3 client in the process talks to moto."""
+    return {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SESSION_TOKEN": "local",
+        "AWS_REGION": settings.region,
+        "AWS_DEFAULT_REGION": settings.region,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+        "MOTO_PORT": str(moto_port),
+    }
+
+
+def handler_environment(settings: LocalSettings, token_secret_arn: str) -> dict[spec.Env, str]:
+    """One value per spec.Env: every function reads the same names, so one dict serves them all."""
+    values = {
+        spec.Env.TABLE_NAME: TABLE_NAME,
+        spec.Env.EVENT_BUS_NAME: spec.BUS_NAME,
+        spec.Env.TOKEN_SECRET_ARN: token_secret_arn,
+        spec.Env.SENDER_EMAIL: SENDER_EMAIL,
+        spec.Env.SES_CONFIGURATION_SET: CONFIGURATION_SET,
+        spec.Env.PUBLIC_BASE_URL: settings.base_url,
+        spec.Env.IP_HASH_SALT: settings.ip_hash_salt,
+        spec.Env.WEB_ROOT: str(spec.WEB_DIR),
+        spec.Env.CONSENT_TEXT_VERSION: CONSENT_TEXT_VERSION,
+        spec.Env.CORS_ORIGIN: settings.base_url,
+    }
+    missing = [name.value for name in spec.Env if name not in values]
+    if missing:
+        raise RuntimeError(f"the local runtime has no value for {', '.join(missing)}: add it to environment.py")
+    return values
+
+
+def function_environment(function: spec.FunctionSpec, values: Mapping[spec.Env, str]) -> dict[str, str]:
+    """The variables one function is deployed with: exactly the ones its spec lists."""
+    return {name.value: values[name] for name in function.env}
+
+
+def apply(environ: MutableMapping[str, str], values: Mapping[spec.Env, str]) -> None:
+    """Put the union into the process environment; handlers read it once, at import."""
+    environ.update({name.value: value for name, value in values.items()})
+    environ.update(POWERTOOLS_ENVIRONMENT)

@@ -1,0 +1,190 @@
+"""Running the real handlers in-process, the way Lambda runs them: one event at a time per environment."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from infra import spec
+
+log = logging.getLogger("local.lambda")
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What Lambda hands back: the JSON payload, whether it is an error payload, and the log tail."""
+
+    payload: str
+    errored: bool
+    logs: str
+
+    def json(self) -> Any:
+        return json.loads(self.payload)
+
+
+@dataclass
+class LocalLambdaContext:
+    """The context object a handler receives, with the attributes Lambda's Python runtime provides."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_s: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    identity: Any = None
+    client_context: Any = None
+    _deadline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_s
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = f"local/[$LATEST]{self.aws_request_id.replace('-', '')}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def function_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{name}"
+
+
+def load_handler_module(function: spec.FunctionSpec, instance: int = 0) -> ModuleType:
+    """Import functions/<name>/handler.py under its own module name, as a fresh execution environment.
+
+    Each instance is a separate module object, so a handler's module-level state (its resolver, its
+    current event) is never shared between two events running at the same time, as on Lambda.
+    """
+    module_name = f"talentpool_fn_{function.name}" + (f"__{instance}" if instance else "")
+    module_spec = importlib.util.spec_from_file_location(module_name, function.folder / "handler.py")
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"no handler for function {function.name!r} at {function.folder}")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module
+
+
+class _Environments:
+    """Warm execution environments of one function: reuse an idle one, or start another (a cold start)."""
+
+    def __init__(self, function: spec.FunctionSpec, loader: Callable[[spec.FunctionSpec, int], ModuleType]) -> None:
+        self.function = function
+        self._loader = loader
+        self._idle: list[Handler] = []
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> Handler:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            instance = self._started
+            self._started += 1
+        try:
+            started = time.perf_counter()
+            handler: Handler = self._loader(self.function, instance).lambda_handler
+        except BaseException:
+            with self._lock:
+                self._started -= 1
+            raise
+        log.info("cold start of %s (#%d) in %.0f ms", self.function.name, instance, _ms_since(started))
+        return handler
+
+    def release(self, handler: Handler) -> None:
+        with self._lock:
+            self._idle.append(handler)
+
+
+class LambdaRuntime:
+    """Invokes spec functions by name; the Lambda patch, the gateway and the dispatcher all come here."""
+
+    def __init__(
+        self,
+        functions: Iterable[spec.FunctionSpec],
+        *,
+        region: str,
+        account: str,
+        loader: Callable[[spec.FunctionSpec, int], ModuleType] = load_handler_module,
+    ) -> None:
+        self.region = region
+        self.account = account
+        self._environments = {f.name: _Environments(f, loader) for f in functions}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._environments)
+
+    def arn(self, name: str) -> str:
+        return function_arn(self.region, self.account, name)
+
+    def invoke(self, name: str, event: Any) -> Invocation:
+        """Run one event through the function's handler; an exception becomes Lambda's error payload."""
+        environments = self._environments.get(name)
+        if environments is None:
+            return _error_invocation(LookupError(f"Function not found: {self.arn(name)}"), "")
+        function = environments.function
+        context = LocalLambdaContext(
+            function_name=name,
+            invoked_function_arn=self.arn(name),
+            memory_limit_in_mb=function.memory_mb,
+            timeout_s=function.timeout_s,
+        )
+        started = time.perf_counter()
+        try:
+            handler = environments.acquire()
+        except Exception as exc:
+            log.exception("%s failed to initialise", name)
+            return _error_invocation(exc, context.aws_request_id)
+        try:
+            result = handler(event, context)
+            payload = json.dumps(result)
+        except Exception as exc:
+            log.exception("%s raised (request %s)", name, context.aws_request_id)
+            return _error_invocation(exc, context.aws_request_id)
+        finally:
+            environments.release(handler)
+            elapsed = _ms_since(started)
+            if elapsed > function.timeout_s * 1000:
+                log.warning(
+                    "%s ran %.0f ms, over its %d s timeout: Lambda would stop it", name, elapsed, function.timeout_s
+                )
+        return Invocation(payload, errored=False, logs=_report(context.aws_request_id, elapsed))
+
+
+def _error_invocation(exc: BaseException, request_id: str) -> Invocation:
+    error = {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": traceback.format_tb(exc.__traceback__),
+    }
+    return Invocation(json.dumps(error), errored=True, logs="".join(traceback.format_exception(exc)))
+
+
+def _report(request_id: str, elapsed_ms: float) -> str:
+    return (
+        f"START RequestId: {request_id} Version: $LATEST\n"
+        f"END RequestId: {request_id}\n"
+        f"REPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms"
+    )
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,208 @@
+"""The few places moto is patched: Lambda runs real handlers, Wait states run on scaled time, SES mail is seen."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.lambdas import LambdaRuntime
+
+log = logging.getLogger("local.moto")
+
+Undo = Callable[[], None]
+
+
+def _replace(owner: type, name: str, replacement: Callable[..., Any]) -> Undo:
+    original = owner.__dict__[name]
+    setattr(owner, name, replacement)
+    return lambda: setattr(owner, name, original)
+
+
+# --- Lambda -------------------------------------------------------------------------------------------
+
+
+def patch_lambda(runtime: LambdaRuntime) -> Undo:
+    """moto's LambdaFunction runs its handler through the in-process runtime instead of Docker."""
+    from moto.awslambda.models import LambdaFunction
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        if isinstance(event, str | bytes):
+            event = json.loads(event or "{}")
+        result = runtime.invoke(str(self.function_name), {} if event is None else event)
+        return result.payload, result.errored, result.logs
+
+    return _replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
+
+
+# --- Step Functions Wait ------------------------------------------------------------------------------
+
+
+def scaled_wait(scale: float) -> Callable[[Any, Any, float], None]:
+    """A Wait that lasts wait_seconds / scale, and still ends early when the execution stops."""
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+        deadline = time.monotonic() + max(0.0, wait_seconds) / scale
+        while (remaining := deadline - time.monotonic()) > 0:
+            if env.program_state_event.wait(remaining) and env.is_running():
+                # Woken by an unrelated state change: keep waiting, without spinning on a set event.
+                time.sleep(min(remaining, 0.05))
+            elif not env.is_running():
+                return
+
+    return _wait_interval
+
+
+def patch_wait(scale: float) -> Undo:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    return _replace(WaitFunction, "_wait_interval", scaled_wait(scale))
+
+
+# --- SES ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """What the API call carried that moto's backend forgets: configuration set, tags, both body parts."""
+
+    configuration_set: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One message SES accepted: either raw MIME, or Simple content the outbox turns into MIME."""
+
+    message_id: str
+    source: str
+    destinations: list[str]
+    raw: str | None
+    request: SendRequest
+
+
+_current = threading.local()
+
+
+@contextmanager
+def _request_scope(request: SendRequest) -> Iterator[None]:
+    # The backend call runs in the same moto request thread, so a thread-local carries the request to it.
+    _current.request = request
+    try:
+        yield
+    finally:
+        _current.request = None
+
+
+def _current_request() -> SendRequest:
+    request = getattr(_current, "request", None)
+    return request if isinstance(request, SendRequest) else SendRequest()
+
+
+def _tags(pairs: Any) -> dict[str, str]:
+    return {str(p.get("Name")): str(p.get("Value")) for p in pairs or [] if isinstance(p, dict)}
+
+
+def _sesv2_request(response: Any) -> SendRequest:
+    params = json.loads(response.body or "{}")
+    simple = (params.get("Content") or {}).get("Simple") or {}
+    body = simple.get("Body") or {}
+    return SendRequest(
+        configuration_set=params.get("ConfigurationSetName"),
+        tags=_tags(params.get("EmailTags")),
+        subject=(simple.get("Subject") or {}).get("Data"),
+        text=(body.get("Text") or {}).get("Data"),
+        html=(body.get("Html") or {}).get("Data"),
+    )
+
+
+def _ses_v1_request(response: Any) -> SendRequest:
+    return SendRequest(
+        configuration_set=response._get_param("ConfigurationSetName"),
+        tags=_tags(response._get_param("Tags", [])),
+        subject=response._get_param("Message.Subject.Data"),
+        text=response._get_param("Message.Body.Text.Data"),
+        html=response._get_param("Message.Body.Html.Data"),
+    )
+
+
+def _remembering(original: Callable[[Any], Any], read: Callable[[Any], SendRequest]) -> Callable[[Any], Any]:
+    def handle(self: Any) -> Any:
+        try:
+            request = read(self)
+        except (ValueError, TypeError, AttributeError):
+            request = SendRequest()
+        with _request_scope(request):
+            return original(self)
+
+    return handle
+
+
+def _simple_destinations(destinations: Any) -> list[str]:
+    if isinstance(destinations, dict):
+        return [a for key in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destinations.get(key) or []]
+    return list(destinations or [])
+
+
+def _observing(original: Callable[..., Any], sink: Callable[[SentMessage], None]) -> Callable[..., Any]:
+    def send(self: Any, *args: Any, **kwargs: Any) -> Any:
+        message = original(self, *args, **kwargs)
+        raw = getattr(message, "raw_data", None)
+        sent = SentMessage(
+            message_id=str(message.id),
+            source=str(message.source),
+            destinations=_simple_destinations(message.destinations),
+            raw=str(raw) if raw is not None else None,
+            request=_current_request() if raw is not None else _simple_request(message),
+        )
+        try:
+            sink(sent)
+        except Exception:
+            # Recording is a side channel: the send itself succeeded and must stay succeeded.
+            log.exception("could not record sent email %s", sent.message_id)
+        return message
+
+    return send
+
+
+def _simple_request(message: Any) -> SendRequest:
+    request = _current_request()
+    if request.text is None and request.html is None:
+        body = str(message.body)
+        looks_html = body.lstrip().startswith("<")
+        request = SendRequest(
+            configuration_set=request.configuration_set,
+            tags=request.tags,
+            text=None if looks_html else body,
+            html=body if looks_html else None,
+        )
+    return SendRequest(request.configuration_set, request.tags, str(message.subject), request.text, request.html)
+
+
+def patch_ses(sink: Callable[[SentMessage], None]) -> Undo:
+    """Every message SES v1 or v2 accepts is also handed to `sink` (the outbox and the SES event feed)."""
+    from moto.ses.models import SESBackend
+    from moto.ses.responses import EmailResponse
+    from moto.sesv2.responses import SESV2Response
+
+    undo = [
+        _replace(SESV2Response, "send_email", _remembering(SESV2Response.send_email, _sesv2_request)),
+        _replace(EmailResponse, "send_email", _remembering(EmailResponse.send_email, _ses_v1_request)),
+        _replace(EmailResponse, "send_raw_email", _remembering(EmailResponse.send_raw_email, _ses_v1_request)),
+        _replace(SESBackend, "send_email", _observing(SESBackend.send_email, sink)),
+        _replace(SESBackend, "send_raw_email", _observing(SESBackend.send_raw_email, sink)),
+    ]
+
+    def undo_all() -> None:
+        for step in reversed(undo):
+            step()
+
+    return undo_all

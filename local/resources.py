@@ -1,0 +1,203 @@
+"""Creating Talentpool's AWS resources in moto from infra/spec.py, the same spec CDK deploys from."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra import spec
+from local import environment
+from local.environment import LocalSettings
+from talentpool.store import schema
+
+ROLE_NAME = "talentpool-local"
+DISPATCH_TARGET_ID = "local-dispatch"
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+_LAMBDA_RUNTIME = "python3.12"
+_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@dataclass
+class Deployment:
+    """Names and ARNs of what was created: what /_local/info reports and the dispatcher routes to."""
+
+    region: str
+    account: str
+    table_name: str
+    bus_name: str
+    token_secret_arn: str = ""
+    role_arn: str = ""
+    functions: dict[str, str] = field(default_factory=dict)
+    state_machines: dict[str, str] = field(default_factory=dict)
+    rule_queues: dict[str, str] = field(default_factory=dict)
+
+
+class AwsClients:
+    """The boto3 clients the runtime itself uses, all pointed at moto through AWS_ENDPOINT_URL."""
+
+    def __init__(self, region: str) -> None:
+        import boto3
+
+        session = boto3.session.Session(region_name=region)
+        self.dynamodb = session.client("dynamodb")
+        self.events = session.client("events")
+        self.iam = session.client("iam")
+        self.lambda_ = session.client("lambda")
+        self.secretsmanager = session.client("secretsmanager")
+        self.ses = session.client("ses")
+        self.sesv2 = session.client("sesv2")
+        self.sqs = session.client("sqs")
+        self.stepfunctions = session.client("stepfunctions")
+
+
+# --- ASL ---------------------------------------------------------------------------------------------
+
+
+def placeholders(definition: str) -> set[str]:
+    return set(PLACEHOLDER.findall(definition))
+
+
+def fill_placeholders(definition: str, substitutions: Mapping[str, str], function_arn: Callable[[str], str]) -> str:
+    """Replace each ${Placeholder} with the local ARN of the function the spec maps it to.
+
+    Like CDK's definition_substitutions, a placeholder without a value is an error; so is a value the
+    file no longer uses, since it means the spec and the ASL have drifted apart.
+    """
+    found = placeholders(definition)
+    unknown = sorted(found - set(substitutions))
+    unused = sorted(set(substitutions) - found)
+    if unknown or unused:
+        raise ValueError(f"ASL placeholders and spec substitutions differ: unknown {unknown}, unused {unused}")
+    filled = PLACEHOLDER.sub(lambda m: function_arn(substitutions[m.group(1)]), definition)
+    json.loads(filled)  # a definition that is not JSON fails here, naming the file, not deep in moto
+    return filled
+
+
+def state_machine_definition(machine: spec.StateMachineSpec, function_arn: Callable[[str], str]) -> str:
+    path = spec.STATE_MACHINES_DIR / machine.asl_file
+    try:
+        return fill_placeholders(path.read_text(encoding="utf-8"), machine.substitutions, function_arn)
+    except ValueError as exc:
+        raise ValueError(f"{path.name}: {exc}") from exc
+
+
+# --- Creation ----------------------------------------------------------------------------------------
+
+
+def _dummy_code() -> bytes:
+    # Invocation is patched to run functions/<name>/handler.py in-process; moto only needs a valid zip.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def lambda_handler(event, context):\n    raise RuntimeError('unpatched')\n")
+    return buffer.getvalue()
+
+
+def create_foundation(clients: AwsClients, settings: LocalSettings, deployment: Deployment) -> None:
+    """Table, buses, token secret, SES identity and configuration set, and the role functions run as."""
+    clients.dynamodb.create_table(**schema.table_definition(deployment.table_name))
+    for bus in sorted(({spec.BUS_NAME} | {rule.bus for rule in spec.RULES}) - {"default"}):
+        clients.events.create_event_bus(Name=bus)
+    deployment.token_secret_arn = clients.secretsmanager.create_secret(
+        Name=environment.SECRET_NAME, SecretString=settings.token_secret_value
+    )["ARN"]
+    clients.ses.verify_email_identity(EmailAddress=environment.SENDER_EMAIL)
+    clients.sesv2.create_configuration_set(ConfigurationSetName=environment.CONFIGURATION_SET)
+    deployment.role_arn = clients.iam.create_role(
+        RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST_POLICY)
+    )["Role"]["Arn"]
+
+
+def create_functions(
+    clients: AwsClients,
+    functions: Iterable[spec.FunctionSpec],
+    values: Mapping[spec.Env, str],
+    deployment: Deployment,
+) -> None:
+    code = _dummy_code()
+    for function in functions:
+        created = clients.lambda_.create_function(
+            FunctionName=function.name,
+            Description=function.description,
+            Runtime=_LAMBDA_RUNTIME,
+            Architectures=["arm64"],
+            Role=deployment.role_arn,
+            Handler="handler.lambda_handler",
+            Code={"ZipFile": code},
+            Timeout=function.timeout_s,
+            MemorySize=function.memory_mb,
+            Environment={"Variables": environment.function_environment(function, values)},
+        )
+        deployment.functions[function.name] = created["FunctionArn"]
+
+
+def create_state_machines(
+    clients: AwsClients, machines: Iterable[spec.StateMachineSpec], deployment: Deployment
+) -> None:
+    def function_arn(name: str) -> str:
+        if name not in deployment.functions:
+            raise ValueError(f"substitution names {name!r}, which is not a function in the spec")
+        return deployment.functions[name]
+
+    for machine in machines:
+        created = clients.stepfunctions.create_state_machine(
+            name=machine.name,
+            definition=state_machine_definition(machine, function_arn),
+            roleArn=deployment.role_arn,
+            type="STANDARD",
+        )
+        deployment.state_machines[machine.name] = created["stateMachineArn"]
+
+
+def rule_queue_name(rule: spec.RuleSpec) -> str:
+    return ("talentpool-rule-" + re.sub(r"[^A-Za-z0-9_-]", "-", rule.name))[:80]
+
+
+def create_rules(clients: AwsClients, rules: Iterable[spec.RuleSpec], deployment: Deployment) -> None:
+    """Each rule gets its spec pattern and one SQS target: moto matches, the dispatcher delivers."""
+    for rule in rules:
+        queue_url = clients.sqs.create_queue(QueueName=rule_queue_name(rule), Attributes={"VisibilityTimeout": "600"})[
+            "QueueUrl"
+        ]
+        queue_arn = clients.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        clients.events.put_rule(
+            Name=rule.name,
+            EventBusName=rule.bus,
+            EventPattern=json.dumps(rule.pattern),
+            Description=rule.description,
+            State="ENABLED",
+        )
+        clients.events.put_targets(
+            Rule=rule.name, EventBusName=rule.bus, Targets=[{"Id": DISPATCH_TARGET_ID, "Arn": queue_arn}]
+        )
+        deployment.rule_queues[rule.name] = queue_url
+
+
+def info(deployment: Deployment, moto_endpoint: str) -> dict[str, Any]:
+    """What /_local/info serves, so tests and tools can reach the store and the machines directly."""
+    return {
+        "moto_endpoint": moto_endpoint,
+        "region": deployment.region,
+        "account": deployment.account,
+        "table_name": deployment.table_name,
+        "bus_name": deployment.bus_name,
+        "token_secret_arn": deployment.token_secret_arn,
+        "functions": dict(deployment.functions),
+        "state_machines": dict(deployment.state_machines),
+        "rules": sorted(deployment.rule_queues),
+    }
