@@ -1,0 +1,167 @@
+"""The spine as a person meets it, through `python -m local` over real HTTP: form, email, link, confirmed."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.e2e import local_process
+from tests.e2e.local_process import LocalProcess, wait_for
+
+pytestmark = pytest.mark.slow
+
+CONFIRM_LINK = re.compile(r"https?://\S+/confirm\?token=[A-Za-z0-9._~%-]+")
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Iterator[LocalProcess]:
+    running = local_process.start()
+    yield running
+    running.kill()
+
+
+def careers_form(email: str) -> dict[str, Any]:
+    """What a browser without JavaScript posts from web/careers.html."""
+    return {
+        "email": email,
+        "first_name": "Ana",
+        "last_name": "Silva",
+        "city": "Lisbon",
+        "country": "PT",
+        "timezone": "Europe/Lisbon",
+        "skills": "Python, AWS",
+        "years_experience": "6",
+        "interests": ["job_alerts", "events"],
+        "consent": "on",
+        "consent_text_version": "2026-11",
+        "source_channel": "careers_site",
+        "website": "",
+    }
+
+
+def mail_to(runtime: LocalProcess, address: str) -> dict[str, Any]:
+    def found() -> dict[str, Any] | None:
+        with runtime.client as client:
+            outbox = client.get("/_local/outbox").json()
+        return next((m for m in reversed(outbox) if address in m["to"]), None)
+
+    mail: dict[str, Any] = wait_for(found, 30, f"an email to {address} in /_local/outbox")
+    return mail
+
+
+def store(runtime: LocalProcess) -> tuple[Any, str]:
+    info = runtime.info()
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=info["moto_endpoint"],
+        region_name=info["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return client, info["table_name"]
+
+
+def test_a_careers_form_submission_ends_with_a_confirmed_candidate(runtime: LocalProcess) -> None:
+    email = f"ana.{uuid.uuid4().hex[:8]}@example.com"
+
+    with runtime.client as client:
+        # Given a person fills in the careers form without JavaScript
+        posted = client.post("/candidates", data=careers_form(email))
+
+        # Then the browser is sent to the thank-you page, which exists
+        assert posted.status_code == 303, posted.text
+        assert posted.headers["Location"] == f"{runtime.base_url}/thanks"
+        thanks = client.get(posted.headers["Location"])
+        assert thanks.status_code == 200
+        assert thanks.headers["Content-Type"].startswith("text/html")
+
+    # And a confirmation email arrives, readable as a file and as JSON
+    mail = mail_to(runtime, email)
+    assert mail["subject"]
+    assert mail["from"].endswith("<talent@example.com>")
+    assert mail["html"] and "<a " in mail["html"]
+    link = CONFIRM_LINK.search(mail["text"])
+    assert link, mail["text"]
+
+    # When they follow the link
+    with runtime.client as client:
+        confirmed = client.get(link.group(0))
+
+    # Then they see the confirmed page
+    assert confirmed.status_code == 200
+    assert "confirmed" in confirmed.text.lower()
+
+    # And the store holds an active consent and a confirmed timeline entry
+    dynamodb, table = store(runtime)
+    guard = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"EMAIL#{email}"}, "sk": {"S": "GUARD"}})
+    candidate_id = guard["Item"]["candidate_id"]["S"]
+    profile = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"CAND#{candidate_id}"}, "sk": {"S": "PROFILE"}})[
+        "Item"
+    ]
+    assert profile["consent"]["M"]["status"]["S"] == "active"
+    timeline = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :tl)",
+        ExpressionAttributeValues={":pk": {"S": f"CAND#{candidate_id}"}, ":tl": {"S": "TL#"}},
+    )["Items"]
+    assert "confirmed" in [item["kind"]["S"] for item in timeline]
+
+
+def test_the_outbox_is_also_a_folder_of_eml_files(runtime: LocalProcess) -> None:
+    email = f"eml.{uuid.uuid4().hex[:8]}@example.com"
+    with runtime.client as client:
+        assert client.post("/candidates", data=careers_form(email)).status_code == 303
+
+    mail = mail_to(runtime, email)
+
+    outbox_dir = local_process.ROOT / ".local" / "outbox"
+    raw = (outbox_dir / mail["file"]).read_text()
+    assert f"To: {email}" in raw
+    assert "Content-Type: multipart/alternative" in raw
+
+
+def test_a_json_capture_with_a_bad_email_gets_a_field_error(runtime: LocalProcess) -> None:
+    body = {"email": "not-an-email", "consent": {"given": True, "text_version": "2026-11"}}
+
+    with runtime.client as client:
+        response = client.post("/candidates", json=body)
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert ["email"] in [field["loc"] for field in error["fields"]]
+
+
+def test_an_unknown_path_gets_the_error_contract(runtime: LocalProcess) -> None:
+    with runtime.client as client:
+        response = client.get("/no/such/page")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_page_assets_reach_the_pages_function(runtime: LocalProcess) -> None:
+    from infra import spec
+
+    if not any(route.path.startswith("/assets/") for route in spec.ROUTES):
+        pytest.skip("spec.ROUTES has no GET /assets/{name} route yet, so the gateway has none either")
+    with runtime.client as client:
+        response = client.get("/assets/site.css")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/css")
+
+
+def test_ctrl_c_stops_the_runtime_cleanly() -> None:
+    running = local_process.start()
+    try:
+        code = running.interrupt(timeout=10)
+    finally:
+        running.kill()
+
+    assert code == 0, running.printed
+    assert "Stopped." in running.printed
