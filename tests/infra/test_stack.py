@@ -473,16 +473,23 @@ def test_api_5xx_and_unpublished_events_raise_alarms(default_synth: Synth) -> No
     )
 
 
-def test_alarm_topic_is_encrypted_and_refuses_plain_http(default_synth: Synth) -> None:
+def test_alarm_topic_is_encrypted_refuses_plain_http_and_lets_cloudwatch_publish(default_synth: Synth) -> None:
     topic = default_synth.logical_id(default_synth.stack.alarms.topic)
-    assert "KmsMasterKeyId" in default_synth.resources[topic]["Properties"]
+    key = default_synth.resources[topic]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
     (policy,) = [
         p for p in default_synth.of_type("AWS::SNS::TopicPolicy").values() if _ref(topic) in p["Properties"]["Topics"]
     ]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(
         s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        for s in statements
     )
+    cloudwatch = {"Service": "cloudwatch.amazonaws.com"}
+    assert any(
+        s["Effect"] == "Allow" and s["Principal"] == cloudwatch and s["Action"] == "sns:Publish" for s in statements
+    )
+    key_statements = default_synth.resources[key]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s["Principal"] == cloudwatch and "kms:Decrypt" in s["Action"] for s in key_statements)
 
 
 # ---- compliance -----------------------------------------------------------------------------------
