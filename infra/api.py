@@ -100,20 +100,17 @@ class PublicApi(Construct):
     def add_routes(self, routes: Sequence[spec.RouteSpec], functions: Mapping[str, lambda_.IFunction]) -> None:
         for route in routes:
             resource = self.rest_api.root.resource_for_path(route.path)
+            public = route.auth is spec.Auth.PUBLIC
             method = resource.add_method(
                 route.method,
                 # Test-invoke permissions would double the Lambda permissions for a console-only feature.
                 apigw.LambdaIntegration(functions[route.function], proxy=True, allow_test_invoke=False),
                 request_validator=self._validator,
-                **self._authorization(route.auth),
+                authorization_type=apigw.AuthorizationType.NONE if public else apigw.AuthorizationType.COGNITO,
+                authorizer=None if public else self._recruiter_authorizer(),
             )
-            if route.auth is spec.Auth.PUBLIC:
+            if public:
                 self._acknowledge_public(method)
-
-    def _authorization(self, auth: spec.Auth) -> dict[str, object]:
-        if auth is spec.Auth.PUBLIC:
-            return {"authorization_type": apigw.AuthorizationType.NONE}
-        return {"authorization_type": apigw.AuthorizationType.COGNITO, "authorizer": self._recruiter_authorizer()}
 
     def _recruiter_authorizer(self) -> apigw.CognitoUserPoolsAuthorizer:
         # Made on first use: API Gateway rejects an authorizer no method uses.
