@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from infra import spec
+from local.environment import JWT_AUDIENCE as AUDIENCE
 
-AUDIENCE = "talentpool-local"
 DEFAULT_EMAIL = "recruiter@example.com"
 DEFAULT_LIFETIME_S = 12 * 3600
 ALGORITHM = "RS256"

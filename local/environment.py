@@ -17,6 +17,11 @@ TABLE_NAME = "talentpool"
 SENDER_EMAIL = "talent@example.com"
 CONFIGURATION_SET = "talentpool"
 CONSENT_TEXT_VERSION = "2026-11"
+IMPORTS_BUCKET = "talentpool-imports"
+REPORTS_BUCKET = "talentpool-reports"
+JWKS_PATH = "/.well-known/jwks.json"
+ISSUER_PATH = "/local-cognito"
+JWT_AUDIENCE = "talentpool-local"
 SECRET_NAME = "talentpool/token-secret"  # noqa: S105 - a name; the value is random per run
 
 # Process-wide settings that are not per-function environment: Powertools, and no X-Ray daemon locally.
@@ -41,6 +46,10 @@ class LocalSettings:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.base_url}{ISSUER_PATH}"
 
     @property
     def state_dir(self) -> Path:
@@ -81,24 +90,35 @@ def aws_environment(settings: LocalSettings, moto_port: int) -> dict[str, str]:
     }
 
 
+def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, str]:
+    """Local values by variable name, including names the spec may not list yet (ignored until it does)."""
+    return {
+        "TABLE_NAME": TABLE_NAME,
+        "EVENT_BUS_NAME": spec.BUS_NAME,
+        "TOKEN_SECRET_ARN": token_secret_arn,
+        "SENDER_EMAIL": SENDER_EMAIL,
+        "SES_CONFIGURATION_SET": CONFIGURATION_SET,
+        "PUBLIC_BASE_URL": settings.base_url,
+        "IP_HASH_SALT": settings.ip_hash_salt,
+        "WEB_ROOT": str(spec.WEB_DIR),
+        "CONSENT_TEXT_VERSION": CONSENT_TEXT_VERSION,
+        "CORS_ORIGIN": settings.base_url,
+        # The local user pool (local/auth.py) for handlers that verify a recruiter token themselves.
+        "JWKS_URL": f"{settings.base_url}{JWKS_PATH}",
+        "JWT_ISSUER": settings.issuer,
+        "JWT_AUDIENCE": JWT_AUDIENCE,
+        "IMPORTS_BUCKET": IMPORTS_BUCKET,
+        "REPORTS_BUCKET": REPORTS_BUCKET,
+    }
+
+
 def handler_environment(settings: LocalSettings, token_secret_arn: str) -> dict[spec.Env, str]:
     """One value per spec.Env: every function reads the same names, so one dict serves them all."""
-    values = {
-        spec.Env.TABLE_NAME: TABLE_NAME,
-        spec.Env.EVENT_BUS_NAME: spec.BUS_NAME,
-        spec.Env.TOKEN_SECRET_ARN: token_secret_arn,
-        spec.Env.SENDER_EMAIL: SENDER_EMAIL,
-        spec.Env.SES_CONFIGURATION_SET: CONFIGURATION_SET,
-        spec.Env.PUBLIC_BASE_URL: settings.base_url,
-        spec.Env.IP_HASH_SALT: settings.ip_hash_salt,
-        spec.Env.WEB_ROOT: str(spec.WEB_DIR),
-        spec.Env.CONSENT_TEXT_VERSION: CONSENT_TEXT_VERSION,
-        spec.Env.CORS_ORIGIN: settings.base_url,
-    }
-    missing = [name.value for name in spec.Env if name not in values]
+    by_name = local_values(settings, token_secret_arn)
+    missing = [name.value for name in spec.Env if name.value not in by_name]
     if missing:
-        raise RuntimeError(f"the local runtime has no value for {', '.join(missing)}: add it to environment.py")
-    return values
+        raise RuntimeError(f"the local runtime has no value for {', '.join(missing)}: add it to local/environment.py")
+    return {name: by_name[name.value] for name in spec.Env}
 
 
 def function_environment(function: spec.FunctionSpec, values: Mapping[spec.Env, str]) -> dict[str, str]:

@@ -57,6 +57,7 @@ class AwsClients:
         self.events = session.client("events")
         self.iam = session.client("iam")
         self.lambda_ = session.client("lambda")
+        self.s3 = session.client("s3")
         self.secretsmanager = session.client("secretsmanager")
         self.ses = session.client("ses")
         self.sesv2 = session.client("sesv2")
@@ -107,8 +108,10 @@ def _dummy_code() -> bytes:
 
 
 def create_foundation(clients: AwsClients, settings: LocalSettings, deployment: Deployment) -> None:
-    """Table, buses, token secret, SES identity and configuration set, and the role functions run as."""
+    """Table, buses, buckets, token secret, SES identity and configuration set, and the functions' role."""
     clients.dynamodb.create_table(**schema.table_definition(deployment.table_name))
+    for bucket in (environment.IMPORTS_BUCKET, environment.REPORTS_BUCKET):
+        clients.s3.create_bucket(Bucket=bucket)
     for bus in sorted(({spec.BUS_NAME} | {rule.bus for rule in spec.RULES}) - {"default"}):
         clients.events.create_event_bus(Name=bus)
     deployment.token_secret_arn = clients.secretsmanager.create_secret(

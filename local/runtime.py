@@ -27,7 +27,6 @@ from local.outbox import Outbox
 log = logging.getLogger("local")
 
 HOST = "127.0.0.1"
-ISSUER_PATH = "/local-cognito"
 MAX_TOKEN_LIFETIME_S = 30 * 24 * 3600
 
 
@@ -93,7 +92,7 @@ class LocalRuntime:
         self._clock = self._schedule_clock()
         self._clock.start()
 
-        self.issuer = auth.LocalIssuer(issuer=f"{self.settings.base_url}{ISSUER_PATH}")
+        self.issuer = auth.LocalIssuer(issuer=self.settings.issuer)
         self.token = self.issuer.mint()
         self.local_routes = self._local_routes()
         gateway = Gateway(
@@ -150,11 +149,12 @@ class LocalRuntime:
         routes.add("GET", "/_local/info", lambda _: json_reply(HTTPStatus.OK, self.info()))
         routes.add("GET", "/_local/outbox", lambda _: json_reply(HTTPStatus.OK, self.outbox_json()))
         routes.add("POST", "/_local/token", self._mint_token)
-        routes.add("GET", "/.well-known/jwks.json", lambda _: json_reply(HTTPStatus.OK, self.issuer.jwks()))
-        routes.add(
-            "GET", f"{ISSUER_PATH}/.well-known/jwks.json", lambda _: json_reply(HTTPStatus.OK, self.issuer.jwks())
-        )
+        routes.add("GET", environment.JWKS_PATH, self._jwks)
+        routes.add("GET", f"{environment.ISSUER_PATH}{environment.JWKS_PATH}", self._jwks)  # where Cognito has it
         return routes
+
+    def _jwks(self, _: Request) -> Reply:
+        return json_reply(HTTPStatus.OK, self.issuer.jwks())
 
     def info(self) -> dict[str, Any]:
         return {
