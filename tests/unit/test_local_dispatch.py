@@ -1,0 +1,204 @@
+"""Rule delivery: input mapping, execution names, target checks and retries, without moto."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from infra import spec
+from local.dispatch import (
+    DeliveryFailed,
+    TargetInvoker,
+    deliver_to_targets,
+    deliver_with_retries,
+    execution_input,
+    execution_name,
+    json_path,
+    validate_targets,
+)
+from local.lambdas import Invocation
+
+EVENT = {
+    "id": "7d1c8a8e-0000-4000-8000-000000000001",
+    "detail-type": "CandidateConfirmed",
+    "source": "talentpool",
+    "account": "123456789012",
+    "detail": {"candidate_id": "01AB", "nested": {"deep": [1, 2]}},
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("$", EVENT),
+        ("$.detail.candidate_id", "01AB"),
+        ("$.detail-type", "CandidateConfirmed"),
+        ("$.detail.nested", {"deep": [1, 2]}),
+        ("$.detail.missing", None),
+        ("$.detail.candidate_id.deeper", None),
+    ],
+)
+def test_json_paths_in_the_supported_subset(path: str, expected: Any) -> None:
+    assert json_path(EVENT, path) == expected
+
+
+@pytest.mark.parametrize("path", ["detail.x", "$..x", "$.a[0]", "$.a.", "$[*]", ""])
+def test_json_paths_outside_the_subset_are_refused(path: str) -> None:
+    with pytest.raises(ValueError, match="unsupported JSONPath"):
+        json_path(EVENT, path)
+
+
+def test_execution_input_follows_the_targets_map() -> None:
+    mapping = {"candidate_id": "$.detail.candidate_id", "event_id": "$.id", "kind": "$.detail-type"}
+
+    assert execution_input(mapping, EVENT) == {
+        "candidate_id": "01AB",
+        "event_id": EVENT["id"],
+        "kind": "CandidateConfirmed",
+    }
+
+
+def test_without_a_map_the_whole_event_is_the_input() -> None:
+    assert execution_input(None, EVENT) == EVENT
+
+
+def test_execution_names_are_valid_unique_per_target_and_stable_on_retry() -> None:
+    long_rule = "start-engage-" + "x" * 100
+
+    first = execution_name(long_rule, 0, EVENT["id"])
+
+    assert len(first) <= 80
+    assert first.endswith(EVENT["id"])
+    assert all(c.isalnum() or c in "-_" for c in first)
+    assert first == execution_name(long_rule, 0, EVENT["id"])
+    assert first != execution_name(long_rule, 1, EVENT["id"])
+    assert first != execution_name(long_rule, 0, "another-event")
+
+
+def test_the_spec_rules_name_real_targets_with_supported_paths() -> None:
+    machines = [m.name for m in spec.STATE_MACHINES]
+
+    validate_targets(spec.RULES, [f.name for f in spec.FUNCTIONS], machines)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        spec.TargetSpec("function", "nope"),
+        spec.TargetSpec("state_machine", "nope"),
+        spec.TargetSpec("queue", "notify"),
+        spec.TargetSpec("function", "notify", input={"x": "$..x"}),
+    ],
+)
+def test_a_rule_that_cannot_be_delivered_fails_at_start_up(target: spec.TargetSpec) -> None:
+    rule = spec.RuleSpec("r", "d", {"source": ["talentpool"]}, (target,))
+
+    with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
+        validate_targets([rule], ["notify"], [])
+
+
+class FakeRuntime:
+    def __init__(self, errored: bool = False) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.errored = errored
+
+    def invoke(self, name: str, event: Any) -> Invocation:
+        self.calls.append((name, event))
+        payload = {"errorType": "RuntimeError"} if self.errored else {"ok": True}
+        return Invocation(json.dumps(payload), self.errored, "")
+
+
+class FakeStepFunctions:
+    class exceptions:
+        class ExecutionAlreadyExists(Exception):
+            pass
+
+    def __init__(self, fail_with: Exception | None = None) -> None:
+        self.started: list[dict[str, Any]] = []
+        self.fail_with = fail_with
+
+    def start_execution(self, **kwargs: Any) -> dict[str, Any]:
+        if self.fail_with:
+            raise self.fail_with
+        self.started.append(kwargs)
+        return {"executionArn": "arn"}
+
+
+def test_a_function_target_gets_the_whole_event() -> None:
+    runtime = FakeRuntime()
+    invoker = TargetInvoker(runtime, FakeStepFunctions(), {})  # type: ignore[arg-type]
+
+    invoker.deliver(spec.TargetSpec("function", "notify"), EVENT, rule="r", index=0)
+
+    assert runtime.calls == [("notify", EVENT)]
+
+
+def test_a_failing_function_is_a_failed_delivery() -> None:
+    invoker = TargetInvoker(FakeRuntime(errored=True), FakeStepFunctions(), {})  # type: ignore[arg-type]
+
+    with pytest.raises(DeliveryFailed, match="RuntimeError"):
+        invoker.deliver(spec.TargetSpec("function", "notify"), EVENT, rule="r", index=0)
+
+
+def test_a_state_machine_target_starts_an_execution_with_the_mapped_input() -> None:
+    sfn = FakeStepFunctions()
+    invoker = TargetInvoker(FakeRuntime(), sfn, {"engage": "arn:sm:engage"})  # type: ignore[arg-type]
+    target = spec.TargetSpec("state_machine", "engage", input={"candidate_id": "$.detail.candidate_id"})
+
+    invoker.deliver(target, EVENT, rule="start-engage", index=0)
+
+    [started] = sfn.started
+    assert started["stateMachineArn"] == "arn:sm:engage"
+    assert json.loads(started["input"]) == {"candidate_id": "01AB"}
+    assert started["name"] == execution_name("start-engage", 0, EVENT["id"])
+
+
+def test_an_execution_already_started_for_the_event_counts_as_delivered() -> None:
+    sfn = FakeStepFunctions(fail_with=FakeStepFunctions.exceptions.ExecutionAlreadyExists())
+    invoker = TargetInvoker(FakeRuntime(), sfn, {"engage": "arn"})  # type: ignore[arg-type]
+
+    invoker.deliver(spec.TargetSpec("state_machine", "engage"), EVENT, rule="r", index=0)
+
+
+def test_a_start_that_fails_is_a_failed_delivery() -> None:
+    sfn = FakeStepFunctions(fail_with=RuntimeError("throttled"))
+    invoker = TargetInvoker(FakeRuntime(), sfn, {"engage": "arn"})  # type: ignore[arg-type]
+
+    with pytest.raises(DeliveryFailed, match="throttled"):
+        invoker.deliver(spec.TargetSpec("state_machine", "engage"), EVENT, rule="r", index=0)
+
+
+def test_a_delivery_is_retried_then_succeeds() -> None:
+    outcomes = [RuntimeError("1"), None]
+
+    def attempt() -> None:
+        if outcome := outcomes.pop(0):
+            raise outcome
+
+    assert deliver_with_retries(attempt, "x", threading.Event(), delays=(0, 0)) is True
+    assert outcomes == []
+
+
+def test_a_delivery_that_keeps_failing_is_given_up_without_raising() -> None:
+    attempts: list[int] = []
+
+    def attempt() -> None:
+        attempts.append(1)
+        raise RuntimeError("down")
+
+    assert deliver_with_retries(attempt, "x", threading.Event(), delays=(0, 0)) is False
+    assert len(attempts) == 3
+
+
+def test_each_target_is_retried_on_its_own() -> None:
+    runtime = FakeRuntime()
+    sfn = FakeStepFunctions(fail_with=RuntimeError("down"))
+    invoker = TargetInvoker(runtime, sfn, {"engage": "arn"})  # type: ignore[arg-type]
+    targets = (spec.TargetSpec("state_machine", "engage"), spec.TargetSpec("function", "notify"))
+
+    deliver_to_targets(invoker, "r", targets, EVENT, threading.Event(), retry_delays=(0,))
+
+    assert runtime.calls == [("notify", EVENT)]
