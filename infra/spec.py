@@ -27,7 +27,7 @@ class Env(StrEnum):
 
     TABLE_NAME = "TABLE_NAME"
     EVENT_BUS_NAME = "EVENT_BUS_NAME"
-    TOKEN_SECRET_ARN = "TOKEN_SECRET_ARN"
+    TOKEN_SECRET_ARN = "TOKEN_SECRET_ARN"  # noqa: S105 - the name of a variable, not a secret
     SENDER_EMAIL = "SENDER_EMAIL"
     SES_CONFIGURATION_SET = "SES_CONFIGURATION_SET"
     PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
@@ -35,6 +35,10 @@ class Env(StrEnum):
     WEB_ROOT = "WEB_ROOT"
     CONSENT_TEXT_VERSION = "CONSENT_TEXT_VERSION"
     CORS_ORIGIN = "CORS_ORIGIN"
+    IMPORTS_BUCKET = "IMPORTS_BUCKET"
+    JWKS_URL = "JWKS_URL"
+    JWT_ISSUER = "JWT_ISSUER"
+    JWT_AUDIENCE = "JWT_AUDIENCE"
 
 
 class Grant(StrEnum):
@@ -44,7 +48,10 @@ class Grant(StrEnum):
     TABLE_READ_WRITE = "table:read_write"
     BUS_PUT = "bus:put"
     SES_SEND = "ses:send"
-    TOKEN_SECRET_READ = "secret:read"
+    TOKEN_SECRET_READ = "secret:read"  # noqa: S105 - a permission's name, not a secret
+    IMPORTS_UPLOAD = "imports:upload"  # presign PUT URLs for CSV uploads
+    IMPORTS_READ = "imports:read"
+    WORKFLOW_STOP = "workflow:stop"  # stop a candidate's running executions (erasure)
 
 
 class Auth(StrEnum):
@@ -104,6 +111,18 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
+class BucketSpec:
+    """An S3 bucket; objects created under `notify_prefix` invoke `notify_function` (S3 event notification)."""
+
+    name: str
+    description: str
+    env: Env
+    expire_days: int
+    notify_prefix: str | None = None
+    notify_function: str | None = None
+
+
+@dataclass(frozen=True)
 class StateMachineSpec:
     """An ASL file under state_machines/ and the names of the ${Placeholders} it expects."""
 
@@ -125,6 +144,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.PUBLIC_BASE_URL,
             Env.WEB_ROOT,
             Env.CORS_ORIGIN,
+            Env.JWKS_URL,
+            Env.JWT_ISSUER,
+            Env.JWT_AUDIENCE,
         ),
         grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT),
         uses_web=True,
@@ -138,7 +160,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="notify",
-        description="Sends transactional email for domain events: the double opt-in confirmation",
+        description="Sends transactional email for domain events: opt-in confirmation, Art. 14 notice, stage updates",
         env=(
             Env.TABLE_NAME,
             Env.TOKEN_SECRET_ARN,
@@ -150,6 +172,22 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=30,
     ),
     FunctionSpec(
+        name="recruiter_api",
+        description="The recruiter API: profiles, stages, timeline, segments, imports, templates, GDPR",
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET),
+        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.IMPORTS_UPLOAD, Grant.WORKFLOW_STOP),
+        memory_mb=1024,
+        timeout_s=29,
+    ),
+    FunctionSpec(
+        name="importer",
+        description="Imports an uploaded CSV row by row: good rows captured or merged, bad rows reported",
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET),
+        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.IMPORTS_READ),
+        memory_mb=1024,
+        timeout_s=900,
+    ),
+    FunctionSpec(
         name="pages",
         description="Serves the candidate-facing web pages: the careers form and the thank-you page",
         env=(Env.WEB_ROOT, Env.PUBLIC_BASE_URL, Env.CONSENT_TEXT_VERSION),
@@ -159,22 +197,67 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
 )
 
+_R = Auth.RECRUITER
+
 ROUTES: tuple[RouteSpec, ...] = (
+    # Public: careers sites post anonymously; a recruiter's token on the same route is verified by capture.
     RouteSpec("POST", "/candidates", "capture", Auth.PUBLIC),
     RouteSpec("GET", "/confirm", "confirm", Auth.PUBLIC),
     RouteSpec("GET", "/", "pages", Auth.PUBLIC),
     RouteSpec("GET", "/careers", "pages", Auth.PUBLIC),
     RouteSpec("GET", "/thanks", "pages", Auth.PUBLIC),
+    RouteSpec("GET", "/assets/{name}", "pages", Auth.PUBLIC),
+    # Recruiters: Cognito in AWS, the local JWT check in make run.
+    RouteSpec("GET", "/candidates", "recruiter_api", _R),
+    RouteSpec("GET", "/candidates/{candidate_id}", "recruiter_api", _R),
+    RouteSpec("PATCH", "/candidates/{candidate_id}", "recruiter_api", _R),
+    RouteSpec("DELETE", "/candidates/{candidate_id}", "recruiter_api", _R),
+    RouteSpec("POST", "/candidates/{candidate_id}/notes", "recruiter_api", _R),
+    RouteSpec("PUT", "/candidates/{candidate_id}/tags", "recruiter_api", _R),
+    RouteSpec("PUT", "/candidates/{candidate_id}/owner", "recruiter_api", _R),
+    RouteSpec("POST", "/candidates/{candidate_id}/stage", "recruiter_api", _R),
+    RouteSpec("GET", "/candidates/{candidate_id}/timeline", "recruiter_api", _R),
+    RouteSpec("GET", "/candidates/{candidate_id}/export", "recruiter_api", _R),
+    RouteSpec("POST", "/segments", "recruiter_api", _R),
+    RouteSpec("GET", "/segments", "recruiter_api", _R),
+    RouteSpec("GET", "/segments/{segment_id}", "recruiter_api", _R),
+    RouteSpec("GET", "/segments/{segment_id}/candidates", "recruiter_api", _R),
+    RouteSpec("GET", "/segments/{segment_id}/count", "recruiter_api", _R),
+    RouteSpec("POST", "/imports", "recruiter_api", _R),
+    RouteSpec("GET", "/imports/{import_id}", "recruiter_api", _R),
+    RouteSpec("GET", "/templates/stages", "recruiter_api", _R),
+    RouteSpec("PUT", "/templates/stages/{stage}", "recruiter_api", _R),
+)
+
+BUCKETS: tuple[BucketSpec, ...] = (
+    BucketSpec(
+        name="imports",
+        description="CSV uploads for import; they hold personal data, so they expire after a week",
+        env=Env.IMPORTS_BUCKET,
+        expire_days=7,
+        notify_prefix="uploads/",
+        notify_function="importer",
+    ),
 )
 
 RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
-        name="send-confirmation",
-        description="A captured candidate who has not confirmed gets the double opt-in email",
+        name="welcome-email",
+        description="A new candidate gets the double opt-in email, or the Art. 14 notice if a recruiter added them",
         pattern={
             "source": [EVENT_SOURCE],
             "detail-type": ["CandidateCaptured"],
-            "detail": {"confirmation_requested": [True]},
+            "detail": {"$or": [{"confirmation_requested": [True]}, {"notice_requested": [True]}]},
+        },
+        targets=(TargetSpec("function", "notify"),),
+    ),
+    RuleSpec(
+        name="stage-email",
+        description="A stage change the recruiter did not opt out of gets the candidate a status email",
+        pattern={
+            "source": [EVENT_SOURCE],
+            "detail-type": ["StageChanged"],
+            "detail": {"notify_candidate": [True]},
         },
         targets=(TargetSpec("function", "notify"),),
     ),
@@ -193,6 +276,13 @@ def function(name: str) -> FunctionSpec:
 
 def state_machine(name: str) -> StateMachineSpec:
     for spec in STATE_MACHINES:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def bucket(name: str) -> BucketSpec:
+    for spec in BUCKETS:
         if spec.name == name:
             return spec
     raise KeyError(name)

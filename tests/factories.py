@@ -36,6 +36,11 @@ ENVIRONMENT = {
     "WEB_ROOT": str(ROOT / "web"),
     "CONSENT_TEXT_VERSION": "2026-11",
     "CORS_ORIGIN": "https://careers.example.com",
+    "IMPORTS_BUCKET": "talentpool-imports-test",
+    "REPORTS_BUCKET": "talentpool-reports-test",
+    "JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
+    "JWT_ISSUER": "https://auth.example.com",
+    "JWT_AUDIENCE": "talentpool-test",
     "POWERTOOLS_METRICS_NAMESPACE": "Talentpool",
     "POWERTOOLS_SERVICE_NAME": "talentpool",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -159,3 +164,7 @@ def response_json(response: dict[str, Any]) -> Any:
     if response.get("isBase64Encoded"):
         body = base64.b64decode(body).decode()
     return json.loads(body)
+
+
+RECRUITER = {"sub": "rec-1", "email": "rita@example.com", "cognito:groups": "recruiters"}
+ADMIN = {"sub": "adm-1", "email": "alex@example.com", "cognito:groups": "recruiters,admins"}

@@ -1,4 +1,4 @@
-"""POST /candidates: the public capture endpoint careers sites post their forms to."""
+"""POST /candidates: careers sites post forms here anonymously; recruiters post sourced candidates with a token."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from talentpool import errors, http, pages
+from talentpool import auth, errors, http, pages
 from talentpool.clock import utcnow
 from talentpool.config import CaptureEnv, load
 from talentpool.logic.capture import CaptureContext, capture_candidate
+from talentpool.logic.profiles import create_by_recruiter
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
+from talentpool.models.recruiter import CreatedCandidate, RecruiterCandidateRequest
 from talentpool.models.capture_form import form_to_request
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
@@ -110,9 +112,44 @@ def post_candidate(
     return http.json_response(HTTPStatus.ACCEPTED, result.model_dump())
 
 
+# The same path serves recruiters, who send a token. API Gateway cannot put an authorizer on only some
+# callers of one method, so this function verifies the Cognito token itself, before anything else.
+recruiter_app = http.create_app(cors_origin=ENV.cors_origin)
+
+
+def authenticate_recruiter(event: dict[str, Any]) -> auth.Principal:
+    bearer = http.header(event, "authorization") or ""
+    caller = auth.verify_bearer(bearer, jwks_url=ENV.jwks_url, issuer=ENV.jwt_issuer, audience=ENV.jwt_audience)
+    return auth.require(caller)
+
+
+@recruiter_app.post(
+    "/candidates",
+    summary="Add a sourced candidate (recruiters)",
+    description=(
+        "With a recruiter's token: a candidate you sourced. Their channel is recruiter and they have not "
+        "consented, so they get the GDPR Art. 14 notice with a link to the preference centre, and no "
+        "marketing until they opt in. An address already in the pool, or one that asked to be erased, is a 409."
+    ),
+    responses={
+        201: {"description": "Created"},
+        401: {"description": "Invalid or expired token"},
+        403: {"description": "Not a recruiter"},
+        409: {"description": "Already in the pool, or erased at their request"},
+        422: {"description": "Validation failed"},
+    },
+)
+def post_sourced_candidate(request: RecruiterCandidateRequest) -> Response[Any]:
+    caller = recruiter_app.context["principal"]
+    candidate = create_by_recruiter(REPO, BUS, request, caller=caller, now=utcnow())
+    return http.json_response(HTTPStatus.CREATED, CreatedCandidate(candidate_id=candidate.candidate_id).model_dump())
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if http.header(event, "authorization") is not None:
+        return http.resolve(recruiter_app, event, context, authenticate=authenticate_recruiter)
     IDEMPOTENCY.register_lambda_context(context)
     return http.resolve(app, event, context, form_adapter=form_to_request)

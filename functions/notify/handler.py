@@ -1,44 +1,99 @@
-"""Transactional email for domain events on the bus: today, the double opt-in confirmation."""
+"""Transactional email for domain events: double opt-in, the Art. 14 notice, and stage status updates."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from talentpool.clock import utcnow
 from talentpool.config import NotifyEnv, load
-from talentpool.logic.transactional_email import MailSettings, send_confirmation_email
-from talentpool.models.events import CandidateCaptured
+from talentpool.logic.transactional_email import (
+    MailSettings,
+    send_confirmation_email,
+    send_notice_email,
+    send_stage_email,
+)
+from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
+from talentpool.store.idempotency import persistence
 from talentpool.store.mail import Mailer
 from talentpool.store.secrets import token_secret
 from talentpool.store.table import Table
+from talentpool.store.templates import TemplateStore
 
 ENV = load(NotifyEnv)
-REPO = CandidateStore(Table(ENV.table_name))
+TABLE = Table(ENV.table_name)
+REPO = CandidateStore(TABLE)
+TEMPLATES = TemplateStore(TABLE)
 MAILER = Mailer(ENV.ses_configuration_set)
 SETTINGS = MailSettings(sender_email=ENV.sender_email, public_base_url=ENV.public_base_url)
+# One email per event: EventBridge delivers at least once, so a redelivery must find the first send's record.
+ONCE = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=24 * 3600)
 
 
-class CapturedEvent(EventBridgeModel):
-    detail: CandidateCaptured  # type: ignore[assignment]
+class Delivered(BaseModel):
+    message_id: str | None
+
+
+@idempotent_function(
+    data_keyword_argument="event",
+    config=ONCE,
+    persistence_store=persistence(ENV.table_name, "notify"),
+    output_serializer=Delivered,
+)
+def notice_once(event: CandidateCaptured) -> Delivered:
+    secret = token_secret(ENV.token_secret_arn)
+    return Delivered(
+        message_id=send_notice_email(event, now=utcnow(), secret=secret, settings=SETTINGS, repo=REPO, mailer=MAILER)
+    )
+
+
+@idempotent_function(
+    data_keyword_argument="event",
+    config=ONCE,
+    persistence_store=persistence(ENV.table_name, "notify"),
+    output_serializer=Delivered,
+)
+def stage_email_once(event: StageChanged) -> Delivered:
+    secret = token_secret(ENV.token_secret_arn)
+    return Delivered(
+        message_id=send_stage_email(
+            event, now=utcnow(), secret=secret, settings=SETTINGS, repo=REPO, templates=TEMPLATES, mailer=MAILER
+        )
+    )
+
+
+def on_captured(event: CandidateCaptured) -> Delivered:
+    if event.confirmation_requested:
+        # Claimed per confirmation link on the profile itself, so no idempotency record is needed.
+        secret = token_secret(ENV.token_secret_arn)
+        return Delivered(
+            message_id=send_confirmation_email(
+                event, now=utcnow(), secret=secret, settings=SETTINGS, ledger=REPO, mailer=MAILER
+            )
+        )
+    if event.notice_requested:
+        return notice_once(event=event)
+    return Delivered(message_id=None)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=CapturedEvent)
-def lambda_handler(event: CapturedEvent, context: LambdaContext) -> dict[str, Any]:
-    message_id = send_confirmation_email(
-        event.detail,
-        now=utcnow(),
-        secret=token_secret(ENV.token_secret_arn),
-        settings=SETTINGS,
-        ledger=REPO,
-        mailer=MAILER,
-    )
-    return {"sent": message_id is not None}
+@event_parser(model=EventBridgeModel)
+def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
+    ONCE.register_lambda_context(context)
+    if event.detail_type == CandidateCaptured.detail_type:
+        delivered = on_captured(CandidateCaptured.model_validate(event.detail))
+    elif event.detail_type == StageChanged.detail_type:
+        delivered = stage_email_once(event=StageChanged.model_validate(event.detail))
+    else:
+        logger.warning("event not handled", extra={"detail_type": event.detail_type})
+        delivered = Delivered(message_id=None)
+    return {"sent": delivered.message_id is not None}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import cache
 from typing import Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -28,6 +27,9 @@ class CaptureEnv(FunctionEnv):
     public_base_url: str
     web_root: str
     cors_origin: str | None = None
+    jwks_url: str
+    jwt_issuer: str
+    jwt_audience: str
 
 
 class ConfirmEnv(FunctionEnv):
@@ -52,10 +54,23 @@ class PagesEnv(FunctionEnv):
     consent_text_version: str
 
 
+class RecruiterApiEnv(FunctionEnv):
+    table_name: str
+    event_bus_name: str
+    imports_bucket: str
+    reports_bucket: str | None = None
+
+
 E = TypeVar("E", bound=FunctionEnv)
 
 
-@cache
+_LOADED: dict[type[FunctionEnv], FunctionEnv] = {}
+
+
 def load(env_type: type[E]) -> E:
     """The environment of this process, parsed once."""
-    return env_type.from_environ()
+    if env_type not in _LOADED:
+        _LOADED[env_type] = env_type.from_environ()
+    loaded = _LOADED[env_type]
+    assert isinstance(loaded, env_type)
+    return loaded

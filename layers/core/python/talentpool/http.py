@@ -201,12 +201,19 @@ def resolve(
     context: Any,
     *,
     form_adapter: FormAdapter | None = None,
+    authenticate: Callable[[dict[str, Any]], Any] | None = None,
 ) -> dict[str, Any]:
     """Run the resolver. Oversized bodies are refused first, so size wins over any other complaint.
 
     With a `form_adapter`, an urlencoded body is turned into the JSON the route's model expects, so one
     model validates both; a browser without JavaScript is remembered so it gets HTML back.
     """
+    if authenticate is not None:
+        # Before anything else looks at the request: an unauthenticated caller learns nothing about validation.
+        try:
+            app.append_context(principal=authenticate(event))  # type: ignore[no-untyped-call]
+        except errors.TalentpoolError as error:
+            return _early_error(error)
     if len(body_bytes(event)) > MAX_BODY_BYTES:
         logger.info("request body over limit", extra={"limit": MAX_BODY_BYTES})
         return _early_error(errors.PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KB"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.candidate import Candidate, Stage, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import DomainEvent
+from talentpool.models.templates import StageEmailTemplate
 
 
 class CandidateRepository(Protocol):
@@ -41,3 +42,29 @@ class ConfirmationLedger(Protocol):
 
 class MailSender(Protocol):
     def send(self, email: OutgoingEmail) -> str: ...
+
+
+class CandidateAdmin(CandidateRepository, Protocol):
+    """The wider store surface the recruiter API uses."""
+
+    def id_for_email(self, email: str) -> str | None: ...
+
+    def is_erased(self, email: str) -> bool: ...
+
+    def timeline(
+        self, candidate_id: str, *, limit: int, after: str | None
+    ) -> tuple[list[TimelineEntry], str | None]: ...
+
+    def items_of(self, candidate_id: str) -> list[dict[str, Any]]: ...
+
+    def erase(self, candidate: Candidate, *, erased_at: str) -> None: ...
+
+    def timeline_entry(self, candidate_id: str, at: str, entry_id: str) -> TimelineEntry | None: ...
+
+
+class WorkflowControl(Protocol):
+    def stop(self, execution_arn: str, *, cause: str) -> None: ...
+
+
+class StageTemplates(Protocol):
+    def stage_template(self, stage: Stage) -> StageEmailTemplate | None: ...

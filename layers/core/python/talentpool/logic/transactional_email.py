@@ -1,4 +1,4 @@
-"""Transactional emails (not marketing): the double opt-in confirmation. Both parts, always."""
+"""Transactional emails (not marketing): double opt-in, the Art. 14 notice, stage updates. Both parts, always."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool import templating
 from talentpool.clock import isoformat
 from talentpool.logic.confirm import confirmation_token
-from talentpool.logic.ports import ConfirmationLedger, MailSender
+from talentpool.ids import new_id
+from talentpool.logic.links import preferences_url
+from talentpool.logic.ports import CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
+from talentpool.logic.stage_email import DEFAULTS
+from talentpool.models.candidate import TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
-from talentpool.models.events import CandidateCaptured
+from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.observability import logger, metrics
 from talentpool.store.mail import Throttled
 
@@ -79,4 +83,114 @@ def send_confirmation_email(
         raise
     metrics.add_metric(name="ConfirmationEmailsSent", unit=MetricUnit.Count, value=1)
     logger.info("confirmation email sent", extra={"candidate_id": candidate.candidate_id})
+    return message_id
+
+
+NOTICE_SUBJECT = "We have added you to our talent community"
+NOTICE_TEXT = """Hello {{first_name|there}},
+
+One of our recruiters added your professional details to our talent community, so that we can tell you
+about roles that fit. We hold your name, contact details and the professional information you have made
+public or shared with us, and we use it only for recruiting.
+
+We will not send you any marketing unless you say yes. You can see, change or delete your data, or opt
+in to updates, here:
+
+{{preferences_url}}
+
+If you would rather we did not keep your details, use the link above to delete them.
+"""
+NOTICE_HTML = """<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24">
+<p>Hello {{first_name|there}},</p>
+<p>One of our recruiters added your professional details to our talent community, so that we can tell you about
+roles that fit. We hold your name, contact details and the professional information you have made public or
+shared with us, and we use it only for recruiting.</p>
+<p>We will not send you any marketing unless you say yes.</p>
+<p><a href="{{preferences_url}}">See, change or delete your data, or opt in to updates</a></p>
+</body></html>"""
+
+
+def _sent_entry(candidate_id: str, kind: str, message_id: str, now: datetime) -> TimelineEntry:
+    return TimelineEntry(
+        entry_id=new_id(),
+        candidate_id=candidate_id,
+        kind="email_sent",
+        at=isoformat(now),
+        data={"email": kind, "message_id": message_id},
+    )
+
+
+def send_notice_email(
+    event: CandidateCaptured,
+    *,
+    now: datetime,
+    secret: bytes,
+    settings: MailSettings,
+    repo: CandidateAdmin,
+    mailer: MailSender,
+) -> str | None:
+    """GDPR Art. 14: someone whose data we did not get from them is told, with a way to act on it."""
+    candidate = repo.get(event.candidate_id)
+    if candidate is None or candidate.suppressed_at:
+        return None
+    values = {
+        "first_name": candidate.first_name,
+        "preferences_url": preferences_url(settings.public_base_url, secret, candidate.candidate_id, now),
+    }
+    message_id = mailer.send(
+        OutgoingEmail(
+            to=candidate.email,
+            subject=NOTICE_SUBJECT,
+            text=templating.render(NOTICE_TEXT, values, escape=False),
+            html=templating.render(NOTICE_HTML, values),
+            from_address=settings.sender_email,
+            from_name=settings.sender_name,
+            tags={"candidate_id": candidate.candidate_id, "kind": "notice"},
+        )
+    )
+    repo.append_timeline([_sent_entry(candidate.candidate_id, "notice", message_id, now)])
+    return message_id
+
+
+def send_stage_email(
+    event: StageChanged,
+    *,
+    now: datetime,
+    secret: bytes,
+    settings: MailSettings,
+    repo: CandidateAdmin,
+    templates: StageTemplates,
+    mailer: MailSender,
+) -> str | None:
+    """The status email for a stage change, from the stage's edited template or its default."""
+    if not event.notify_candidate:
+        return None
+    template = templates.stage_template(event.to_stage) or DEFAULTS.get(event.to_stage)
+    candidate = repo.get(event.candidate_id)
+    if template is None or candidate is None or candidate.suppressed_at:
+        return None
+    entry = repo.timeline_entry(event.candidate_id, event.occurred_at, event.timeline_entry_id)
+    values = {
+        "first_name": candidate.first_name,
+        "last_name": candidate.last_name,
+        "stage": event.to_stage.value,
+        "job_ref": event.job_ref,
+        "feedback": (entry.data.get("feedback") if entry else None),
+        "recruiter_name": candidate.owner.name if candidate.owner else None,
+        "company_name": settings.sender_name,
+        "preferences_url": preferences_url(settings.public_base_url, secret, candidate.candidate_id, now),
+    }
+    message_id = mailer.send(
+        OutgoingEmail(
+            to=candidate.email,
+            subject=templating.render(template.subject, values, escape=False),
+            text=templating.render(template.text, values, escape=False),
+            html=templating.render(template.html, values),
+            from_address=settings.sender_email,
+            from_name=candidate.owner.name if candidate.owner else settings.sender_name,
+            reply_to=candidate.owner.email if candidate.owner else None,
+            tags={"candidate_id": candidate.candidate_id, "kind": f"stage_{event.to_stage.value}"},
+        )
+    )
+    repo.append_timeline([_sent_entry(candidate.candidate_id, f"stage_{event.to_stage.value}", message_id, now)])
     return message_id

@@ -190,6 +190,16 @@ class Source(BaseModel):
     referrer_id: str | None = None
 
 
+class Owner(BaseModel):
+    """The recruiter who owns the relationship: emails go out in their name, replies come back to them."""
+
+    model_config = _STRICT
+
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    name: Name
+    email: EmailAddress
+
+
 class Candidate(ProfileFields):
     """The stored profile. The only place, with the email guard, that holds contact data."""
 
@@ -202,7 +212,7 @@ class Candidate(ProfileFields):
     consent: ConsentRecord
     consent_history: list[ConsentRecord] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
-    owner: str | None = None
+    owner: Owner | None = None
     engagement: float = 0.0
     captured_at: str
     updated_at: str
@@ -211,6 +221,8 @@ class Candidate(ProfileFields):
     confirmation_requested_at: str | None = None
     confirmation_sent_nonce: str | None = None
     confirmation_sent_at: str | None = None
+    suppressed_at: str | None = Field(default=None, description="Hard bounce or complaint: never email again")
+    suppression_reason: str | None = None
 
 
 class TimelineEntry(BaseModel):

@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from talentpool.ids import new_id
-from talentpool.models.candidate import Channel
+from talentpool.models.candidate import Channel, Stage
 
 
 class DomainEvent(BaseModel):
@@ -26,9 +26,32 @@ class CandidateCaptured(DomainEvent):
     channel: Channel
     merged: bool
     confirmation_requested: bool
+    notice_requested: bool = Field(default=False, description="Sourced without consent: send the Art. 14 notice")
 
 
 class CandidateConfirmed(DomainEvent):
     detail_type: ClassVar[str] = "CandidateConfirmed"
 
     channel: Channel
+
+
+class CandidateUpdated(DomainEvent):
+    detail_type: ClassVar[str] = "CandidateUpdated"
+
+    fields: list[str] = Field(description="Names of the fields that changed, never their values")
+
+
+class StageChanged(DomainEvent):
+    detail_type: ClassVar[str] = "StageChanged"
+
+    from_stage: Stage
+    to_stage: Stage
+    job_ref: str | None = None
+    notify_candidate: bool = True
+    timeline_entry_id: str = Field(description="The stage_changed entry, which holds the reason and feedback")
+
+
+class CandidateErased(DomainEvent):
+    detail_type: ClassVar[str] = "CandidateErased"
+
+    requested_by: str = Field(description="'candidate' or 'recruiter:<id>'")

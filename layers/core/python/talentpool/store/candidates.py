@@ -27,7 +27,7 @@ def summary(candidate: Candidate) -> dict[str, Any]:
         "consent_status": candidate.consent.status.value,
         "engagement": candidate.engagement,
         "captured_at": candidate.captured_at,
-        "owner": candidate.owner,
+        "owner": candidate.owner.id if candidate.owner else None,
         "interests": [i.value for i in candidate.interests],
     }
     assert set(values) == set(SUMMARY_ATTRIBUTES)
@@ -199,3 +199,46 @@ class CandidateStore:
         except Exception as exc:
             if not is_conditional_failure(exc):
                 raise
+
+    def timeline(self, candidate_id: str, *, limit: int, after: str | None) -> tuple[list[TimelineEntry], str | None]:
+        """A page of the timeline, newest first; `after` and the returned position are timeline sort keys."""
+        start = {PK: keys.candidate_pk(candidate_id), SK: after} if after else None
+        page = self.table.query(
+            keys.candidate_pk(candidate_id),
+            sk_prefix=keys.TIMELINE_PREFIX,
+            forward=False,
+            limit=limit,
+            start_key=start,
+            consistent=True,
+        )
+        entries = [TimelineEntry.model_validate(item) for item in page.items]
+        return entries, (str(page.last_key[SK]) if page.last_key else None)
+
+    def timeline_entry(self, candidate_id: str, at: str, entry_id: str) -> TimelineEntry | None:
+        item = self.table.get(keys.timeline_key(candidate_id, at, entry_id))
+        return TimelineEntry.model_validate(item) if item else None
+
+    def items_of(self, candidate_id: str) -> list[dict[str, Any]]:
+        """Everything stored under the candidate's partition: profile, timeline, enrolments, send log."""
+        return list(self.table.query_all(keys.candidate_pk(candidate_id), consistent=True))
+
+    def erase(self, candidate: Candidate, *, erased_at: str) -> None:
+        """Delete every item about the candidate and leave a tombstone that holds no personal data.
+
+        The profile, guard and index items go in one transaction, so the candidate vanishes from every
+        lookup at once; the rest of the partition (timeline, enrolments) follows in batches. Re-running
+        after a failure finishes the job.
+        """
+        writes = [
+            Write("Delete", keys.candidate_key(candidate.candidate_id)),
+            Write("Delete", keys.email_guard_key(candidate.email)),
+            Write("Put", keys.tombstone_key(candidate.email), item={"entity": "tombstone", "erased_at": erased_at}),
+            *(Write("Delete", {PK: pk, SK: sk}) for pk, sk in index_items(candidate)),
+        ]
+        self.table.transact(writes)
+        self.table.batch_delete([{PK: i[PK], SK: i[SK]} for i in self.items_of(candidate.candidate_id)])
+        # Capture's idempotency records hold its response (the id) for ten minutes; they go too.
+        remembered = self.table.query_all(
+            f"{keys.IDEMPOTENCY_PREFIX}capture", filter_contains=("data", candidate.candidate_id), consistent=True
+        )
+        self.table.batch_delete([{PK: i[PK], SK: i[SK]} for i in remembered])

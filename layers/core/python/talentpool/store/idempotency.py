@@ -5,9 +5,8 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from talentpool.store.clients import client
+from talentpool.store.keys import IDEMPOTENCY_PREFIX
 from talentpool.store.schema import PK, SK, TTL_ATTRIBUTE
-
-IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
 
 
 def persistence(table_name: str, scope: str) -> DynamoDBPersistenceLayer:

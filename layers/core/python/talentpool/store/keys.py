@@ -8,6 +8,7 @@ from talentpool.store.schema import PK, SK
 
 PROFILE = "PROFILE"
 TIMELINE_PREFIX = "TL#"
+IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"  # Powertools records: pk=IDEMPOTENCY#<scope>, sk=<hash>
 NO_EXPERIENCE = "--"  # sorts before "00", so experience ranges never include candidates without a figure
 
 

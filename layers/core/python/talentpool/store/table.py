@@ -108,6 +108,7 @@ class Table:
         limit: int | None = None,
         start_key: dict[str, Any] | None = None,
         consistent: bool = False,
+        filter_contains: tuple[str, str] | None = None,
     ) -> Page:
         """One page of a key-condition query: never a scan."""
         condition = "#pk = :pk"
@@ -128,6 +129,10 @@ class Table:
             "ExpressionAttributeValues": codec.to_item(values),
             "ScanIndexForward": forward,
         }
+        if filter_contains:
+            kwargs["FilterExpression"] = "contains(#f, :needle)"
+            kwargs["ExpressionAttributeNames"]["#f"] = filter_contains[0]
+            kwargs["ExpressionAttributeValues"][":needle"] = codec.to_value(filter_contains[1])
         if index:
             kwargs["IndexName"] = index
         else:
@@ -164,6 +169,21 @@ class Table:
                 found.extend(codec.from_item(i) for i in response.get("Responses", {}).get(self.name, []))
                 request = response.get("UnprocessedKeys") or {}
         return found
+
+    def batch_delete(self, item_keys: Sequence[dict[str, str]]) -> None:
+        """Delete many items, 25 per request, retrying whatever DynamoDB leaves unprocessed."""
+        requests = [{"DeleteRequest": {"Key": codec.to_item(k)}} for k in item_keys]
+        self._batch_write(requests)
+
+    def batch_put(self, items: Sequence[dict[str, Any]]) -> None:
+        self._batch_write([{"PutRequest": {"Item": codec.to_item(i)}} for i in items])
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        while requests:
+            chunk, requests = requests[:25], requests[25:]
+            pending: dict[str, Any] = {self.name: chunk}
+            while pending:
+                pending = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
     def transact(self, writes: Sequence[Write], *, token: str | None = None) -> None:
         """All or nothing. Raises TransactionCancelled when any condition fails."""

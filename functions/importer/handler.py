@@ -1,0 +1,1 @@
+"""Imports an uploaded CSV (being written)."""

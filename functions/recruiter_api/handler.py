@@ -1,0 +1,23 @@
+"""The recruiter API: every authenticated route, one router per resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from talentpool import http
+from talentpool.api import candidates, imports, segments, templates
+from talentpool.observability import logger, metrics, tracer
+
+app = http.create_app()
+for resource in (candidates, segments, imports, templates):
+    app.include_router(resource.router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return http.resolve(app, event, context)

@@ -1,0 +1,1 @@
+"""Routers of the recruiter API, one per resource, composed by functions/recruiter_api."""

@@ -1,0 +1,43 @@
+"""What recruiter routes depend on, injected with Powertools Depends so tests can override any of it."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from aws_lambda_powertools.event_handler.request import Request
+
+from talentpool import auth
+from talentpool.config import RecruiterApiEnv, load
+from talentpool.store.candidates import CandidateStore
+from talentpool.store.events import EventBus
+from talentpool.store.table import Table
+from talentpool.store.workflows import Workflows
+
+
+def env() -> RecruiterApiEnv:
+    return load(RecruiterApiEnv)
+
+
+@cache
+def candidates() -> CandidateStore:
+    return CandidateStore(Table(env().table_name))
+
+
+@cache
+def bus() -> EventBus:
+    return EventBus(env().event_bus_name)
+
+
+@cache
+def workflows() -> Workflows:
+    return Workflows()
+
+
+def recruiter(request: Request) -> auth.Principal:
+    """Any member of recruiters or admins."""
+    return auth.require(auth.principal(request.resolved_event.raw_event))
+
+
+def admin(request: Request) -> auth.Principal:
+    """Admins only: erasure and managing sequences."""
+    return auth.require(auth.principal(request.resolved_event.raw_event), auth.ADMINS)

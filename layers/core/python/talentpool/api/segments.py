@@ -1,0 +1,7 @@
+"""Recruiter routes for segments (being written)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]

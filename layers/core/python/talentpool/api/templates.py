@@ -1,0 +1,80 @@
+"""Recruiter routes for the editable stage status emails."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from talentpool.api import deps
+from talentpool.auth import Principal
+from talentpool.clock import isoformat, utcnow
+from talentpool.logic.stage_email import DEFAULTS
+from talentpool.models.candidate import Stage
+from talentpool.models.templates import STAGE_EMAIL_PLACEHOLDERS, StageEmailTemplate
+from talentpool.store.table import Table
+from talentpool.store.templates import TemplateStore
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+
+@cache
+def templates() -> TemplateStore:
+    return TemplateStore(Table(deps.env().table_name))
+
+
+Recruiter = Annotated[Principal, Depends(deps.recruiter)]
+Templates = Annotated[TemplateStore, Depends(templates)]
+
+
+@router.get(
+    "/templates/stages",
+    summary="Stage status email templates",
+    description="The template each stage sends when a candidate moves into it: edited ones, else the default. "
+    "Stages without a template send nothing.",
+    responses={
+        200: {"description": "Templates by stage"},
+        401: {"description": "No valid token"},
+        403: {"description": "Not a recruiter"},
+    },
+    tags=["Templates"],
+)
+def list_stage_templates(caller: Recruiter, store: Templates) -> dict[str, Any]:
+    edited = store.edited_stage_templates()
+    return {
+        "placeholders": sorted(STAGE_EMAIL_PLACEHOLDERS),
+        "templates": {
+            stage.value: {
+                "template": (edited.get(stage) or DEFAULTS[stage]).model_dump(),
+                "edited": stage in edited,
+            }
+            for stage in Stage
+            if stage in edited or stage in DEFAULTS
+        },
+    }
+
+
+@router.put(
+    "/templates/stages/<stage>",
+    summary="Edit a stage's status email",
+    description="Replace the subject, text and HTML for one stage. A placeholder outside the listed ones is "
+    "refused now (422), so it can never fail when an email is sent.",
+    responses={
+        200: {"description": "Saved"},
+        401: {"description": "No valid token"},
+        403: {"description": "Not a recruiter"},
+        422: {"description": "Unknown placeholder or bad field"},
+    },
+    tags=["Templates"],
+)
+def put_stage_template(
+    stage: Annotated[Stage, Path(description="The stage the email is for")],
+    template: StageEmailTemplate,
+    caller: Recruiter,
+    store: Templates,
+) -> dict[str, Any]:
+    store.save_stage_template(stage, template, actor=caller.actor, at=isoformat(utcnow()))
+    return {"stage": stage.value, "template": template.model_dump(), "edited": True}

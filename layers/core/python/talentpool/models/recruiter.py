@@ -1,0 +1,117 @@
+"""Inputs and outputs of the recruiter API's candidate routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from talentpool.models.candidate import (
+    MAX_TAGS,
+    Candidate,
+    EmailAddress,
+    Interests,
+    Label,
+    LinkedInUrl,
+    Location,
+    Name,
+    Owner,
+    Phone,
+    ProfileFields,
+    Roles,
+    Skills,
+    Stage,
+    Years,
+)
+
+_STRICT = ConfigDict(extra="forbid", str_max_length=5000)
+
+Tag = Label
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(lambda v: list(dict.fromkeys(v)))]
+
+
+class ProfilePatch(BaseModel):
+    """A partial update: only the fields sent change; null clears one. Email, consent and source are not
+    writable here: consent belongs to the candidate, and a new address must be confirmed by its owner."""
+
+    model_config = _STRICT
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    phone: Phone | None = None
+    location: Location | None = None
+    skills: Skills | None = None
+    years_experience: Years | None = None
+    desired_roles: Roles | None = None
+    interests: Interests | None = None
+    linkedin_url: LinkedInUrl | None = None
+
+
+class RecruiterCandidateRequest(ProfileFields):
+    """A candidate a recruiter adds (sourced, met at an event...): no consent yet, so an Art. 14 notice goes out."""
+
+    email: EmailAddress
+    tags: Tags = Field(default_factory=list)
+
+
+class NoteRequest(BaseModel):
+    model_config = _STRICT
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class TagsRequest(BaseModel):
+    model_config = _STRICT
+
+    tags: Tags
+
+
+class StageRequest(BaseModel):
+    model_config = _STRICT
+
+    stage: Stage
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    job_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    feedback: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
+        default=None, description="Shared with the candidate in a decision email"
+    )
+    notify_candidate: bool = Field(default=True, description="Send the stage's status email (opt out per change)")
+
+
+OwnerRequest = Owner
+
+
+class CandidateView(BaseModel):
+    """A candidate as a recruiter sees it. `etag` is what to send back in If-Match."""
+
+    candidate: Candidate
+    etag: str
+
+
+class TimelinePage(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+
+class CreatedCandidate(BaseModel):
+    candidate_id: str
+    status: str = "notice_pending"
+
+
+def etag(candidate: Candidate) -> str:
+    return f'"v{candidate.version}"'
+
+
+__all__ = [
+    "CandidateView",
+    "CreatedCandidate",
+    "EmailAddress",
+    "NoteRequest",
+    "OwnerRequest",
+    "ProfilePatch",
+    "RecruiterCandidateRequest",
+    "StageRequest",
+    "TagsRequest",
+    "TimelinePage",
+    "etag",
+]
