@@ -24,8 +24,8 @@ from talentpool.config import CaptureEnv, load
 from talentpool.logic.capture import CaptureContext, capture_candidate
 from talentpool.logic.profiles import create_by_recruiter
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
-from talentpool.models.recruiter import CreatedCandidate, RecruiterCandidateRequest
 from talentpool.models.capture_form import form_to_request
+from talentpool.models.recruiter import CreatedCandidate, RecruiterCandidateRequest
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.events import EventBus

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,7 @@ class LocalProcess:
 
     process: subprocess.Popen[str]
     base_url: str
+    local_dir: Path
     output: list[str] = field(default_factory=list)
 
     @property
@@ -56,11 +59,20 @@ class LocalProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+        shutil.rmtree(self.local_dir, ignore_errors=True)
 
 
 def start(extra_env: dict[str, str] | None = None) -> LocalProcess:
+    """A runtime of its own: its own port, and its own outbox folder, so a `make run` nearby is untouched."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    local_dir = tempfile.mkdtemp(prefix="talentpool-local-")
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+        "TALENTPOOL_LOCAL_DIR": local_dir,
+        **(extra_env or {}),
+    }
     env.pop("AWS_ENDPOINT_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "local"],
@@ -70,7 +82,7 @@ def start(extra_env: dict[str, str] | None = None) -> LocalProcess:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    running = LocalProcess(process, f"http://127.0.0.1:{port}")
+    running = LocalProcess(process, f"http://127.0.0.1:{port}", Path(local_dir))
     # Drain the output continuously: a full pipe would block the runtime mid-request.
     assert process.stdout is not None
     pipe = process.stdout

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -119,8 +121,9 @@ def test_the_outbox_is_also_a_folder_of_eml_files(runtime: LocalProcess) -> None
 
     mail = mail_to(runtime, email)
 
-    outbox_dir = local_process.ROOT / ".local" / "outbox"
-    raw = (outbox_dir / mail["file"]).read_text()
+    outbox_dir = runtime.info()["outbox_dir"]
+    assert outbox_dir == str(runtime.local_dir / "outbox")
+    raw = (runtime.local_dir / "outbox" / mail["file"]).read_text()
     assert f"To: {email}" in raw
     assert "Content-Type: multipart/alternative" in raw
 
@@ -154,6 +157,54 @@ def test_page_assets_reach_the_pages_function(runtime: LocalProcess) -> None:
 
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/css")
+
+
+def test_tests_can_get_tokens_that_verify_against_the_published_keys(runtime: LocalProcess) -> None:
+    import jwt
+
+    with runtime.client as client:
+        minted = client.post("/_local/token", json={"groups": ["recruiters"], "email": "rita@example.com"})
+        expired = client.post("/_local/token", json={"expires_in": -60})
+        refused = client.post("/_local/token", json={"groups": "admins", "role": "root"})
+        jwks = client.get("/.well-known/jwks.json").json()
+
+    assert minted.status_code == 200
+    info = runtime.info()
+    claims = jwt.decode(
+        minted.json()["token"], jwt.PyJWK(jwks["keys"][0]).key, algorithms=["RS256"], audience=info["audience"]
+    )
+    assert claims["cognito:groups"] == ["recruiters"]
+    assert claims["email"] == "rita@example.com"
+    assert claims["iss"] == info["issuer"]
+    assert expired.json()["claims"]["exp"] < claims["iat"]
+    assert refused.status_code == 422
+    assert sorted(f["loc"] for f in refused.json()["error"]["fields"]) == [["groups"], ["role"]]
+
+
+def test_the_recruiter_token_is_printed_with_a_ready_to_paste_config_line(runtime: LocalProcess) -> None:
+    ready = re.search(r"talentpool config --endpoint (\S+) --token (\S+)", runtime.printed)
+
+    assert ready, runtime.printed
+    assert ready.group(1) == runtime.base_url
+    assert ready.group(2).count(".") == 2
+
+
+def test_check_starts_prints_the_banner_and_exits(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "local", "--check", "--port", "0"],
+        cwd=local_process.ROOT,
+        env={**os.environ, "TALENTPOOL_LOCAL_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "talentpool config --endpoint http://127.0.0.1:" in done.stdout
 
 
 def test_ctrl_c_stops_the_runtime_cleanly() -> None:

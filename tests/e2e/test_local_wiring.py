@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 import httpx
@@ -24,7 +25,7 @@ from infra import spec
 from local import environment, resources, ses_events
 from local.dispatch import Dispatcher, RuleTap, TargetInvoker
 from local.lambdas import LambdaRuntime
-from local.moto_patches import SentMessage, patch_lambda, patch_ses, patch_wait
+from local.moto_patches import SentMessage, patch_lambda, patch_s3_notifications, patch_ses, patch_wait
 from local.outbox import Outbox
 from local.runtime import _enable_step_functions
 
@@ -280,3 +281,30 @@ def send_two_mails(moto: SimpleNamespace) -> None:
         },
         ConfigurationSetName="talentpool",
     )
+
+
+def test_an_upload_under_the_notified_prefix_invokes_the_function_asynchronously(
+    moto: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a bucket whose uploads/ prefix notifies the greet function, as spec.BUCKETS declares it
+    bucket = SimpleNamespace(name="imports", env="IMPORTS_BUCKET", notify_prefix="uploads/", notify_function="greet")
+    monkeypatch.setattr(spec, "BUCKETS", (bucket,), raising=False)
+    undo = patch_s3_notifications()
+    try:
+        moto.clients.s3.create_bucket(Bucket="talentpool-imports")
+        resources.create_functions(moto.clients, [GREET], {}, moto.deployment)
+        resources.connect_buckets(moto.clients, moto.deployment)
+
+        # When a CSV is uploaded there, and another file elsewhere
+        moto.clients.s3.put_object(Bucket="talentpool-imports", Key="other/x.csv", Body=b"a,b\n")
+        moto.clients.s3.put_object(Bucket="talentpool-imports", Key="uploads/batch.csv", Body=b"email\n")
+
+        # Then the function gets the S3 event for the upload only
+        [event] = wait_until(lambda: moto.recorder.events, "the S3 notification")
+    finally:
+        undo()
+    record = event["Records"][0]
+    assert record["eventName"].startswith("ObjectCreated")
+    assert record["s3"]["bucket"]["name"] == "talentpool-imports"
+    # Keys arrive URL-encoded, as in AWS (moto also encodes the slash): handlers must unquote_plus them.
+    assert unquote_plus(record["s3"]["object"]["key"]) == "uploads/batch.csv"

@@ -9,8 +9,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from talentpool import templating
 from talentpool.clock import isoformat
-from talentpool.logic.confirm import confirmation_token
 from talentpool.ids import new_id
+from talentpool.logic.confirm import confirmation_token
 from talentpool.logic.links import preferences_url
 from talentpool.logic.ports import CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
 from talentpool.logic.stage_email import DEFAULTS
