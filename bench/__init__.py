@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): each module measures one thing and records it in bench/results.json."""
