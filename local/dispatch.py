@@ -159,10 +159,12 @@ class Dispatcher:
             thread.start()
 
     def stop(self, timeout: float = 3.0) -> None:
+        """Let deliveries in progress finish; pollers see the flag after their current long poll and end."""
         self._stopping.set()
-        for _ in self._threads:
+        workers = [t for t in self._threads if t.name.startswith("deliver-")]
+        for _ in workers:
             self._jobs.put(None)
-        for thread in self._threads:
+        for thread in workers:
             thread.join(timeout)
 
     def _poll(self, tap: RuleTap) -> None:
@@ -176,6 +178,8 @@ class Dispatcher:
                     log.exception("polling the %s queue failed", tap.rule.name)
                     self._stopping.wait(1.0)
                 continue
+            if self._stopping.is_set():
+                return  # left on the queue: state is in memory and goes with the process
             for message in messages:
                 self._jobs.put((tap, message))
 

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from infra import spec
 
@@ -17,8 +18,6 @@ TABLE_NAME = "talentpool"
 SENDER_EMAIL = "talent@example.com"
 CONFIGURATION_SET = "talentpool"
 CONSENT_TEXT_VERSION = "2026-11"
-IMPORTS_BUCKET = "talentpool-imports"
-REPORTS_BUCKET = "talentpool-reports"
 JWKS_PATH = "/.well-known/jwks.json"
 ISSUER_PATH = "/local-cognito"
 JWT_AUDIENCE = "talentpool-local"
@@ -40,6 +39,7 @@ class LocalSettings:
     region: str
     time_scale: float
     root: Path = spec.ROOT
+    local_dir: Path | None = None  # TALENTPOOL_LOCAL_DIR: where the outbox goes (default .local/)
     ip_hash_salt: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     token_secret_value: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
@@ -53,7 +53,7 @@ class LocalSettings:
 
     @property
     def state_dir(self) -> Path:
-        return self.root / ".local"
+        return self.local_dir or self.root / ".local"
 
     @property
     def outbox_dir(self) -> Path:
@@ -61,11 +61,12 @@ class LocalSettings:
 
 
 def settings_from(environ: Mapping[str, str], port_arg: int | None = None) -> LocalSettings:
-    """Settings from `--port`, then PORT, AWS_REGION and TALENTPOOL_TIME_SCALE."""
+    """Settings from `--port`, then PORT, AWS_REGION, TALENTPOOL_TIME_SCALE and TALENTPOOL_LOCAL_DIR."""
     port = port_arg if port_arg is not None else int(environ.get("PORT") or DEFAULT_PORT)
     scale = time_scale(environ)
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-    return LocalSettings(port=port, region=region, time_scale=scale)
+    local_dir = Path(environ["TALENTPOOL_LOCAL_DIR"]) if environ.get("TALENTPOOL_LOCAL_DIR") else None
+    return LocalSettings(port=port, region=region, time_scale=scale, local_dir=local_dir)
 
 
 def time_scale(environ: Mapping[str, str]) -> float:
@@ -90,6 +91,15 @@ def aws_environment(settings: LocalSettings, moto_port: int) -> dict[str, str]:
     }
 
 
+def buckets() -> tuple[Any, ...]:
+    """spec.BUCKETS (name, env, notify_prefix, notify_function), or none while the spec declares none."""
+    return tuple(getattr(spec, "BUCKETS", ()))
+
+
+def bucket_name(bucket: Any) -> str:
+    return f"talentpool-{bucket.name}"
+
+
 def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, str]:
     """Local values by variable name, including names the spec may not list yet (ignored until it does)."""
     return {
@@ -107,8 +117,7 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "JWKS_URL": f"{settings.base_url}{JWKS_PATH}",
         "JWT_ISSUER": settings.issuer,
         "JWT_AUDIENCE": JWT_AUDIENCE,
-        "IMPORTS_BUCKET": IMPORTS_BUCKET,
-        "REPORTS_BUCKET": REPORTS_BUCKET,
+        **{bucket.env.value: bucket_name(bucket) for bucket in buckets()},
     }
 
 

@@ -484,7 +484,7 @@ class GatewayServer(ThreadingHTTPServer):
 
     def serve(self, gateway: Gateway) -> None:
         self._handler.gateway = gateway
-        self._thread = threading.Thread(target=self.serve_forever, name="gateway", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.1,), name="gateway", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

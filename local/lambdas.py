@@ -61,24 +61,45 @@ def function_arn(region: str, account: str, name: str) -> str:
     return f"arn:aws:lambda:{region}:{account}:function:{name}"
 
 
-def load_handler_module(function: spec.FunctionSpec, instance: int = 0) -> ModuleType:
-    """Import functions/<name>/handler.py under its own module name, as a fresh execution environment.
+_loading: dict[str, threading.Lock] = {}
+_loading_guard = threading.Lock()
 
-    Each instance is a separate module object, so a handler's module-level state (its resolver, its
-    current event) is never shared between two events running at the same time, as on Lambda.
+
+def load_handler_module(function: spec.FunctionSpec, instance: int = 0) -> ModuleType:
+    """Import functions/<name>/handler.py as a fresh execution environment of that function.
+
+    Every environment is a separate module object, so a handler's module-level state (its resolver, its
+    current event) is never shared by two events running at once, as on Lambda. All of them carry the
+    same module name, `talentpool_fn_<name>`, because libraries key on it: Powertools idempotency
+    records are keyed by `<module>.<function>`, so a second environment must find the first one's.
     """
-    module_name = f"talentpool_fn_{function.name}" + (f"__{instance}" if instance else "")
-    module_spec = importlib.util.spec_from_file_location(module_name, function.folder / "handler.py")
+    name = f"talentpool_fn_{function.name}"
+    module_spec = importlib.util.spec_from_file_location(name, function.folder / "handler.py")
     if module_spec is None or module_spec.loader is None:
         raise ImportError(f"no handler for function {function.name!r} at {function.folder}")
     module = importlib.util.module_from_spec(module_spec)
-    sys.modules[module_name] = module
-    try:
-        module_spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[module_name]
-        raise
+    with _loading_guard:
+        lock = _loading.setdefault(name, threading.Lock())
+    with lock:
+        # While it runs, the module is the one registered under its name (pydantic and typing resolve
+        # annotations through sys.modules); afterwards the first environment stays registered.
+        first = sys.modules.get(name)
+        sys.modules[name] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except BaseException:
+            _restore(name, first)
+            raise
+        if instance:
+            _restore(name, first)
     return module
+
+
+def _restore(name: str, module: ModuleType | None) -> None:
+    if module is None:
+        sys.modules.pop(name, None)
+    else:
+        sys.modules[name] = module
 
 
 class _Environments:

@@ -40,6 +40,28 @@ def patch_lambda(runtime: LambdaRuntime) -> Undo:
     return _replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
 
 
+def patch_s3_notifications() -> Undo:
+    """S3 invokes a notified function asynchronously in AWS; moto does it inside the PutObject call.
+
+    A CSV import must not hold the uploader's request open, so the invocation moves to its own thread.
+    """
+    from moto.s3 import notifications
+
+    original = notifications._invoke_awslambda
+
+    def invoke_later(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        threading.Thread(
+            target=original, args=(account_id, event_body, fn_arn, region_name), name="s3-notify", daemon=True
+        ).start()
+
+    notifications._invoke_awslambda = invoke_later
+
+    def undo() -> None:
+        notifications._invoke_awslambda = original
+
+    return undo
+
+
 # --- Step Functions Wait ------------------------------------------------------------------------------
 
 

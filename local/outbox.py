@@ -59,7 +59,8 @@ class Outbox:
 
     def record(self, sent: SentMessage) -> OutboxEntry:
         now = datetime.now(UTC)
-        raw = (sent.raw or _compose(sent, now)).encode()
+        # RFC 5322 lines end in CRLF, as SES sends them; Python's email package writes bare LF.
+        raw = (sent.raw or _compose(sent, now)).replace("\r\n", "\n").replace("\n", "\r\n").encode()
         message = email.message_from_bytes(raw, policy=email.policy.default)
         with self._lock:
             number = len(self._entries) + 1

@@ -110,8 +110,8 @@ def _dummy_code() -> bytes:
 def create_foundation(clients: AwsClients, settings: LocalSettings, deployment: Deployment) -> None:
     """Table, buses, buckets, token secret, SES identity and configuration set, and the functions' role."""
     clients.dynamodb.create_table(**schema.table_definition(deployment.table_name))
-    for bucket in (environment.IMPORTS_BUCKET, environment.REPORTS_BUCKET):
-        clients.s3.create_bucket(Bucket=bucket)
+    for bucket in environment.buckets():
+        clients.s3.create_bucket(Bucket=environment.bucket_name(bucket))
     for bus in sorted(({spec.BUS_NAME} | {rule.bus for rule in spec.RULES}) - {"default"}):
         clients.events.create_event_bus(Name=bus)
     deployment.token_secret_arn = clients.secretsmanager.create_secret(
@@ -165,6 +165,26 @@ def create_state_machines(
         deployment.state_machines[machine.name] = created["stateMachineArn"]
 
 
+def connect_buckets(clients: AwsClients, deployment: Deployment) -> None:
+    """S3 event notifications to the spec's functions; moto invokes them, and so the in-process handlers."""
+    for bucket in environment.buckets():
+        if not bucket.notify_function:
+            continue
+        rules = [{"Name": "prefix", "Value": bucket.notify_prefix}] if bucket.notify_prefix else []
+        clients.s3.put_bucket_notification_configuration(
+            Bucket=environment.bucket_name(bucket),
+            NotificationConfiguration={
+                "LambdaFunctionConfigurations": [
+                    {
+                        "LambdaFunctionArn": deployment.functions[bucket.notify_function],
+                        "Events": ["s3:ObjectCreated:*"],
+                        **({"Filter": {"Key": {"FilterRules": rules}}} if rules else {}),
+                    }
+                ]
+            },
+        )
+
+
 def rule_queue_name(rule: spec.RuleSpec) -> str:
     return ("talentpool-rule-" + re.sub(r"[^A-Za-z0-9_-]", "-", rule.name))[:80]
 
@@ -202,5 +222,6 @@ def info(deployment: Deployment, moto_endpoint: str) -> dict[str, Any]:
         "token_secret_arn": deployment.token_secret_arn,
         "functions": dict(deployment.functions),
         "state_machines": dict(deployment.state_machines),
+        "buckets": {b.name: environment.bucket_name(b) for b in environment.buckets()},
         "rules": sorted(deployment.rule_queues),
     }

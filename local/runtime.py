@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from local.dispatch import Dispatcher, RuleTap, TargetInvoker, deliver_to_target
 from local.environment import ACCOUNT, LocalSettings
 from local.gateway import Gateway, GatewayServer, LocalRoutes, Reply, Request, RouteTable, error_reply, json_reply
 from local.lambdas import LambdaRuntime
-from local.moto_patches import SentMessage, Undo, patch_lambda, patch_ses, patch_wait
+from local.moto_patches import SentMessage, Undo, patch_lambda, patch_s3_notifications, patch_ses, patch_wait
 from local.outbox import Outbox
 
 log = logging.getLogger("local")
@@ -51,14 +52,7 @@ class LocalRuntime:
         _quiet_libraries()
         # Bind first: a busy port fails in milliseconds, and port 0 tells us the real one for the URLs.
         self._server = GatewayServer(HOST, self.settings.port)
-        self.settings = LocalSettings(
-            port=self._server.port,
-            region=self.settings.region,
-            time_scale=self.settings.time_scale,
-            root=self.settings.root,
-            ip_hash_salt=self.settings.ip_hash_salt,
-            token_secret_value=self.settings.token_secret_value,
-        )
+        self.settings = dataclasses.replace(self.settings, port=self._server.port)
         moto_port = self._start_moto()
         os.environ.update(environment.aws_environment(self.settings, moto_port))
         self.moto_endpoint = f"http://{HOST}:{moto_port}"
@@ -71,6 +65,7 @@ class LocalRuntime:
             patch_lambda(self.lambdas),
             patch_wait(self.settings.time_scale),
             patch_ses(self._on_sent),
+            patch_s3_notifications(),
         ]
 
         self.clients = resources.AwsClients(self.settings.region)
@@ -82,6 +77,7 @@ class LocalRuntime:
         environment.apply(os.environ, values)  # before any handler is imported: they read it once
         resources.create_functions(self.clients, spec.FUNCTIONS, values, self.deployment)
         resources.create_state_machines(self.clients, spec.STATE_MACHINES, self.deployment)
+        resources.connect_buckets(self.clients, self.deployment)
         validate_targets(spec.RULES, self.deployment.functions, self.deployment.state_machines)
         resources.create_rules(self.clients, spec.RULES, self.deployment)
 
