@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from infra import spec
@@ -79,3 +81,19 @@ def test_the_process_environment_gets_every_value_and_powertools_settings() -> N
     assert environ["TABLE_NAME"] == "talentpool"
     assert environ["POWERTOOLS_TRACE_DISABLED"] == "true"
     assert environ["POWERTOOLS_SERVICE_NAME"] == "talentpool"
+
+
+def test_bucket_variables_name_the_local_bucket_of_each_spec_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
+    bucket = SimpleNamespace(name="imports", env=spec.Env.TABLE_NAME, notify_prefix=None, notify_function=None)
+    monkeypatch.setattr(spec, "BUCKETS", (bucket,), raising=False)
+
+    values = environment.local_values(settings(), "arn:secret")
+
+    assert values[spec.Env.TABLE_NAME.value] == "talentpool-imports"
+
+
+def test_the_local_dir_can_be_moved_for_a_second_runtime() -> None:
+    moved = environment.settings_from({"TALENTPOOL_LOCAL_DIR": "/tmp/elsewhere"})
+
+    assert str(moved.outbox_dir) == "/tmp/elsewhere/outbox"
+    assert environment.settings_from({}).outbox_dir == spec.ROOT / ".local" / "outbox"

@@ -28,7 +28,14 @@ from local.lambdas import Invocation
 
 RECRUITER = spec.RouteSpec("GET", "/candidates/{candidate_id}", "recruiter_api", spec.Auth.RECRUITER)
 SEARCH = spec.RouteSpec("GET", "/candidates/search", "recruiter_api", spec.Auth.RECRUITER)
-ROUTES = (*spec.ROUTES, RECRUITER, SEARCH, spec.RouteSpec("GET", "/files/{key+}", "pages", spec.Auth.PUBLIC))
+CAPTURE = spec.RouteSpec("POST", "/candidates", "capture", spec.Auth.PUBLIC)
+ROUTES = (
+    CAPTURE,
+    spec.RouteSpec("GET", "/careers", "pages", spec.Auth.PUBLIC),
+    RECRUITER,
+    SEARCH,
+    spec.RouteSpec("GET", "/files/{key+}", "pages", spec.Auth.PUBLIC),
+)
 ORIGIN = "http://127.0.0.1:3000"
 
 
@@ -116,7 +123,7 @@ def test_a_form_post_becomes_a_rest_v1_proxy_event() -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "Firefox", "Host": "h:3000"},
         body=b"email=ana%40example.com",
     )
-    match = RouteMatch(spec.ROUTES[0], {})
+    match = RouteMatch(CAPTURE, {})
 
     event = proxy_event(given, match, port=3000, account="123456789012")
 
@@ -142,7 +149,7 @@ def test_a_form_post_becomes_a_rest_v1_proxy_event() -> None:
 
 
 def test_a_request_without_query_or_body_has_nulls_where_api_gateway_puts_them() -> None:
-    event = proxy_event(request("GET", "/thanks"), RouteMatch(spec.ROUTES[0], {}), port=3000, account="1")
+    event = proxy_event(request("GET", "/thanks"), RouteMatch(CAPTURE, {}), port=3000, account="1")
 
     assert event["queryStringParameters"] is None
     assert event["multiValueQueryStringParameters"] is None
@@ -154,7 +161,7 @@ def test_a_binary_body_is_base64_encoded() -> None:
     raw = bytes(range(256))
     given = request("POST", "/candidates", headers={"Content-Type": "application/octet-stream"}, body=raw)
 
-    event = proxy_event(given, RouteMatch(spec.ROUTES[0], {}), port=3000, account="1")
+    event = proxy_event(given, RouteMatch(CAPTURE, {}), port=3000, account="1")
 
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == raw
