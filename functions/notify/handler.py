@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -45,7 +46,7 @@ class Delivered(BaseModel):
     data_keyword_argument="event",
     config=ONCE,
     persistence_store=persistence(ENV.table_name, "notify"),
-    output_serializer=Delivered,
+    output_serializer=PydanticSerializer(model=Delivered),
 )
 def notice_once(event: CandidateCaptured) -> Delivered:
     secret = token_secret(ENV.token_secret_arn)
@@ -58,7 +59,7 @@ def notice_once(event: CandidateCaptured) -> Delivered:
     data_keyword_argument="event",
     config=ONCE,
     persistence_store=persistence(ENV.table_name, "notify"),
-    output_serializer=Delivered,
+    output_serializer=PydanticSerializer(model=Delivered),
 )
 def stage_email_once(event: StageChanged) -> Delivered:
     secret = token_secret(ENV.token_secret_arn)

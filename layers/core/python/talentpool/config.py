@@ -54,6 +54,12 @@ class PagesEnv(FunctionEnv):
     consent_text_version: str
 
 
+class ImporterEnv(FunctionEnv):
+    table_name: str
+    event_bus_name: str
+    imports_bucket: str
+
+
 class RecruiterApiEnv(FunctionEnv):
     table_name: str
     event_bus_name: str

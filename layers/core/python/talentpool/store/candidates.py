@@ -27,7 +27,7 @@ def summary(candidate: Candidate) -> dict[str, Any]:
         "consent_status": candidate.consent.status.value,
         "engagement": candidate.engagement,
         "captured_at": candidate.captured_at,
-        "owner": candidate.owner.id if candidate.owner else None,
+        "owner_id": candidate.owner.id if candidate.owner else None,
         "interests": [i.value for i in candidate.interests],
     }
     assert set(values) == set(SUMMARY_ATTRIBUTES)

@@ -23,7 +23,7 @@ SUMMARY_ATTRIBUTES: tuple[str, ...] = (
     "consent_status",
     "engagement",
     "captured_at",
-    "owner",
+    "owner_id",
     "interests",
 )
 

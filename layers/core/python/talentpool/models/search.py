@@ -1,0 +1,206 @@
+"""Search and segment models: the candidate filter, index streams, a page of summaries, a saved segment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+
+from talentpool.models.candidate import Channel, ConsentStatus, CountryCode, Label, ShortText, Stage, Years
+
+MAX_FILTER_SKILLS = 10
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+
+class SkillsMode(StrEnum):
+    ALL = "all"
+    ANY = "any"
+
+
+def _comma_list(value: Any) -> Any:
+    """`skills=a,b` and `skills=a&skills=b` mean the same; blank pieces are dropped."""
+    if value is None:
+        return value
+    pieces = value if isinstance(value, list | tuple) else [value]
+    out: list[Any] = []
+    for piece in pieces:
+        out.extend(p for p in piece.split(",") if p.strip()) if isinstance(piece, str) else out.append(piece)
+    return out
+
+
+def _as_utc(value: datetime) -> datetime:
+    """A time without an offset is read as UTC: stored capture times are UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+SkillList = Annotated[
+    list[Label],
+    BeforeValidator(_comma_list),
+    Field(max_length=MAX_FILTER_SKILLS),
+    AfterValidator(lambda v: list(dict.fromkeys(v))),
+]
+CapturedAfter = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class CandidateFilter(BaseModel):
+    """Which candidates: every field narrows the result (they combine with AND)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    skills: SkillList = Field(
+        default_factory=list, description="Skills, comma-separated or repeated; see skills_mode (at most 10)"
+    )
+    skills_mode: SkillsMode = Field(
+        default=SkillsMode.ALL, description="all: every listed skill; any: at least one of them"
+    )
+    not_skills: SkillList = Field(default_factory=list, description="Exclude candidates with any of these skills")
+    min_experience: Years | None = Field(default=None, description="At least this many years (a figure is needed)")
+    max_experience: Years | None = Field(default=None, description="At most this many years (a figure is needed)")
+    country: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-2 code, such as PT")
+    city: ShortText | None = Field(default=None, description="City, case-insensitive; fastest together with country")
+    stage: Stage | None = None
+    tag: Label | None = None
+    source_channel: Channel | None = None
+    consent: ConsentStatus | None = None
+    min_engagement: float | None = Field(default=None, allow_inf_nan=False, description="Engagement score floor")
+    captured_after: CapturedAfter | None = Field(
+        default=None, description="Captured at or after this ISO 8601 date or time (UTC unless an offset is given)"
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> Self:
+        low, high = self.min_experience, self.max_experience
+        if low is not None and high is not None and low > high:
+            raise ValueError("min_experience must not be greater than max_experience")
+        return self
+
+    def canonical(self) -> dict[str, Any]:
+        """The filter as plain JSON values, defaults left out: what a cursor's digest and a segment store."""
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+
+class SearchParams(CandidateFilter):
+    """GET /candidates query parameters: the filter plus paging."""
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = Field(default=DEFAULT_LIMIT, description="Page size, 1-100")
+    cursor: Annotated[str, StringConstraints(max_length=600)] | None = Field(
+        default=None, description="next_cursor from the previous page of the same query"
+    )
+
+    def as_filter(self) -> CandidateFilter:
+        return CandidateFilter.model_validate(self.model_dump(exclude={"limit", "cursor"}))
+
+
+class PageParams(BaseModel):
+    """Paging for routes that have a fixed filter (a saved segment, the segment list)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = Field(default=DEFAULT_LIMIT, description="Page size, 1-100")
+    cursor: Annotated[str, StringConstraints(max_length=600)] | None = Field(
+        default=None, description="next_cursor from the previous page"
+    )
+
+
+class CandidateSummary(BaseModel):
+    """The pseudonymous summary every index entry carries (store.schema.SUMMARY_ATTRIBUTES): no contact data."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    candidate_id: str
+    skills: list[str] = Field(default_factory=list)
+    years_experience: int | None = None
+    country: str | None = None
+    city: str | None = None
+    stage: str
+    tags: list[str] = Field(default_factory=list)
+    source_channel: str | None = None
+    consent_status: str | None = None
+    engagement: float = 0.0
+    captured_at: str
+    owner: str | None = None
+    interests: list[str] = Field(default_factory=list)
+
+
+class ReadStats(BaseModel):
+    """What answering cost: entries DynamoDB read (its ScannedCount) against entries returned."""
+
+    index: str = Field(description="The index that drove the query, such as skill:python or stage:lead")
+    items_read: int
+    items_returned: int
+    queries: int = Field(description="DynamoDB Query calls made")
+
+
+class CandidatePage(BaseModel):
+    items: list[CandidateSummary]
+    next_cursor: str | None = Field(default=None, description="Pass back as cursor for the next page; null at the end")
+    read: ReadStats
+
+
+class SegmentRequest(BaseModel):
+    """POST /segments: a named filter, evaluated whenever it is used."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    filter: CandidateFilter
+
+
+class Segment(SegmentRequest):
+    segment_id: str
+    created_at: str
+    created_by: str
+
+
+class SegmentList(BaseModel):
+    items: list[Segment]
+    next_cursor: str | None = None
+
+
+class SegmentCount(BaseModel):
+    segment_id: str
+    count: int
+    read: ReadStats
+
+
+class Driver(StrEnum):
+    """The indexes a query can be driven by, each a sorted run of summaries."""
+
+    SKILL = "skill"  # skill index items, sorted by years then id
+    TAG = "tag"  # tag index items, sorted by id
+    COUNTRY = "country"  # GSI by_country, sorted by city then id
+    STAGE = "stage"  # GSI by_stage, sorted by id
+    CHANNEL = "channel"  # GSI by_channel, sorted by id
+    CONSENT = "consent"  # GSI by_consent, sorted by id
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One index partition and a key range in it. Read newest-first (descending sort key)."""
+
+    driver: Driver
+    value: str
+    min_years: int | None = None  # skill: experience range, both ends inclusive
+    max_years: int | None = None
+    city: str | None = None  # country: lower-cased city prefix
+    since_id: str | None = None  # id-sorted streams: the smallest id that can match captured_after
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A summary and its position (the stream's sort key), which orders entries and resumes a read."""
+
+    position: str
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    entries: list[IndexEntry]
+    scanned: int  # ScannedCount: what DynamoDB read and bills
+    last: str | None  # position of LastEvaluatedKey; None when the range is exhausted
