@@ -42,7 +42,8 @@
       var name = fieldFor(f.loc || []);
       var box = document.getElementById(name === "form" ? "form-error" : name + "-error");
       if (!box) { box = document.getElementById("form-error"); }
-      box.textContent = box.textContent ? box.textContent + "; " + f.msg : f.msg;
+      var msg = f.msg.charAt(0).toUpperCase() + f.msg.slice(1);
+      box.textContent = box.textContent ? box.textContent + "; " + msg : msg;
       box.hidden = false;
       var input = document.getElementById(name);
       if (input) { input.setAttribute("aria-invalid", "true"); first = first || input; }

@@ -82,9 +82,9 @@ def _location(loc: Any) -> list[str | int]:
 def _message(raw: Mapping[str, Any]) -> str:
     kind = raw.get("type", "")
     if kind == "missing":
-        return "is required"
+        return "this is required"
     if kind == "extra_forbidden":
-        return "is not a known field"
+        return "this is not a known field"
     message = str(raw.get("msg", "is not valid"))
     return message.removeprefix("Value error, ")
 

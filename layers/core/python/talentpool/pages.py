@@ -80,7 +80,8 @@ def careers_form(
     values["source_channel"] = values["source_channel"] or "careers_site"
     messages: dict[str, list[str]] = {}
     for error in errors:
-        messages.setdefault(form_field_for(error.loc), []).append(error.msg)
+        # Shown alone under a field, a message reads as a sentence.
+        messages.setdefault(form_field_for(error.loc), []).append(error.msg[:1].upper() + error.msg[1:])
     for name in [*FORM_FIELDS, "form"]:
         text = "; ".join(messages.get(name, []))
         values[f"{name}_error"] = text
