@@ -98,6 +98,9 @@ class PublicApi(Construct):
         )
 
     def add_routes(self, routes: Sequence[spec.RouteSpec], functions: Mapping[str, lambda_.IFunction]) -> None:
+        """One method per route; resource_for_path reuses each path segment's resource, so the routes under
+        /candidates/{candidate_id} all hang off the one {candidate_id} resource, as API Gateway requires."""
+        check_path_variables(routes)
         for route in routes:
             resource = self.rest_api.root.resource_for_path(route.path)
             public = route.auth is spec.Auth.PUBLIC
@@ -149,6 +152,23 @@ class PublicApi(Construct):
                 "policy for it, and API Gateway names the log groups itself, so a narrower policy cannot be written "
                 "ahead of time.",
             )
+
+
+def check_path_variables(routes: Sequence[spec.RouteSpec]) -> None:
+    """Fail the synth, not the deploy: API Gateway allows one {variable} segment among siblings, so
+    /candidates/{id} and /candidates/{candidate_id}/notes cannot both exist."""
+    variables: dict[str, str] = {}
+    for route in routes:
+        segments = [segment for segment in route.path.split("/") if segment]
+        for depth, segment in enumerate(segments):
+            if segment.startswith("{"):
+                parent = "/" + "/".join(segments[:depth])
+                known = variables.setdefault(parent, segment)
+                if known != segment:
+                    raise ValueError(
+                        f"{route.method} {route.path}: {segment} under {parent} must be named {known}, "
+                        "like the other routes there (API Gateway allows one path variable per level)"
+                    )
 
 
 def _access_log_format() -> apigw.AccessLogFormat:

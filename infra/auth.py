@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from infra import spec
 from infra.nag import acknowledge
 from infra.settings import Settings
+
+# Where every Cognito user pool publishes its signing keys, under its issuer.
+JWKS_PATH = "/.well-known/jwks.json"
 
 
 class RecruiterPool(Construct):
@@ -68,3 +71,19 @@ class RecruiterPool(Construct):
             access_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
         )
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` of the pool's tokens: https://cognito-idp.{region}.amazonaws.com/{user pool id}."""
+        stack = Stack.of(self)
+        return f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        """The pool's public signing keys, which capture uses to verify a recruiter's token on POST /candidates."""
+        return f"{self.issuer}{JWKS_PATH}"
+
+    @property
+    def audience(self) -> str:
+        """The `aud` of the ID tokens the CLI sends: its app client id (access tokens carry no aud)."""
+        return self.cli_client.user_pool_client_id

@@ -26,7 +26,11 @@ GrantCall = Callable[[iam.IGrantable], object]
 
 
 class Functions(Construct):
-    """Builds every function from the spec; `by_name` is how routes, rules and state machines find them."""
+    """Builds every function from the spec; `by_name` is how routes, rules and state machines find them.
+
+    Grants come afterwards (`add_grants`), once the stack has built everything a grant may name, state
+    machines included, which themselves need the functions first.
+    """
 
     def __init__(
         self,
@@ -35,17 +39,21 @@ class Functions(Construct):
         *,
         specs: Sequence[spec.FunctionSpec],
         environment: Mapping[spec.Env, str],
-        grants: Mapping[spec.Grant, GrantCall],
         layers: Sequence[lambda_.ILayerVersion],
         log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.by_name: dict[str, lambda_.Function] = {}
-        for function_spec in specs:
-            function = self._function(function_spec, environment, layers, log_retention_days)
+        self._specs = tuple(specs)
+        self.by_name: dict[str, lambda_.Function] = {
+            function_spec.name: self._function(function_spec, environment, layers, log_retention_days)
+            for function_spec in self._specs
+        }
+
+    def add_grants(self, grants: Mapping[spec.Grant, GrantCall]) -> None:
+        """Each function gets exactly the permissions its spec lists, each one grant call."""
+        for function_spec in self._specs:
             for grant in function_spec.grants:
-                grants[grant](function)
-            self.by_name[function_spec.name] = function
+                grants[grant](self.by_name[function_spec.name])
 
     def _function(
         self,

@@ -7,16 +7,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import CfnResource
+from aws_cdk import ArnFormat, CfnResource, Names, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import spec
 from infra.logs import retained_log_group
-from infra.nag import acknowledge, arn_finding
+from infra.nag import acknowledge, arn_finding, resource_finding
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+# Erasure stops a candidate's running executions and checks how they ended; nothing else.
+STOP_ACTIONS = ("states:StopExecution", "states:DescribeExecution")
 
 
 def placeholders(asl_file: Path) -> set[str]:
@@ -45,6 +48,47 @@ class Sequences(Construct):
         self.by_name: dict[str, sfn.StateMachine] = {
             machine.name: self._state_machine(machine, functions, log_retention_days) for machine in machines
         }
+
+    def execution_arns(self) -> list[str]:
+        """`arn:…:execution:<state machine name>:*`: every execution of each of these state machines."""
+        stack = Stack.of(self)
+        return [
+            stack.format_arn(
+                service="states",
+                resource="execution",
+                resource_name=f"{machine.state_machine_name}:*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for machine in self.by_name.values()
+        ]
+
+    def grant_stop_executions(self, grantee: iam.IGrantable) -> iam.Policy | None:
+        """Stop and describe executions of these state machines; with none, grant nothing at all.
+
+        The statement goes into a policy of its own, outside the role: a Lambda function depends on its role
+        and everything under it, and these state machines depend on the functions they invoke, so a statement
+        in the role's default policy would close a dependency cycle.
+        """
+        arns = self.execution_arns()
+        if not arns:
+            return None
+        role = grantee.grant_principal
+        if not isinstance(role, iam.Role):
+            raise TypeError(f"stopping executions is granted to a role, not {role}")
+        policy = iam.Policy(
+            self,
+            f"StopExecutions-{Names.unique_id(role)}",
+            statements=[iam.PolicyStatement(actions=list(STOP_ACTIONS), resources=arns)],
+            roles=[role],
+        )
+        for arn in arns:
+            acknowledge(
+                policy,
+                resource_finding(self, arn),
+                "Executions are named per candidate at run time, so only the state machine part of the ARN is "
+                "known: the wildcard covers this state machine's executions and nothing else.",
+            )
+        return policy
 
     def _state_machine(
         self,

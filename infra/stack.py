@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Fn, Stack
@@ -19,8 +20,10 @@ from infra.observability import Alarms
 from infra.secrets import TokenSigningKey
 from infra.sequences import Sequences
 from infra.settings import Settings
+from infra.storage import Buckets
 
 WEB_ROOT = "/opt/web"  # where the core layer's web/ folder is mounted
+IMPORTS = "imports"  # the spec.BUCKETS entry the imports grants are about
 
 
 class TalentpoolStack(Stack):
@@ -33,14 +36,19 @@ class TalentpoolStack(Stack):
         self.email = SenderIdentity(self, "Email", settings=settings)
         self.auth = RecruiterPool(self, "Auth", settings=settings)
         self.api = PublicApi(self, "Api", settings=settings, user_pool=self.auth.user_pool)
+        self.storage = Buckets(
+            self,
+            "Storage",
+            specs=spec.BUCKETS,
+            retain=settings.retain_data,
+            log_retention_days=settings.log_retention_days,
+        )
         self.function_environment = self._environment()
-        self.grants = self._grants()
         self.functions = Functions(
             self,
             "Functions",
             specs=spec.FUNCTIONS,
             environment=self.function_environment,
-            grants=self.grants,
             layers=SharedLayers(self, "Layers").all,
             log_retention_days=settings.log_retention_days,
         )
@@ -52,6 +60,10 @@ class TalentpoolStack(Stack):
             functions=self.functions.by_name,
             log_retention_days=settings.log_retention_days,
         )
+        # Last of the resources grants name: the state machines, which need the functions first.
+        self.grants = self._grants()
+        self.functions.add_grants(self.grants)
+        self.storage.add_notifications(self.functions.by_name)
         self.events.add_rules(spec.RULES, self.functions.by_name, self.sequences.by_name)
         self.alarms = Alarms(
             self,
@@ -79,7 +91,10 @@ class TalentpoolStack(Stack):
             spec.Env.WEB_ROOT: WEB_ROOT,
             spec.Env.CONSENT_TEXT_VERSION: settings.consent_text_version,
             spec.Env.CORS_ORIGIN: settings.careers_origin,
-        }
+            spec.Env.JWT_ISSUER: self.auth.issuer,
+            spec.Env.JWKS_URL: self.auth.jwks_url,
+            spec.Env.JWT_AUDIENCE: self.auth.audience,
+        } | self.storage.environment()
 
     def _grants(self) -> dict[spec.Grant, GrantCall]:
         """Each spec permission is exactly one grant_* call on the resource that owns it."""
@@ -89,6 +104,9 @@ class TalentpoolStack(Stack):
             spec.Grant.BUS_PUT: self.events.bus.grant_put_events_to,
             spec.Grant.SES_SEND: self.email.grant_send,
             spec.Grant.TOKEN_SECRET_READ: self.token_key.secret.grant_read,
+            spec.Grant.IMPORTS_UPLOAD: partial(self.storage.grant_upload, IMPORTS),
+            spec.Grant.IMPORTS_READ: partial(self.storage.grant_read, IMPORTS),
+            spec.Grant.WORKFLOW_STOP: self.sequences.grant_stop_executions,
         }
 
     def _outputs(self) -> None:
@@ -99,5 +117,7 @@ class TalentpoolStack(Stack):
             "TableName": self.data.table.table_name,
             "EventBusName": self.events.bus.event_bus_name,
         }
+        for name, bucket in self.storage.by_name.items():
+            outputs[f"{name.title()}BucketName"] = bucket.bucket_name
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

@@ -2,10 +2,52 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
+from aws_cdk import ArnFormat
+
 from infra import spec
+from infra.sequences import STOP_ACTIONS
 from tests.infra.synth import Synth
+
+# What each S3 grant may do: a presigned PUT needs the writes, the importer only the reads.
+S3_WRITES = {"s3:PutObject", "s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:PutObjectTagging"}
+S3_WRITES |= {"s3:PutObjectVersionTagging", "s3:Abort*"}
+S3_READS = {"s3:GetObject*", "s3:GetBucket*", "s3:List*"}
+
+
+def ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def arn(logical_id: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def mentions(value: Any, logical_id: str) -> bool:
+    """Whether a resolved CloudFormation value refers to the resource (Ref, GetAtt, inside a Join)."""
+    return logical_id in json.dumps(value)
+
+
+def joined(*parts: Any) -> dict[str, Any]:
+    """`Fn::Join` with no separator, the way CDK renders a string with tokens in it."""
+    return {"Fn::Join": ["", list(parts)]}
+
+
+def rendered(value: Any) -> str:
+    """A resolved CloudFormation string as text: `Ref` becomes `<Name>`, `Fn::GetAtt` `<Name.Attribute>`."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(rendered(part) for part in parts)
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    if "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
+    raise ValueError(f"not a string: {value!r}")
 
 
 def _resource_paths(synth: Synth) -> dict[str, str]:
@@ -27,6 +69,11 @@ def _resource_paths(synth: Synth) -> dict[str, str]:
     return paths
 
 
+def resource_paths(synth: Synth) -> list[str]:
+    """The path of every deployed API resource, once per resource (duplicates would mean a broken tree)."""
+    return list(_resource_paths(synth).values())
+
+
 def method_for(synth: Synth, route: spec.RouteSpec) -> dict[str, Any]:
     """The deployed method of a spec route, found by HTTP method and rebuilt resource path."""
     api_id = synth.logical_id(synth.stack.api.rest_api)
@@ -40,3 +87,120 @@ def method_for(synth: Synth, route: spec.RouteSpec) -> dict[str, Any]:
             found.append(props)
     assert len(found) == 1, f"{route.method} {route.path} is not deployed exactly once"
     return found[0]
+
+
+def function_props(synth: Synth, name: str) -> dict[str, Any]:
+    return synth.resources[synth.logical_id(synth.stack.functions.by_name[name])]["Properties"]
+
+
+def statements(synth: Synth, name: str) -> list[dict[str, Any]]:
+    """Every statement the function's role carries, from any policy attached to it; no managed policies."""
+    role_id = function_props(synth, name)["Role"]["Fn::GetAtt"][0]
+    role = synth.resources[role_id]["Properties"]
+    assert not role.get("ManagedPolicyArns"), "function roles carry no AWS managed policy"
+    found = [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        if ref(role_id) in policy["Properties"].get("Roles", []):
+            found.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return found
+
+
+def actions(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def resources(statement: dict[str, Any]) -> list[Any]:
+    resource = statement["Resource"]
+    return resource if isinstance(resource, list) else [resource]
+
+
+def all_actions(synth: Synth, name: str) -> set[str]:
+    return {action for statement in statements(synth, name) for action in actions(statement)}
+
+
+def uploads_arn(synth: Synth, bucket: str) -> dict[str, Any]:
+    """`<bucket ARN>/uploads/*`: the objects a bucket's uploads land in (its notify_prefix)."""
+    prefix = spec.bucket(bucket).notify_prefix or ""
+    return joined(arn(synth.logical_id(synth.stack.storage.by_name[bucket])), f"/{prefix}*")
+
+
+def execution_arns(synth: Synth) -> list[Any]:
+    """`arn:…:states:…:execution:<state machine name>:*` for each deployed state machine."""
+    stack = synth.stack
+    return [
+        stack.resolve(
+            stack.format_arn(
+                service="states",
+                resource="execution",
+                resource_name=f"{machine.state_machine_name}:*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+        )
+        for machine in stack.sequences.by_name.values()
+    ]
+
+
+def granted(synth: Synth, name: str) -> set[spec.Grant]:
+    """Classify each statement as one spec grant, or the platform's own (logs, tracing); anything else fails."""
+    stack = synth.stack
+    table = synth.logical_id(stack.data.table)
+    own_logs = function_props(synth, name)["LoggingConfig"]["LogGroup"]["Ref"]
+    found: set[spec.Grant] = set()
+    for statement in statements(synth, name):
+        assert statement["Effect"] == "Allow"
+        verbs, targets = actions(statement), resources(statement)
+        services = {verb.split(":")[0] for verb in verbs}
+        if services == {"logs"}:
+            assert verbs <= {"logs:CreateLogStream", "logs:PutLogEvents"}
+            assert targets == [arn(own_logs)]
+        elif services == {"xray"}:
+            assert verbs <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        elif services == {"dynamodb"}:
+            assert all(mentions(r, table) for r in targets)
+            writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & verbs
+            found.add(spec.Grant.TABLE_READ_WRITE if writes else spec.Grant.TABLE_READ)
+        elif verbs == {"events:PutEvents"}:
+            assert targets == [arn(synth.logical_id(stack.events.bus))]
+            found.add(spec.Grant.BUS_PUT)
+        elif services == {"ses"}:
+            assert verbs == {"ses:SendEmail", "ses:SendRawEmail"}
+            assert {json.dumps(r) for r in targets} == {
+                json.dumps(stack.resolve(stack.email.identity.email_identity_arn)),
+                json.dumps(
+                    stack.resolve(
+                        stack.format_arn(
+                            service="ses",
+                            resource="configuration-set",
+                            resource_name=stack.email.configuration_set_name,
+                        )
+                    )
+                ),
+            }
+            found.add(spec.Grant.SES_SEND)
+        elif services == {"secretsmanager"}:
+            assert verbs <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+            assert targets == [ref(synth.logical_id(stack.token_key.secret))]
+            found.add(spec.Grant.TOKEN_SECRET_READ)
+        elif services == {"s3"} and verbs <= S3_WRITES:
+            assert targets == [uploads_arn(synth, "imports")]
+            found.add(spec.Grant.IMPORTS_UPLOAD)
+        elif services == {"s3"} and verbs <= S3_READS:
+            bucket = arn(synth.logical_id(stack.storage.by_name["imports"]))
+            assert all(r in (bucket, uploads_arn(synth, "imports")) for r in targets)
+            found.add(spec.Grant.IMPORTS_READ)
+        elif services == {"states"}:
+            assert verbs == set(STOP_ACTIONS)
+            assert targets == execution_arns(synth)
+            found.add(spec.Grant.WORKFLOW_STOP)
+        else:
+            pytest.fail(f"{name} may do more than its spec grants: {sorted(verbs)}")
+    return found
+
+
+def expected_grants(synth: Synth, function: spec.FunctionSpec) -> set[spec.Grant]:
+    """The spec's grants, less stopping executions when there are no state machines (it then grants nothing)."""
+    grants = set(function.grants)
+    if not synth.stack.sequences.by_name:
+        grants.discard(spec.Grant.WORKFLOW_STOP)
+    return grants

@@ -46,6 +46,18 @@ def test_each_rule_targets_something_that_exists(rule: spec.RuleSpec) -> None:
         assert target.input is None or all(path.startswith("$.") for path in target.input.values())
 
 
+@pytest.mark.parametrize("bucket", spec.BUCKETS, ids=lambda b: b.name)
+def test_each_bucket_expires_and_notifies_a_function_that_exists(bucket: spec.BucketSpec) -> None:
+    assert bucket.expire_days >= 1
+    assert bucket.notify_function is None or bucket.notify_function in {function.name for function in spec.FUNCTIONS}
+    assert bucket.notify_prefix is None or bucket.notify_prefix.endswith("/")
+
+
+def test_bucket_names_and_variables_are_unique() -> None:
+    assert len({bucket.name for bucket in spec.BUCKETS}) == len(spec.BUCKETS)
+    assert len({bucket.env for bucket in spec.BUCKETS}) == len(spec.BUCKETS)
+
+
 @pytest.mark.parametrize("machine", spec.STATE_MACHINES, ids=lambda m: m.name)
 def test_state_machine_placeholders_equal_its_asl_file(machine: spec.StateMachineSpec) -> None:
     assert placeholders(asl_path(machine)) == set(machine.substitutions)

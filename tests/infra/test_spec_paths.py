@@ -1,8 +1,8 @@
 """Code paths the current spec does not use yet, driven by a synthetic spec and non-default settings.
 
-Recruiter routes (Cognito), state machines with substituted ARNs, rules on the default bus and with input
-paths, a DKIM domain sender, and data that is not retained: each is synthesised and checked, with cdk-nag
-and cfn-lint, before a real issue depends on it.
+State machines with substituted ARNs (and the erasure grant that stops their executions), rules on the
+default bus and with input paths, a DKIM domain sender, and data that is not retained: each is synthesised
+and checked, with cdk-nag and cfn-lint, before a real issue depends on it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ import pytest
 from cfnlint.api import lint
 
 from infra import spec
-from tests.infra.queries import method_for
+from tests.infra.queries import execution_arns, expected_grants, granted, statements
 from tests.infra.synth import Synth, synthesise
 
-RECRUITER_ROUTE = spec.RouteSpec("GET", "/candidates/{candidate_id}", "pages", spec.Auth.RECRUITER)
 MACHINE = spec.StateMachineSpec("engage", "engage.asl.json", {"PlanFunction": "pages"})
 INPUT = {"candidate_id": "$.detail.candidate_id", "event_id": "$.detail.id"}
 START_RULE = spec.RuleSpec(
@@ -61,7 +60,6 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Any:
     machines_dir = tmp_path_factory.mktemp("state_machines")
     (machines_dir / MACHINE.asl_file).write_text(json.dumps(ASL))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(spec, "ROUTES", (*spec.ROUTES, RECRUITER_ROUTE))
         patch.setattr(spec, "STATE_MACHINES", (MACHINE,))
         patch.setattr(spec, "STATE_MACHINES_DIR", Path(machines_dir))
         patch.setattr(spec, "RULES", (*spec.RULES, START_RULE, SES_RULE))
@@ -70,20 +68,6 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def _function_arn(synth: Synth, name: str) -> dict[str, list[str]]:
     return {"Fn::GetAtt": [synth.logical_id(synth.stack.functions.by_name[name]), "Arn"]}
-
-
-def test_recruiter_route_requires_the_cognito_authorizer_on_the_user_pool(synth: Synth) -> None:
-    method = method_for(synth, RECRUITER_ROUTE)
-    assert method["AuthorizationType"] == "COGNITO_USER_POOLS"
-    authorizer = synth.resources[method["AuthorizerId"]["Ref"]]["Properties"]
-    assert authorizer["Type"] == "COGNITO_USER_POOLS"
-    pool = synth.logical_id(synth.stack.auth.user_pool)
-    assert authorizer["ProviderARNs"] == [{"Fn::GetAtt": [pool, "Arn"]}]
-
-
-def test_public_routes_stay_public_next_to_recruiter_routes(synth: Synth) -> None:
-    for route in spec.ROUTES:
-        assert method_for(synth, route)["AuthorizationType"] == "NONE"
 
 
 def test_state_machine_placeholders_become_function_arns(synth: Synth) -> None:
@@ -112,6 +96,31 @@ def test_state_machine_may_invoke_the_functions_it_names(synth: Synth) -> None:
     invoke = [s for s in statements if "lambda:InvokeFunction" in json.dumps(s["Action"])]
     assert invoke
     assert _function_arn(synth, "pages") in invoke[0]["Resource"]
+
+
+def test_erasure_may_stop_and_describe_executions_of_the_state_machines_only(synth: Synth) -> None:
+    """WORKFLOW_STOP names each state machine's executions, and synthesises without a dependency cycle."""
+    stoppers = [f for f in spec.FUNCTIONS if spec.Grant.WORKFLOW_STOP in f.grants]
+    assert stoppers
+    machine = synth.logical_id(synth.stack.sequences.by_name[MACHINE.name])
+    for function in stoppers:
+        assert spec.Grant.WORKFLOW_STOP in expected_grants(synth, function)
+        assert granted(synth, function.name) == expected_grants(synth, function)
+        (stop,) = [s for s in statements(synth, function.name) if "states:StopExecution" in s["Action"]]
+        assert sorted(stop["Action"]) == ["states:DescribeExecution", "states:StopExecution"]
+        assert stop["Resource"] == execution_arns(synth)[0]
+        assert json.dumps(stop["Resource"]).endswith(f':execution:", {{"Fn::GetAtt": ["{machine}", "Name"]}}, ":*"]]}}')
+    others = [f for f in spec.FUNCTIONS if f not in stoppers]
+    for function in others:
+        assert not [s for s in statements(synth, function.name) if "states:" in json.dumps(s["Action"])]
+
+
+def test_buckets_are_emptied_and_deleted_with_a_throwaway_stack(synth: Synth) -> None:
+    storage = synth.stack.storage
+    for bucket in (*storage.by_name.values(), storage.access_logs):
+        assert synth.resources[synth.logical_id(bucket)]["DeletionPolicy"] == "Delete"
+    emptied = {n["Properties"]["BucketName"]["Ref"] for n in synth.of_type("Custom::S3AutoDeleteObjects").values()}
+    assert emptied == {synth.logical_id(b) for b in (*storage.by_name.values(), storage.access_logs)}
 
 
 def test_rule_starts_the_state_machine_with_input_taken_from_the_event(synth: Synth) -> None:

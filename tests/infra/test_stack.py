@@ -10,27 +10,31 @@ from aws_cdk.assertions import Match
 from cfnlint.api import lint
 
 from infra import spec
+from infra.api import check_path_variables
 from infra.functions import HANDLER, POWERTOOLS_ENVIRONMENT
 from infra.settings import Settings
 from talentpool.http import MAX_BODY_BYTES
 from talentpool.store import schema
-from tests.infra.queries import method_for
+from tests.infra.queries import (
+    actions,
+    all_actions,
+    arn,
+    execution_arns,
+    expected_grants,
+    function_props,
+    granted,
+    mentions,
+    method_for,
+    ref,
+    rendered,
+    resource_paths,
+    resources,
+    statements,
+    uploads_arn,
+)
 from tests.infra.synth import Synth
 
 SETTINGS = Settings()
-
-
-def _ref(logical_id: str) -> dict[str, str]:
-    return {"Ref": logical_id}
-
-
-def _arn(logical_id: str) -> dict[str, list[str]]:
-    return {"Fn::GetAtt": [logical_id, "Arn"]}
-
-
-def _mentions(value: Any, logical_id: str) -> bool:
-    """Whether a resolved CloudFormation value refers to the resource (Ref, GetAtt, inside a Join)."""
-    return logical_id in json.dumps(value)
 
 
 # ---- data -----------------------------------------------------------------------------------------
@@ -86,16 +90,17 @@ def test_each_rule_matches_its_spec_pattern_and_targets_with_retries_and_a_dlq(
     assert len(matches) == 1, f"no rule for {rule.name}"
     props = matches[0]
     assert props["EventPattern"] == rule.pattern
-    assert props["EventBusName"] == _ref(default_synth.logical_id(default_synth.stack.events.bus))
+    assert props["EventBusName"] == ref(default_synth.logical_id(default_synth.stack.events.bus))
     function_targets = [t for t in rule.targets if t.kind == "function"]
     for target in function_targets:
         function_id = default_synth.logical_id(default_synth.stack.functions.by_name[target.name])
-        (deployed,) = [t for t in props["Targets"] if t["Arn"] == _arn(function_id)]
+        (deployed,) = [t for t in props["Targets"] if t["Arn"] == arn(function_id)]
         assert deployed["RetryPolicy"]["MaximumRetryAttempts"] > 0
         assert "Arn" in deployed["DeadLetterConfig"]
 
 
-def test_send_confirmation_reaches_notify_only_for_unconfirmed_captures(default_synth: Synth) -> None:
+def test_welcome_email_pattern_keeps_its_or_and_reaches_notify(default_synth: Synth) -> None:
+    """EventBridge's `$or` must reach the template as written; a CDK that flattened it would email everyone."""
     notify = default_synth.logical_id(default_synth.stack.functions.by_name["notify"])
     default_synth.template.has_resource_properties(
         "AWS::Events::Rule",
@@ -103,9 +108,9 @@ def test_send_confirmation_reaches_notify_only_for_unconfirmed_captures(default_
             "EventPattern": {
                 "source": [spec.EVENT_SOURCE],
                 "detail-type": ["CandidateCaptured"],
-                "detail": {"confirmation_requested": [True]},
+                "detail": {"$or": [{"confirmation_requested": [True]}, {"notice_requested": [True]}]},
             },
-            "Targets": [Match.object_like({"Arn": _arn(notify)})],
+            "Targets": [Match.object_like({"Arn": arn(notify)})],
         },
     )
 
@@ -118,7 +123,7 @@ def test_dead_letter_queues_are_encrypted_and_refuse_plain_http(default_synth: S
         (policy,) = [
             p
             for p in default_synth.of_type("AWS::SQS::QueuePolicy").values()
-            if _mentions(p["Properties"]["Queues"], queue_id)
+            if mentions(p["Properties"]["Queues"], queue_id)
         ]
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         assert any(
@@ -139,7 +144,47 @@ def test_each_spec_route_is_deployed_with_its_function_and_authorization(
     assert props["AuthorizationType"] == expected_auth
     assert props["Integration"]["Type"] == "AWS_PROXY"
     function_id = default_synth.logical_id(default_synth.stack.functions.by_name[route.function])
-    assert _mentions(props["Integration"]["Uri"], function_id)
+    assert mentions(props["Integration"]["Uri"], function_id)
+
+
+RECRUITER_ROUTES = [route for route in spec.ROUTES if route.auth is spec.Auth.RECRUITER]
+
+
+@pytest.mark.parametrize("route", RECRUITER_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_each_recruiter_route_uses_the_cognito_authorizer_on_the_recruiter_pool(
+    default_synth: Synth, route: spec.RouteSpec
+) -> None:
+    (authorizer_id,) = default_synth.of_type("AWS::ApiGateway::Authorizer")
+    method = method_for(default_synth, route)
+    assert method["AuthorizerId"] == ref(authorizer_id)
+    authorizer = default_synth.resources[authorizer_id]["Properties"]
+    assert authorizer["Type"] == "COGNITO_USER_POOLS"
+    assert authorizer["IdentitySource"] == "method.request.header.Authorization"
+    assert authorizer["ProviderARNs"] == [arn(default_synth.logical_id(default_synth.stack.auth.user_pool))]
+
+
+def test_routes_share_one_resource_per_path_segment(default_synth: Synth) -> None:
+    """API Gateway resources are a tree: /candidates/{candidate_id}/notes and /…/tags hang off one {candidate_id}."""
+    paths = resource_paths(default_synth)
+    assert len(paths) == len(set(paths))
+    prefixes = {
+        "/" + "/".join(route.path.strip("/").split("/")[:depth])
+        for route in spec.ROUTES
+        for depth in range(1, route.path.strip("/").count("/") + 2)
+        if route.path != "/"
+    }
+    assert set(paths) == prefixes
+    assert paths.count("/candidates/{candidate_id}") == 1
+
+
+def test_differently_named_sibling_path_variables_fail_the_synth() -> None:
+    routes = (
+        spec.RouteSpec("GET", "/candidates/{candidate_id}", "recruiter_api", spec.Auth.RECRUITER),
+        spec.RouteSpec("POST", "/candidates/{id}/notes", "recruiter_api", spec.Auth.RECRUITER),
+    )
+    with pytest.raises(ValueError, match=r"\{id\} under /candidates must be named \{candidate_id\}"):
+        check_path_variables(routes)
+    check_path_variables(spec.ROUTES)
 
 
 def test_stage_logs_access_as_json_throttles_and_traces(default_synth: Synth) -> None:
@@ -217,15 +262,11 @@ def test_waf_is_associated_with_the_stage(default_synth: Synth) -> None:
     (association,) = default_synth.of_type("AWS::WAFv2::WebACLAssociation").values()
     (stage_id,) = default_synth.of_type("AWS::ApiGateway::Stage")
     (acl_id,) = default_synth.of_type("AWS::WAFv2::WebACL")
-    assert _mentions(association["Properties"]["ResourceArn"], stage_id)
-    assert association["Properties"]["WebACLArn"] == _arn(acl_id)
+    assert mentions(association["Properties"]["ResourceArn"], stage_id)
+    assert association["Properties"]["WebACLArn"] == arn(acl_id)
 
 
 # ---- functions ------------------------------------------------------------------------------------
-
-
-def _function(synth: Synth, name: str) -> dict[str, Any]:
-    return synth.resources[synth.logical_id(synth.stack.functions.by_name[name])]["Properties"]
 
 
 def test_every_env_member_has_a_value_and_every_grant_a_call(default_synth: Synth) -> None:
@@ -235,7 +276,7 @@ def test_every_env_member_has_a_value_and_every_grant_a_call(default_synth: Synt
 
 @pytest.mark.parametrize("function", spec.FUNCTIONS, ids=lambda f: f.name)
 def test_each_function_gets_exactly_its_spec_environment(default_synth: Synth, function: spec.FunctionSpec) -> None:
-    variables = _function(default_synth, function.name)["Environment"]["Variables"]
+    variables = function_props(default_synth, function.name)["Environment"]["Variables"]
     assert set(variables) == {env.value for env in function.env} | set(POWERTOOLS_ENVIRONMENT)
     assert {k: variables[k] for k in POWERTOOLS_ENVIRONMENT} == POWERTOOLS_ENVIRONMENT
 
@@ -244,7 +285,7 @@ def test_each_function_gets_exactly_its_spec_environment(default_synth: Synth, f
 def test_each_function_runs_the_spec_shape_on_arm64_with_tracing_and_both_layers(
     default_synth: Synth, function: spec.FunctionSpec
 ) -> None:
-    props = _function(default_synth, function.name)
+    props = function_props(default_synth, function.name)
     assert props["Runtime"] == "python3.12"
     assert props["Architectures"] == ["arm64"]
     assert props["Handler"] == HANDLER
@@ -253,7 +294,7 @@ def test_each_function_runs_the_spec_shape_on_arm64_with_tracing_and_both_layers
     assert props["TracingConfig"] == {"Mode": "Active"}
     layers = default_synth.stack.node.find_child("Layers")
     assert sorted(json.dumps(layer) for layer in props["Layers"]) == sorted(
-        json.dumps(_ref(default_synth.logical_id(child)))
+        json.dumps(ref(default_synth.logical_id(child)))
         for child in (layers.node.find_child("Core"), layers.node.find_child("Dependencies"))
     )
 
@@ -262,17 +303,39 @@ def test_each_function_runs_the_spec_shape_on_arm64_with_tracing_and_both_layers
 def test_each_function_logs_to_its_own_group_with_the_configured_retention(
     default_synth: Synth, function: spec.FunctionSpec
 ) -> None:
-    log_group_id = _function(default_synth, function.name)["LoggingConfig"]["LogGroup"]["Ref"]
+    log_group_id = function_props(default_synth, function.name)["LoggingConfig"]["LogGroup"]["Ref"]
     assert default_synth.resources[log_group_id]["Properties"]["RetentionInDays"] == SETTINGS.log_retention_days
 
 
 def test_public_base_url_is_built_from_the_api_id_not_the_stage(default_synth: Synth) -> None:
-    url = _function(default_synth, "capture")["Environment"]["Variables"]["PUBLIC_BASE_URL"]
+    url = function_props(default_synth, "capture")["Environment"]["Variables"]["PUBLIC_BASE_URL"]
     api_id = default_synth.logical_id(default_synth.stack.api.rest_api)
     (stage_id,) = default_synth.of_type("AWS::ApiGateway::Stage")
-    assert _mentions(url, api_id)
-    assert not _mentions(url, stage_id)
+    assert mentions(url, api_id)
+    assert not mentions(url, stage_id)
     assert json.dumps(url).endswith(f'"/{SETTINGS.api_stage}"]]}}')
+
+
+def test_tokens_are_checked_against_the_recruiter_pool_and_the_cli_client(default_synth: Synth) -> None:
+    """Capture verifies a recruiter's ID token itself: Cognito's issuer, its JWKS, and the CLI client as aud."""
+    stack = default_synth.stack
+    variables = function_props(default_synth, "capture")["Environment"]["Variables"]
+    region, suffix = rendered(stack.resolve(stack.region)), rendered(stack.resolve(stack.url_suffix))
+    issuer = f"https://cognito-idp.{region}.{suffix}/<{default_synth.logical_id(stack.auth.user_pool)}>"
+    assert rendered(variables["JWT_ISSUER"]) == issuer
+    assert rendered(variables["JWKS_URL"]) == f"{issuer}/.well-known/jwks.json"
+    assert variables["JWT_AUDIENCE"] == ref(default_synth.logical_id(stack.auth.cli_client))
+
+
+@pytest.mark.parametrize("bucket", spec.BUCKETS, ids=lambda b: b.name)
+def test_bucket_names_reach_the_functions_that_list_them(default_synth: Synth, bucket: spec.BucketSpec) -> None:
+    users = [function for function in spec.FUNCTIONS if bucket.env in function.env]
+    assert users
+    for function in users:
+        variables = function_props(default_synth, function.name)["Environment"]["Variables"]
+        assert variables[bucket.env.value] == ref(
+            default_synth.logical_id(default_synth.stack.storage.by_name[bucket.name])
+        )
 
 
 def test_core_layer_ships_the_package_and_the_web_pages(default_synth: Synth) -> None:
@@ -293,90 +356,48 @@ def test_core_layer_ships_the_package_and_the_web_pages(default_synth: Synth) ->
 # ---- least privilege ------------------------------------------------------------------------------
 
 
-def _statements(synth: Synth, name: str) -> list[dict[str, Any]]:
-    """Every statement the function's role carries, from any policy attached to it; no managed policies."""
-    role_id = _function(synth, name)["Role"]["Fn::GetAtt"][0]
-    role = synth.resources[role_id]["Properties"]
-    assert not role.get("ManagedPolicyArns"), "function roles carry no AWS managed policy"
-    statements = [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
-    for policy in synth.of_type("AWS::IAM::Policy").values():
-        if _ref(role_id) in policy["Properties"].get("Roles", []):
-            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
-    return statements
-
-
-def _actions(statement: dict[str, Any]) -> set[str]:
-    actions = statement["Action"]
-    return {actions} if isinstance(actions, str) else set(actions)
-
-
-def _resources(statement: dict[str, Any]) -> list[Any]:
-    resource = statement["Resource"]
-    return resource if isinstance(resource, list) else [resource]
-
-
-def _granted(synth: Synth, name: str) -> set[spec.Grant]:
-    """Classify each statement as one spec grant, or the platform's own (logs, tracing); anything else fails."""
-    stack = synth.stack
-    table = synth.logical_id(stack.data.table)
-    own_logs = _function(synth, name)["LoggingConfig"]["LogGroup"]["Ref"]
-    granted: set[spec.Grant] = set()
-    for statement in _statements(synth, name):
-        assert statement["Effect"] == "Allow"
-        actions, resources = _actions(statement), _resources(statement)
-        services = {action.split(":")[0] for action in actions}
-        if services == {"logs"}:
-            assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}
-            assert resources == [_arn(own_logs)]
-        elif services == {"xray"}:
-            assert actions <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-        elif services == {"dynamodb"}:
-            assert all(_mentions(r, table) for r in resources)
-            writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & actions
-            granted.add(spec.Grant.TABLE_READ_WRITE if writes else spec.Grant.TABLE_READ)
-        elif actions == {"events:PutEvents"}:
-            assert resources == [_arn(synth.logical_id(stack.events.bus))]
-            granted.add(spec.Grant.BUS_PUT)
-        elif services == {"ses"}:
-            assert actions == {"ses:SendEmail", "ses:SendRawEmail"}
-            assert {json.dumps(r) for r in resources} == {
-                json.dumps(stack.resolve(stack.email.identity.email_identity_arn)),
-                json.dumps(
-                    stack.resolve(
-                        stack.format_arn(
-                            service="ses",
-                            resource="configuration-set",
-                            resource_name=stack.email.configuration_set_name,
-                        )
-                    )
-                ),
-            }
-            granted.add(spec.Grant.SES_SEND)
-        elif services == {"secretsmanager"}:
-            assert actions <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
-            assert resources == [_ref(synth.logical_id(stack.token_key.secret))]
-            granted.add(spec.Grant.TOKEN_SECRET_READ)
-        else:
-            pytest.fail(f"{name} may do more than its spec grants: {sorted(actions)}")
-    return granted
-
-
 @pytest.mark.parametrize("function", spec.FUNCTIONS, ids=lambda f: f.name)
 def test_each_function_may_do_exactly_what_its_spec_grants(default_synth: Synth, function: spec.FunctionSpec) -> None:
-    assert _granted(default_synth, function.name) == set(function.grants)
+    assert granted(default_synth, function.name) == expected_grants(default_synth, function)
 
 
 def test_capture_may_write_the_table_and_put_events_and_nothing_else(default_synth: Synth) -> None:
-    actions = {a for s in _statements(default_synth, "capture") for a in _actions(s)}
-    assert {"dynamodb:PutItem", "dynamodb:Query", "events:PutEvents"} <= actions
-    assert not {a for a in actions if a.startswith(("ses:", "secretsmanager:", "sqs:", "lambda:", "states:"))}
-    assert "*" not in actions
+    capture = all_actions(default_synth, "capture")
+    assert {"dynamodb:PutItem", "dynamodb:Query", "events:PutEvents"} <= capture
+    assert not {a for a in capture if a.startswith(("ses:", "secretsmanager:", "sqs:", "lambda:", "states:", "s3:"))}
+    assert "*" not in capture
+
+
+def test_recruiter_api_may_put_uploads_only_and_send_no_email(default_synth: Synth) -> None:
+    s3_statements = [
+        s for s in statements(default_synth, "recruiter_api") if any(a.startswith("s3:") for a in actions(s))
+    ]
+    assert s3_statements
+    for statement in s3_statements:
+        assert "s3:PutObject" in actions(statement)
+        assert not {a for a in actions(statement) if a.startswith(("s3:Get", "s3:List", "s3:Delete"))}
+        assert resources(statement) == [uploads_arn(default_synth, "imports")]
+    assert not {a for a in all_actions(default_synth, "recruiter_api") if a.startswith("ses:")}
+
+
+def test_recruiter_api_may_stop_executions_of_the_spec_state_machines_only(default_synth: Synth) -> None:
+    """With no state machines deployed, the grant adds nothing: no states:* on a wildcard."""
+    stop = [s for s in statements(default_synth, "recruiter_api") if any(a.startswith("states:") for a in actions(s))]
+    expected = [execution_arns(default_synth)] if default_synth.stack.sequences.by_name else []
+    assert [resources(s) for s in stop] == expected
+
+
+def test_importer_may_read_the_imports_bucket_but_not_write_it(default_synth: Synth) -> None:
+    importer = all_actions(default_synth, "importer")
+    assert "s3:GetObject*" in importer
+    assert not {a for a in importer if a.startswith(("s3:Put", "s3:Delete", "s3:Abort"))}
+    assert not {a for a in importer if a.startswith(("ses:", "states:"))}
 
 
 def test_notify_may_send_email_but_not_put_events(default_synth: Synth) -> None:
-    actions = {a for s in _statements(default_synth, "notify") for a in _actions(s)}
-    assert "ses:SendEmail" in actions
-    assert "events:PutEvents" not in actions
+    notify = all_actions(default_synth, "notify")
+    assert "ses:SendEmail" in notify
+    assert "events:PutEvents" not in notify
 
 
 # ---- email and auth -------------------------------------------------------------------------------
@@ -388,7 +409,7 @@ def test_ses_identity_is_the_sender_with_a_configuration_set_feeding_eventbridge
         "AWS::SES::EmailIdentity",
         {
             "EmailIdentity": SETTINGS.sender_email,
-            "ConfigurationSetAttributes": {"ConfigurationSetName": _ref(config_set)},
+            "ConfigurationSetAttributes": {"ConfigurationSetName": ref(config_set)},
         },
     )
     default_synth.template.has_resource_properties(
@@ -424,6 +445,7 @@ def test_cli_client_has_no_secret_and_signs_in_with_a_password_or_srp(default_sy
 def test_outputs_name_what_an_operator_needs(default_synth: Synth) -> None:
     outputs = default_synth.template.to_json()["Outputs"]
     assert {"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName", "EventBusName"} <= set(outputs)
+    assert {f"{bucket.name.title()}BucketName" for bucket in spec.BUCKETS} <= set(outputs)
 
 
 # ---- observability --------------------------------------------------------------------------------
@@ -438,7 +460,7 @@ def _alerts_at_one_in_five_minutes(alarm: dict[str, Any], topic: str) -> bool:
         alarm["Threshold"] == 1
         and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         and alarm["Period"] == 300
-        and alarm["AlarmActions"] == [_ref(topic)]
+        and alarm["AlarmActions"] == [ref(topic)]
     )
 
 
@@ -449,7 +471,7 @@ def test_each_function_has_an_errors_alarm(default_synth: Synth, function: spec.
     assert any(
         a["Namespace"] == "AWS/Lambda"
         and a["MetricName"] == "Errors"
-        and a["Dimensions"] == [{"Name": "FunctionName", "Value": _ref(function_id)}]
+        and a["Dimensions"] == [{"Name": "FunctionName", "Value": ref(function_id)}]
         and _alerts_at_one_in_five_minutes(a, topic)
         for a in _alarms(default_synth)
     )
@@ -477,7 +499,7 @@ def test_alarm_topic_is_encrypted_refuses_plain_http_and_lets_cloudwatch_publish
     topic = default_synth.logical_id(default_synth.stack.alarms.topic)
     key = default_synth.resources[topic]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
     (policy,) = [
-        p for p in default_synth.of_type("AWS::SNS::TopicPolicy").values() if _ref(topic) in p["Properties"]["Topics"]
+        p for p in default_synth.of_type("AWS::SNS::TopicPolicy").values() if ref(topic) in p["Properties"]["Topics"]
     ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(
