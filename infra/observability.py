@@ -1,8 +1,8 @@
-"""Alarms an operator needs: function errors, API 5xx, unpublished domain events and parked events, to SNS."""
+"""Alarms an operator needs: function errors and near-timeouts, API 5xx, unpublished and parked events, to SNS."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
@@ -16,11 +16,16 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra import spec
 from talentpool.observability import NAMESPACE, SERVICE
 
 PERIOD = Duration.minutes(5)
 # Emitted by talentpool.logic.capture when the bus refuses a domain event after its retry.
 EVENT_PUBLISH_FAILED = "EventPublishFailed"
+# Longer than any API call may take (API Gateway stops waiting at 29 s): these run where no caller sees a
+# timeout, such as an import started by S3, so the operator hears before the work no longer fits.
+LONG_RUNNING_SECONDS = 60
+NEAR_TIMEOUT = 0.8  # of the function's timeout
 
 
 class Alarms(Construct):
@@ -30,6 +35,7 @@ class Alarms(Construct):
         construct_id: str,
         *,
         functions: Mapping[str, lambda_.IFunction],
+        function_specs: Sequence[spec.FunctionSpec],
         stage: apigw.Stage,
         dead_letter_queues: Mapping[str, sqs.IQueue],
         alarm_email: str,
@@ -38,6 +44,9 @@ class Alarms(Construct):
         self.topic = self._topic(alarm_email)
         for name, function in functions.items():
             self._alarm(f"{name}-errors", function.metric_errors(period=PERIOD), f"The {name} function failed")
+        for function_spec in function_specs:
+            if function_spec.timeout_s >= LONG_RUNNING_SECONDS:
+                self._near_timeout_alarm(function_spec, functions[function_spec.name])
         self._alarm("api-5xx", stage.metric_server_error(period=PERIOD), "The API answered with a 5xx")
         self._alarm(
             "event-publish-failed",
@@ -56,6 +65,18 @@ class Alarms(Construct):
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM),
                 f"Events for {name} gave up retrying and wait in its dead-letter queue",
             )
+
+    def _near_timeout_alarm(self, function_spec: spec.FunctionSpec, function: lambda_.IFunction) -> None:
+        """The slowest run reached most of the timeout: the next bigger input (a larger CSV) may not finish.
+
+        A run that does time out reports its whole timeout as its duration, so this fires for those too.
+        """
+        self._alarm(
+            f"{function_spec.name}-near-timeout",
+            function.metric_duration(period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM),
+            f"A {function_spec.name} run took over {NEAR_TIMEOUT:.0%} of its {function_spec.timeout_s} s timeout",
+            threshold=NEAR_TIMEOUT * function_spec.timeout_s * 1000,  # Lambda reports duration in milliseconds
+        )
 
     def _topic(self, alarm_email: str) -> sns.Topic:
         # CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic has its own key.
@@ -84,13 +105,13 @@ class Alarms(Construct):
             topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         return topic
 
-    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> None:
+    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str, threshold: float = 1) -> None:
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
             alarm_description=description,
             metric=metric,
-            threshold=1,
+            threshold=threshold,
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             # No traffic is not a failure.

@@ -69,6 +69,7 @@ class TalentpoolStack(Stack):
             self,
             "Alarms",
             functions=self.functions.by_name,
+            function_specs=spec.FUNCTIONS,
             stage=self.api.rest_api.deployment_stage,
             dead_letter_queues=self.events.dead_letter_queues,
             alarm_email=settings.alarm_email,

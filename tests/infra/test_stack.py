@@ -12,6 +12,7 @@ from cfnlint.api import lint
 from infra import spec
 from infra.api import check_path_variables
 from infra.functions import HANDLER, POWERTOOLS_ENVIRONMENT
+from infra.observability import LONG_RUNNING_SECONDS, NEAR_TIMEOUT
 from infra.settings import Settings
 from talentpool.http import MAX_BODY_BYTES
 from talentpool.store import schema
@@ -475,6 +476,29 @@ def test_each_function_has_an_errors_alarm(default_synth: Synth, function: spec.
         and _alerts_at_one_in_five_minutes(a, topic)
         for a in _alarms(default_synth)
     )
+
+
+LONG_RUNNING = [function for function in spec.FUNCTIONS if function.timeout_s >= LONG_RUNNING_SECONDS]
+
+
+@pytest.mark.parametrize("function", LONG_RUNNING, ids=lambda f: f.name)
+def test_long_running_functions_alarm_before_they_time_out(default_synth: Synth, function: spec.FunctionSpec) -> None:
+    function_id = default_synth.logical_id(default_synth.stack.functions.by_name[function.name])
+    topic = default_synth.logical_id(default_synth.stack.alarms.topic)
+    (alarm,) = [
+        a
+        for a in _alarms(default_synth)
+        if a.get("MetricName") == "Duration"
+        and a.get("Dimensions") == [{"Name": "FunctionName", "Value": ref(function_id)}]
+    ]
+    assert alarm["Statistic"] == "Maximum"
+    assert alarm["Threshold"] == NEAR_TIMEOUT * function.timeout_s * 1000 < function.timeout_s * 1000
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["AlarmActions"] == [ref(topic)]
+
+
+def test_the_importer_counts_as_long_running() -> None:
+    assert "importer" in {function.name for function in LONG_RUNNING}
 
 
 def test_api_5xx_and_unpublished_events_raise_alarms(default_synth: Synth) -> None:
