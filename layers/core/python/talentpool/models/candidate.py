@@ -190,6 +190,17 @@ class Source(BaseModel):
     referrer_id: str | None = None
 
 
+class Preferences(BaseModel):
+    """What the candidate chose in the preference centre. Topics are their `interests`."""
+
+    model_config = _STRICT
+
+    max_per_week: Annotated[int, Field(ge=1, le=7)] | None = Field(
+        default=None, description="At most this many marketing emails a week (never more than the global cap)"
+    )
+    paused_until: str | None = Field(default=None, description="No marketing email before this time")
+
+
 class Owner(BaseModel):
     """The recruiter who owns the relationship: emails go out in their name, replies come back to them."""
 
@@ -223,6 +234,8 @@ class Candidate(ProfileFields):
     confirmation_sent_at: str | None = None
     suppressed_at: str | None = Field(default=None, description="Hard bounce or complaint: never email again")
     suppression_reason: str | None = None
+    unsubscribed_at: str | None = None
+    preferences: Preferences = Field(default_factory=Preferences)
 
 
 class TimelineEntry(BaseModel):

@@ -1,0 +1,129 @@
+"""A marketing email for one candidate: personal words, both parts, and everything the law and RFC 8058 ask.
+
+Every one carries the List-Unsubscribe and one-click List-Unsubscribe-Post headers, a visible unsubscribe
+link and preference-centre link, and the reason the candidate is receiving it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from talentpool import templating
+from talentpool.clock import parse_iso
+from talentpool.models.candidate import Candidate, Topic
+from talentpool.models.email_message import OutgoingEmail
+from talentpool.models.geography import countries
+from talentpool.models.sequences import Content, Sequence, SequenceKind, SequenceStep
+
+TOPIC_NAMES = {
+    Topic.CAREER_ADVICE: "career advice",
+    Topic.SECTOR_NEWS: "sector news",
+    Topic.EVENTS: "events",
+    Topic.JOB_ALERTS: "matching jobs",
+}
+_URL = re.compile(r"(https?://[^\s<>\"]+)")
+
+
+@dataclass(frozen=True)
+class Branding:
+    company_name: str
+    sender_email: str
+
+
+@dataclass(frozen=True)
+class Links:
+    unsubscribe_url: str
+    preferences_url: str
+
+
+def personal_values(candidate: Candidate, branding: Branding, topic: Topic | None) -> dict[str, object]:
+    """The placeholder values for one candidate; missing ones fall back to the template's {{x|fallback}}."""
+    location = candidate.location
+    return {
+        "first_name": candidate.first_name,
+        "last_name": candidate.last_name,
+        "top_skill": candidate.skills[0] if candidate.skills else None,
+        "skills": ", ".join(candidate.skills[:5]) or None,
+        "desired_role": candidate.desired_roles[0] if candidate.desired_roles else None,
+        "city": location.city if location else None,
+        "country": countries().get(location.country or "") if location and location.country else None,
+        "years_experience": candidate.years_experience,
+        "recruiter_name": candidate.owner.name if candidate.owner else None,
+        "company_name": branding.company_name,
+        "topic": TOPIC_NAMES.get(topic) if topic else None,
+    }
+
+
+def choose_content(step: SequenceStep, candidate: Candidate) -> tuple[Content, Topic | None]:
+    """The step's content, or the variant for the first of the candidate's interests that has one."""
+    for interest in candidate.interests:
+        if interest in step.variants:
+            return step.variants[interest], interest
+    return step, None
+
+
+def reason_line(candidate: Candidate, sequence: Sequence) -> str:
+    joined = parse_iso(candidate.captured_at).strftime("%-d %B %Y")
+    if sequence.kind is SequenceKind.NURTURE and sequence.topic:
+        return (
+            f"You receive this because you asked for {TOPIC_NAMES[sequence.topic]} emails when you joined "
+            f"our talent community on {joined}."
+        )
+    return f"You receive this because you joined our talent community on {joined} and confirmed your email address."
+
+
+def _paragraphs_to_html(text: str) -> str:
+    blocks = [b.strip() for b in text.strip().split("\n\n") if b.strip()]
+    return "".join(
+        "<p>" + _URL.sub(r'<a href="\1">\1</a>', html.escape(b)).replace("\n", "<br>") + "</p>" for b in blocks
+    )
+
+
+def render_marketing_email(
+    *,
+    candidate: Candidate,
+    sequence: Sequence,
+    step_index: int,
+    branding: Branding,
+    links: Links,
+    tags: dict[str, str],
+) -> OutgoingEmail:
+    step = sequence.steps[step_index]
+    content, variant_topic = choose_content(step, candidate)
+    values = personal_values(candidate, branding, sequence.topic or variant_topic)
+    subject = templating.render(content.subject, values, escape=False)
+    body = templating.render(content.body, values, escape=False)
+    reason = reason_line(candidate, sequence)
+    text = (
+        f"{body.rstrip()}\n\n--\n{reason}\n"
+        f"Unsubscribe in one click: {links.unsubscribe_url}\n"
+        f"Choose topics and frequency, pause, download or delete your data: {links.preferences_url}\n"
+    )
+    inner = templating.render(content.html, values) if content.html else _paragraphs_to_html(body)
+    footer = (
+        '<hr style="border:0;border-top:1px solid #d0d7de;margin:24px 0 12px">'
+        f'<p style="color:#57606a;font-size:13px">{html.escape(reason)}<br>'
+        f'<a href="{html.escape(links.unsubscribe_url)}">Unsubscribe</a> · '
+        f'<a href="{html.escape(links.preferences_url)}">Preferences, your data</a></p>'
+    )
+    document = (
+        '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24;'
+        f'max-width:40rem">{inner}{footer}</body></html>'
+    )
+    owner = candidate.owner if sequence.sender.use_owner else None
+    return OutgoingEmail(
+        to=candidate.email,
+        subject=subject,
+        text=text,
+        html=document,
+        from_address=branding.sender_email,
+        from_name=owner.name if owner else (sequence.sender.from_name or branding.company_name),
+        reply_to=owner.email if owner else None,
+        headers={
+            "List-Unsubscribe": f"<{links.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        tags=tags,
+    )
