@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,3 +55,37 @@ class CandidateErased(DomainEvent):
     detail_type: ClassVar[str] = "CandidateErased"
 
     requested_by: str = Field(description="'candidate' or 'recruiter:<id>'")
+
+
+class CandidateUnsubscribed(DomainEvent):
+    detail_type: ClassVar[str] = "CandidateUnsubscribed"
+
+    via: Literal["one_click", "preferences", "recruiter"]
+
+
+class CandidateSuppressed(DomainEvent):
+    detail_type: ClassVar[str] = "CandidateSuppressed"
+
+    reason: Literal["bounce", "complaint", "reject"]
+
+
+class EmailSent(DomainEvent):
+    """An email went out. Marketing emails name their sequence (or campaign) and step."""
+
+    detail_type: ClassVar[str] = "EmailSent"
+
+    message_id: str
+    kind: Literal["marketing", "transactional"]
+    sequence_id: str | None = None
+    sequence_version: int | None = None
+    step: int | None = None
+    campaign_run_id: str | None = None
+
+
+class EnrollmentRequested(DomainEvent):
+    """A recruiter enrolled the candidate in a sequence; a rule starts the engage execution."""
+
+    detail_type: ClassVar[str] = "EnrollmentRequested"
+
+    sequence_id: str
+    requested_by: str
