@@ -107,33 +107,37 @@ def plans(query: CandidateFilter) -> tuple[Plan, ...]:
 
 
 def matches(query: CandidateFilter, summary: CandidateSummary) -> bool:
-    """Every filter, checked on the summary (the driver's own condition too: it costs nothing and
-    keeps the result right whichever index drove the read)."""
+    """Every filter, checked on the summary. The driver's own condition is checked again: it costs nothing
+    and keeps the answer right whichever index drove the read."""
     skills = set(summary.skills)
     wanted = set(query.skills)
     if wanted and not (wanted <= skills if query.skills_mode is SkillsMode.ALL else wanted & skills):
         return False
     if skills & set(query.not_skills):
         return False
-    years = summary.years_experience
-    if (query.min_experience is not None or query.max_experience is not None) and years is None:
-        return False
-    if years is not None and not (query.min_experience or 0) <= years <= (query.max_experience or years):
-        return False
-    if query.captured_after and summary.captured_at < isoformat(query.captured_after):
-        return False
-    if query.min_engagement is not None and summary.engagement < query.min_engagement:
-        return False
-    city = summary.city.lower() if summary.city else None
-    expected = {
-        "country": (summary.country, query.country),
-        "city": (city, query.city.lower() if query.city else None),
-        "stage": (summary.stage, query.stage),
-        "tag": (query.tag if query.tag in summary.tags else None, query.tag),
-        "source_channel": (summary.source_channel, query.source_channel),
-        "consent": (summary.consent_status, query.consent),
-    }
-    return all(want is None or have == want for have, want in expected.values())
+    return (
+        _in_range(summary.years_experience, query.min_experience, query.max_experience)
+        and (query.captured_after is None or summary.captured_at >= isoformat(query.captured_after))
+        and (query.min_engagement is None or summary.engagement >= query.min_engagement)
+        and (query.tag is None or query.tag in summary.tags)
+        and (query.city is None or (summary.city or "").lower() == query.city.lower())
+        and all(
+            want is None or have == want
+            for have, want in (
+                (summary.country, query.country),
+                (summary.stage, query.stage),
+                (summary.source_channel, query.source_channel),
+                (summary.consent_status, query.consent),
+            )
+        )
+    )
+
+
+def _in_range(years: int | None, low: int | None, high: int | None) -> bool:
+    """A range needs a figure: candidates without one match only queries that name no range."""
+    if low is None and high is None:
+        return True
+    return years is not None and (low is None or years >= low) and (high is None or years <= high)
 
 
 def digest(query: CandidateFilter) -> str:
@@ -179,7 +183,7 @@ class _Merge:
 
     def next(self, size: int | None) -> IndexEntry | None:
         live = [run for run in self.runs if run.pending]
-        per_run = None if size is None else math.ceil(size / max(len(live), 1)) + 1
+        per_run = None if size is None else math.ceil(size / max(len(live), 1))
         for run in live:
             run.fill(per_run)
         heads = [run for run in live if run.buffer]
@@ -187,7 +191,8 @@ class _Merge:
             return None
         top = max(run.buffer[0].position for run in heads)
         # The same candidate sits at the same position in each of its skill runs: take it from all of them.
-        return [run.buffer.popleft() for run in heads if run.buffer[0].position == top][0]
+        taken = [run.buffer.popleft() for run in heads if run.buffer[0].position == top]
+        return taken[0]
 
 
 def _sparsest(runs: Sequence[_Run]) -> int:
@@ -216,36 +221,45 @@ class Walk:
     matched: int = 0
     _seen: set[str] = field(default_factory=set)
 
-    def fetch_size(self, wanted: int | None) -> int | None:
+    def fetch_size(self, wanted: int | None, budget: int | None) -> int | None:
         """Entries to ask DynamoDB for: enough for `wanted` matches at the pass rate seen so far, plus one
-        to tell whether more exist. None (full pages) when draining."""
+        to tell whether more exist, within what is left of the budget. None (full pages) when draining."""
         if wanted is None:
             return None
         rate = (self.matched + 1) / (self.evaluated + 1)
-        return min(math.ceil(wanted / rate) + 1, MAX_QUERY_LIMIT)
+        size = min(math.ceil(wanted / rate) + 1, MAX_QUERY_LIMIT)
+        return size if budget is None else max(min(size, budget - self.meter.items_read), 1)
 
     def next_match(self, wanted: int | None, budget: int | None = None) -> CandidateSummary | None:
         """The next matching summary; None at the end, or when `budget` entries are read and more must be."""
         while True:
             if budget is not None and self.meter.items_read >= budget and self.merge.needs_read():
                 return None
-            entry = self.merge.next(self.fetch_size(wanted))
+            entry = self.merge.next(self.fetch_size(wanted, budget))
             if entry is None:
                 return None
             self.position = entry.position
             self.evaluated += 1
             summary = CandidateSummary.model_validate(entry.summary)
             if summary.candidate_id not in self._seen and matches(self.query, summary):
-                # A candidate's country moving mid-read could show them twice in a city-ordered run.
+                # An entry can move while it is being read (a PATCH changes the years or the city, and with
+                # them the position): never show the same candidate twice in one answer.
                 self._seen.add(summary.candidate_id)
                 self.matched += 1
                 return summary
 
 
-def start(reader: IndexReader, query: CandidateFilter, *, page_cursor: str | None, wanted: int | None) -> Walk:
+def start(
+    reader: IndexReader,
+    query: CandidateFilter,
+    *,
+    page_cursor: str | None,
+    wanted: int | None,
+    meter: Meter | None = None,
+) -> Walk:
     """Begin or resume a query: from the cursor's plan and position, or by choosing a plan now."""
     options = plans(query)
-    meter = Meter()
+    meter = meter or Meter()
     if page_cursor:
         plan, after = _resume(reader, query, options, page_cursor)
         runs = [_Run(reader, stream, after, meter) for stream in plan.streams]
@@ -288,14 +302,11 @@ def search_page(reader: IndexReader, query: CandidateFilter, *, limit: int, page
     return CandidatePage(items=items, next_cursor=token, read=walk.meter.stats(walk.plan.label, len(items)))
 
 
-def iter_matching(reader: IndexReader, query: CandidateFilter, meter: Meter | None = None) -> Iterator[CandidateSummary]:
+def iter_matching(
+    reader: IndexReader, query: CandidateFilter, meter: Meter | None = None
+) -> Iterator[CandidateSummary]:
     """Every matching summary, in order, read in full 1 MB pages: for counts and campaign audiences."""
-    walk = start(reader, query, page_cursor=None, wanted=None)
-    if meter is not None:
-        walk.meter = meter
-        for run in walk.merge.runs:
-            meter.items_read, meter.queries = meter.items_read + run.meter.items_read, run.meter.queries
-            run.meter = meter
+    walk = start(reader, query, page_cursor=None, wanted=None, meter=meter)
     while (summary := walk.next_match(None)) is not None:
         yield summary
 

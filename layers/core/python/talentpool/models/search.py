@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from talentpool.models.candidate import Channel, ConsentStatus, CountryCode, Label, ShortText, Stage, Years
 
@@ -71,12 +80,13 @@ class CandidateFilter(BaseModel):
         default=None, description="Captured at or after this ISO 8601 date or time (UTC unless an offset is given)"
     )
 
-    @model_validator(mode="after")
-    def _range(self) -> Self:
-        low, high = self.min_experience, self.max_experience
-        if low is not None and high is not None and low > high:
-            raise ValueError("min_experience must not be greater than max_experience")
-        return self
+    @field_validator("max_experience")
+    @classmethod
+    def _not_below_min(cls, value: int | None, info: ValidationInfo) -> int | None:
+        low = info.data.get("min_experience")
+        if value is not None and low is not None and value < low:
+            raise ValueError("must not be less than min_experience")
+        return value
 
     def canonical(self) -> dict[str, Any]:
         """The filter as plain JSON values, defaults left out: what a cursor's digest and a segment store."""
@@ -122,7 +132,7 @@ class CandidateSummary(BaseModel):
     consent_status: str | None = None
     engagement: float = 0.0
     captured_at: str
-    owner: str | None = None
+    owner_id: str | None = None
     interests: list[str] = Field(default_factory=list)
 
 
@@ -152,6 +162,10 @@ class SegmentRequest(BaseModel):
 
 
 class Segment(SegmentRequest):
+    """A stored segment. Reading one back ignores the storage attributes (keys, entity)."""
+
+    model_config = ConfigDict(extra="ignore")
+
     segment_id: str
     created_at: str
     created_by: str

@@ -9,7 +9,16 @@ from typing import Any
 from talentpool.ids import is_id
 from talentpool.models.search import Driver, IndexEntry, IndexPage, Stream
 from talentpool.store import keys
-from talentpool.store.schema import BY_CHANNEL, BY_CONSENT, BY_COUNTRY, BY_STAGE, PK, SK, SUMMARY_ATTRIBUTES, GlobalIndex
+from talentpool.store.schema import (
+    BY_CHANNEL,
+    BY_CONSENT,
+    BY_COUNTRY,
+    BY_STAGE,
+    PK,
+    SK,
+    SUMMARY_ATTRIBUTES,
+    GlobalIndex,
+)
 from talentpool.store.table import Table
 
 # Partition prefixes of the GSI keys candidates.profile_item() writes; a unit test holds the two together.
@@ -71,6 +80,18 @@ def key_range(stream: Stream) -> KeyRange:
     return KeyRange(index, partition)
 
 
+def is_position(stream: Stream, position: str) -> bool:
+    """Whether `position` could have come from this stream: a forged one must not reach DynamoDB, which
+    refuses a start key outside the key condition."""
+    if not is_id(_candidate_id(position)) or not key_range(stream).contains(position):
+        return False
+    if stream.driver is Driver.SKILL:
+        return bool(_SKILL_POSITION.match(position))
+    if stream.driver is Driver.COUNTRY:
+        return True  # "<city>#<id>": the city part is free text
+    return is_id(position)
+
+
 def _candidate_id(position: str) -> str:
     return position.rsplit("#", 1)[-1]
 
@@ -100,14 +121,7 @@ class SearchIndex:
         return IndexPage(entries, page.scanned, last)
 
     def accepts(self, stream: Stream, position: str) -> bool:
-        """Whether `position` could have come from this stream: a forged one must not reach DynamoDB."""
-        if not is_id(_candidate_id(position)) or not key_range(stream).contains(position):
-            return False
-        if stream.driver is Driver.SKILL:
-            return bool(_SKILL_POSITION.match(position))
-        if stream.driver is Driver.COUNTRY:
-            return True  # "<city>#<id>": the city part is free text
-        return is_id(position)
+        return is_position(stream, position)
 
     @staticmethod
     def _start_key(where: KeyRange, position: str) -> dict[str, Any]:
