@@ -23,6 +23,7 @@ from talentpool.models.candidate import (
     ConsentRecord,
     ConsentStatus,
     Location,
+    ProfileFields,
     Source,
     TimelineEntry,
 )
@@ -171,22 +172,31 @@ def _union(first: list[str], second: list[str], limit: int) -> list[str]:
     return list(dict.fromkeys([*first, *second]))[:limit]
 
 
-def merge_resubmission(existing: Candidate, request: CaptureRequest, context: CaptureContext) -> tuple[Candidate, bool]:
-    """The profile after the same person submits again: lists unioned, non-empty fields updated.
+def merge_profile(existing: Candidate, submitted: ProfileFields, now: datetime) -> Candidate:
+    """The profile after the same person is seen again: lists unioned, non-empty fields updated.
 
-    Returns the merged candidate and whether a fresh confirmation email should be sent.
+    Shared by capture and import, so a resubmitted form and an imported row merge by the same rules.
+    """
+    fields = submitted.model_dump(exclude_none=True, include=set(ProfileFields.model_fields) - {"location"})
+    update: dict[str, object] = {k: v for k, v in fields.items() if v not in ([], "")}
+    update["skills"] = _union(existing.skills, submitted.skills, MAX_SKILLS)
+    update["desired_roles"] = _union(existing.desired_roles, submitted.desired_roles, MAX_ROLES)
+    update["interests"] = list(dict.fromkeys([*existing.interests, *submitted.interests]))
+    if submitted.location:
+        old = existing.location.model_dump(exclude_none=True) if existing.location else {}
+        update["location"] = Location(**{**old, **submitted.location.model_dump(exclude_none=True)})
+    update["updated_at"] = isoformat(now)
+    return existing.model_copy(update=update)
+
+
+def merge_resubmission(existing: Candidate, request: CaptureRequest, context: CaptureContext) -> tuple[Candidate, bool]:
+    """The profile after the same person submits the form again, and whether to send a fresh confirmation.
+
+    The profile merges by `merge_profile`. Consent: an already confirmed address stays confirmed with the new
+    wording recorded; otherwise a new confirmation link goes out, unless one was sent in the last minutes.
     """
     now = isoformat(context.now)
-    fields = request.model_dump(exclude_none=True, exclude={"email", "consent", "source", "website", "location"})
-    update: dict[str, object] = {k: v for k, v in fields.items() if v not in ([], "")}
-    update["skills"] = _union(existing.skills, request.skills, MAX_SKILLS)
-    update["desired_roles"] = _union(existing.desired_roles, request.desired_roles, MAX_ROLES)
-    update["interests"] = list(dict.fromkeys([*existing.interests, *request.interests]))
-    if request.location:
-        old = existing.location.model_dump(exclude_none=True) if existing.location else {}
-        update["location"] = Location(**{**old, **request.location.model_dump(exclude_none=True)})
-    update["updated_at"] = now
-
+    update: dict[str, object] = {}
     consent = _consent_record(request, context)
     confirmation_requested = False
     if existing.consent.status is ConsentStatus.ACTIVE:
@@ -200,4 +210,5 @@ def merge_resubmission(existing: Candidate, request: CaptureRequest, context: Ca
             update["confirmation_requested_at"] = now
     update["consent"] = consent
     update["consent_history"] = [*existing.consent_history, _consent_record(request, context)]
-    return existing.model_copy(update=update), confirmation_requested
+    merged = merge_profile(existing, request, context.now)
+    return merged.model_copy(update=update), confirmation_requested

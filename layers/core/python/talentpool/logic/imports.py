@@ -18,14 +18,12 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import EmailTaken, NotFound, VersionConflict
 from talentpool.ids import is_id, new_id
-from talentpool.logic.capture import CaptureContext, merge_resubmission
+from talentpool.logic.capture import merge_profile
 from talentpool.logic.ports import CandidateRepository, EventPublisher
 from talentpool.models.candidate import (
     MAX_TAGS,
     Candidate,
-    CaptureRequest,
     Channel,
-    ConsentInput,
     ConsentRecord,
     ConsentStatus,
     ProfileFields,
@@ -199,21 +197,12 @@ def merge_row(existing: Candidate, row: ImportRow, now: datetime) -> Candidate:
     """The profile after an import row for someone already in the pool.
 
     Capture's merge rules decide the profile fields (lists unioned, non-empty values win), so the two never
-    drift apart. Only those fields are taken from its result: an import is not the person submitting a
-    form, so consent, confirmation and source stay exactly as they were. The placeholder consent below only
-    satisfies merge_resubmission's signature and is discarded with everything else it affects.
+    drift apart. An import is not the person submitting a form, so consent, confirmation and source stay
+    exactly as they were.
     """
-    as_capture = CaptureRequest.model_construct(
-        **{name: getattr(row, name) for name in ProfileFields.model_fields},
-        email=row.email,
-        consent=ConsentInput.model_construct(given=True, text_version="import"),
-        source=row.source,
-        website=None,
-    )
-    proposal, _ = merge_resubmission(existing, as_capture, CaptureContext(now, "", "", ""))
-    profile = {name: getattr(proposal, name) for name in ProfileFields.model_fields}
+    submitted = ProfileFields.model_construct(**{name: getattr(row, name) for name in ProfileFields.model_fields})
     tags = list(dict.fromkeys([*existing.tags, *row.tags]))[:MAX_TAGS]
-    return existing.model_copy(update={**profile, "tags": tags, "updated_at": isoformat(now)})
+    return merge_profile(existing, submitted, now).model_copy(update={"tags": tags})
 
 
 def new_candidate(row: ImportRow, *, created_by: str, now: datetime) -> Candidate:

@@ -19,12 +19,17 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
+# Presigned S3 URLs must be SigV4: S3 refuses SigV2 for buckets created since 2020, and botocore still
+# presigns with SigV2 unless told otherwise.
+_SERVICE_CONFIG: dict[str, dict[str, Any]] = {"s3": {"signature_version": "s3v4"}}
+
+
 @cache
 def client(service: str) -> Any:
     """A client for `service`; botocore honours AWS_ENDPOINT_URL, which is how the local runtime points at moto."""
     from botocore.config import Config
 
-    return _session().client(service, config=Config(**_CONFIG_KWARGS))
+    return _session().client(service, config=Config(**_CONFIG_KWARGS, **_SERVICE_CONFIG.get(service, {})))
 
 
 def reset() -> None:

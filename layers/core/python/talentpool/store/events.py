@@ -7,6 +7,7 @@ from talentpool.observability import logger
 from talentpool.store.clients import client
 
 SOURCE = "talentpool"
+MAX_ENTRIES_PER_CALL = 10  # PutEvents' limit
 
 
 class EventPublishFailed(Exception):
@@ -18,7 +19,11 @@ class EventBus:
         self.bus_name = bus_name
 
     def publish(self, *events: DomainEvent) -> None:
-        """Put the events; botocore retries throttling, and entries EventBridge refuses are retried once."""
+        """Put the events, ten per call; botocore retries throttling, and refused entries are retried once."""
+        for start in range(0, len(events), MAX_ENTRIES_PER_CALL):
+            self._put(events[start : start + MAX_ENTRIES_PER_CALL])
+
+    def _put(self, events: tuple[DomainEvent, ...]) -> None:
         entries = [
             {
                 "Source": SOURCE,

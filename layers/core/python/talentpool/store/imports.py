@@ -118,16 +118,7 @@ class ImportStatusStore:
 
 
 def _s3() -> Any:
-    s3 = client("s3")
-    # botocore still presigns S3 URLs with Signature Version 2 unless told otherwise, and S3 refuses SigV2
-    # for buckets created since 2020. Choosing SigV4 here keeps the shared client factory untouched; the
-    # better home is signature_version="s3v4" in store/clients.py (see docs/imports.md).
-    s3.meta.events.register_first("choose-signer.s3", _sigv4, unique_id="talentpool-imports-sigv4")
-    return s3
-
-
-def _sigv4(**_: Any) -> str:
-    return "s3v4"
+    return client("s3")  # SigV4 for presigned URLs is configured in store/clients.py
 
 
 class ImportUploads:
