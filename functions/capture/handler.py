@@ -81,7 +81,7 @@ def capture_once(attempt: CaptureAttempt) -> CaptureResponse:
         "body within 10 minutes, return the first response and change nothing."
     ),
     responses={
-        202: {"description": "Captured; confirmation email on its way"},
+        202: http.model_response(CaptureResponse, "Captured; confirmation email on its way"),
         303: {"description": "Plain form post: redirect to the thank-you page"},
         400: {"description": "Malformed JSON"},
         413: {"description": "Body over 64 KB"},
@@ -132,7 +132,7 @@ def authenticate_recruiter(event: dict[str, Any]) -> auth.Principal:
         "marketing until they opt in. An address already in the pool, or one that asked to be erased, is a 409."
     ),
     responses={
-        201: {"description": "Created"},
+        201: http.model_response(CreatedCandidate, "Created"),
         401: {"description": "Invalid or expired token"},
         403: {"description": "Not a recruiter"},
         409: {"description": "Already in the pool, or erased at their request"},

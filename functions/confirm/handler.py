@@ -48,7 +48,10 @@ app = http.create_app(html_error_page=problem_page)
     summary="Confirm an email address (double opt-in)",
     description="Public. The link in the confirmation email. Shows a page; a bad, expired or reused link "
     "changes nothing.",
-    responses={200: {"description": "Confirmed page"}, 403: {"description": "Invalid, expired or used link"}},
+    responses={
+        200: http.html_page("Confirmed page"),
+        403: {"description": "Invalid, expired or used link (an HTML page)"},
+    },
 )
 def get_confirm(token: Annotated[str, Query(min_length=10, max_length=1024)]) -> Response[Any]:
     confirm_consent(token, secret=token_secret(ENV.token_secret_arn), now=utcnow(), repo=REPO, bus=BUS)

@@ -19,7 +19,12 @@ app = http.create_app()
 
 
 @app.get("/", summary="Careers sign-up form", include_in_schema=False)
-@app.get("/careers", summary="Careers sign-up form", description="Public. The hosted careers sign-up form.")
+@app.get(
+    "/careers",
+    summary="Careers sign-up form",
+    description="Public. The hosted careers sign-up form; campaign parameters (utm_*, referrer_id) are kept.",
+    responses={200: http.html_page("The form"), 404: {"description": "Not found"}},
+)
 def careers() -> Response[Any]:
     # Campaign links (utm_*, referrer_id) are carried into the form's hidden fields, even without JavaScript.
     query = {k: v for k, v in (app.current_event.query_string_parameters or {}).items() if k in FORM_FIELDS}
@@ -27,7 +32,12 @@ def careers() -> Response[Any]:
     return http.html_response(HTTPStatus.OK, html)
 
 
-@app.get("/thanks", summary="Thank-you page", description="Public. Shown after the careers form is sent.")
+@app.get(
+    "/thanks",
+    summary="Thank-you page",
+    description="Public. Shown after the careers form is sent.",
+    responses={200: http.html_page("The page"), 404: {"description": "Not found"}},
+)
 def thanks() -> Response[Any]:
     return http.html_response(HTTPStatus.OK, pages.page(ENV.web_root, "thanks.html", title="Thank you"))
 

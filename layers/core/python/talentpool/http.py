@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from talentpool import errors
 from talentpool.observability import logger
@@ -253,3 +254,13 @@ def _with_json_body(event: dict[str, Any], body: dict[str, Any]) -> dict[str, An
         "headers": replace(event.get("headers"), content_types.APPLICATION_JSON),
         "multiValueHeaders": replace(event.get("multiValueHeaders"), [content_types.APPLICATION_JSON]),
     }
+
+
+def model_response(model: type[Any], description: str) -> OpenAPIResponse:
+    """An OpenAPI response documenting the JSON model a route sends back (for routes returning Response)."""
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+def html_page(description: str) -> OpenAPIResponse:
+    """An OpenAPI response for a route that answers with an HTML page."""
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}

@@ -16,8 +16,9 @@ from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
 from talentpool.logic import gdpr, profiles, stages
-from talentpool.models.candidate import Owner
+from talentpool.models.candidate import Owner, TimelineEntry
 from talentpool.models.recruiter import (
+    CandidateExport,
     CandidateView,
     NoteRequest,
     ProfilePatch,
@@ -77,7 +78,11 @@ def get_candidate(candidate_id: CandidateId, caller: Recruiter, repo: Repo) -> R
     summary="Update a candidate's profile",
     description="Partial update: only the fields sent change, null clears one. Consent, source and email "
     "are not writable here. Send If-Match with the ETag you read; a stale one gets 409.",
-    responses={200: {"description": "The updated candidate"}, 409: {"description": "Changed since read"}, **ERRORS},
+    responses={
+        200: http.model_response(CandidateView, "The updated candidate"),
+        409: {"description": "Changed since read"},
+        **ERRORS,
+    },
     tags=["Candidates"],
 )
 def patch_candidate(
@@ -96,7 +101,7 @@ def patch_candidate(
     "/candidates/<candidate_id>/notes",
     summary="Add a note",
     description="A private note on the candidate's timeline, attributed to you. Included in their data export.",
-    responses={201: {"description": "The timeline entry"}, **ERRORS},
+    responses={201: http.model_response(TimelineEntry, "The timeline entry"), **ERRORS},
     tags=["Candidates"],
 )
 def post_note(candidate_id: CandidateId, note: NoteRequest, caller: Recruiter, repo: Repo) -> Response[Any]:
@@ -108,7 +113,7 @@ def post_note(candidate_id: CandidateId, note: NoteRequest, caller: Recruiter, r
     "/candidates/<candidate_id>/tags",
     summary="Replace a candidate's tags",
     description="Sets the whole tag list (at most 15). Tags are searchable with GET /candidates?tag=.",
-    responses={200: {"description": "The updated candidate"}, **ERRORS},
+    responses={200: http.model_response(CandidateView, "The updated candidate"), **ERRORS},
     tags=["Candidates"],
 )
 def put_tags(candidate_id: CandidateId, body: TagsRequest, caller: Recruiter, repo: Repo, bus: Bus) -> Response[Any]:
@@ -120,7 +125,7 @@ def put_tags(candidate_id: CandidateId, body: TagsRequest, caller: Recruiter, re
     summary="Set the owning recruiter",
     description="The recruiter who owns the relationship. Sequence emails go out in their name, with their "
     "address as Reply-To.",
-    responses={200: {"description": "The updated candidate"}, **ERRORS},
+    responses={200: http.model_response(CandidateView, "The updated candidate"), **ERRORS},
     tags=["Candidates"],
 )
 def put_owner(candidate_id: CandidateId, owner: Owner, caller: Recruiter, repo: Repo, bus: Bus) -> Response[Any]:
@@ -134,7 +139,7 @@ def put_owner(candidate_id: CandidateId, owner: Owner, caller: Recruiter, repo: 
     "rejected or archived from any stage. The change goes on the timeline, ends sequences when the "
     "candidate converts, and sends them a status email unless notify_candidate is false.",
     responses={
-        200: {"description": "The updated candidate"},
+        200: http.model_response(CandidateView, "The updated candidate"),
         409: {"description": "Not an allowed move; the error lists the allowed stages"},
         **ERRORS,
     },
@@ -169,11 +174,11 @@ def get_timeline(
     summary="Export everything held about a candidate",
     description="GDPR Art. 15/20: profile, consent records, timeline, tags and notes, as JSON. The export "
     "itself goes on the timeline.",
-    responses={200: {"description": "The export"}, **ERRORS},
+    responses={200: http.model_response(CandidateExport, "The export"), **ERRORS},
     tags=["GDPR"],
 )
-def get_export(candidate_id: CandidateId, caller: Recruiter, repo: Repo) -> dict[str, Any]:
-    return gdpr.export_candidate(repo, candidate_id, actor=caller.actor, now=utcnow())
+def get_export(candidate_id: CandidateId, caller: Recruiter, repo: Repo) -> CandidateExport:
+    return CandidateExport.model_validate(gdpr.export_candidate(repo, candidate_id, actor=caller.actor, now=utcnow()))
 
 
 @router.delete(
@@ -181,7 +186,7 @@ def get_export(candidate_id: CandidateId, caller: Recruiter, repo: Repo) -> dict
     summary="Erase a candidate",
     description="GDPR Art. 17, admins only. Stops their sequences, deletes the profile, email guard, index "
     "items and timeline, and keeps a tombstone with no personal data so an import cannot bring them back.",
-    responses={204: {"description": "Erased"}, **ERRORS},
+    responses={204: {"description": "Erased; there is no body"}, **ERRORS},
     tags=["GDPR"],
 )
 def delete_candidate(candidate_id: CandidateId, caller: Admin, repo: Repo, bus: Bus, flows: Flows) -> Response[Any]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel, Field
 
+from talentpool import http
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import isoformat, utcnow
@@ -19,6 +21,17 @@ from talentpool.store.table import Table
 from talentpool.store.templates import TemplateStore
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+
+class StageTemplateView(BaseModel):
+    stage: Stage
+    template: StageEmailTemplate
+    edited: bool = Field(description="False while the built-in default is in use")
+
+
+class StageTemplateList(BaseModel):
+    placeholders: list[str] = Field(description="What a template may use, as {{name}} or {{name|fallback}}")
+    templates: dict[str, StageTemplateView]
 
 
 @cache
@@ -36,25 +49,24 @@ Templates = Annotated[TemplateStore, Depends(templates)]
     description="The template each stage sends when a candidate moves into it: edited ones, else the default. "
     "Stages without a template send nothing.",
     responses={
-        200: {"description": "Templates by stage"},
+        200: http.model_response(StageTemplateList, "Templates by stage"),
         401: {"description": "No valid token"},
         403: {"description": "Not a recruiter"},
     },
     tags=["Templates"],
 )
-def list_stage_templates(caller: Recruiter, store: Templates) -> dict[str, Any]:
+def list_stage_templates(caller: Recruiter, store: Templates) -> StageTemplateList:
     edited = store.edited_stage_templates()
-    return {
-        "placeholders": sorted(STAGE_EMAIL_PLACEHOLDERS),
-        "templates": {
-            stage.value: {
-                "template": (edited.get(stage) or DEFAULTS[stage]).model_dump(),
-                "edited": stage in edited,
-            }
+    return StageTemplateList(
+        placeholders=sorted(STAGE_EMAIL_PLACEHOLDERS),
+        templates={
+            stage.value: StageTemplateView(
+                stage=stage, template=edited.get(stage) or DEFAULTS[stage], edited=stage in edited
+            )
             for stage in Stage
             if stage in edited or stage in DEFAULTS
         },
-    }
+    )
 
 
 @router.put(
@@ -63,7 +75,7 @@ def list_stage_templates(caller: Recruiter, store: Templates) -> dict[str, Any]:
     description="Replace the subject, text and HTML for one stage. A placeholder outside the listed ones is "
     "refused now (422), so it can never fail when an email is sent.",
     responses={
-        200: {"description": "Saved"},
+        200: http.model_response(StageTemplateView, "Saved"),
         401: {"description": "No valid token"},
         403: {"description": "Not a recruiter"},
         422: {"description": "Unknown placeholder or bad field"},
@@ -75,6 +87,6 @@ def put_stage_template(
     template: StageEmailTemplate,
     caller: Recruiter,
     store: Templates,
-) -> dict[str, Any]:
+) -> StageTemplateView:
     store.save_stage_template(stage, template, actor=caller.actor, at=isoformat(utcnow()))
-    return {"stage": stage.value, "template": template.model_dump(), "edited": True}
+    return StageTemplateView(stage=stage, template=template, edited=True)

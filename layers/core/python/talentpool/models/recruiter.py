@@ -93,6 +93,18 @@ class TimelinePage(BaseModel):
     next_cursor: str | None = None
 
 
+class CandidateExport(BaseModel):
+    """Everything held about one person (GDPR Art. 15/20)."""
+
+    exported_at: str
+    profile: dict[str, Any]
+    consent: dict[str, Any] = Field(description="The current consent and every earlier record")
+    tags: list[str]
+    notes: list[dict[str, Any]]
+    timeline: list[dict[str, Any]] = Field(description="Every interaction, oldest first")
+    other_records: list[dict[str, Any]] = Field(description="Enrolments and other records about them")
+
+
 class CreatedCandidate(BaseModel):
     candidate_id: str
     status: str = "notice_pending"
@@ -103,6 +115,7 @@ def etag(candidate: Candidate) -> str:
 
 
 __all__ = [
+    "CandidateExport",
     "CandidateView",
     "CreatedCandidate",
     "EmailAddress",

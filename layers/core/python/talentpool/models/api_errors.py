@@ -1,0 +1,22 @@
+"""The error contract as models, so the OpenAPI document describes every error response exactly."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ErrorField(BaseModel):
+    loc: list[str | int] = Field(description='Where the problem is, e.g. ["location", "country"]')
+    msg: str = Field(description="What is wrong, in words a person can act on")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable and machine-readable, e.g. validation_failed, candidate_not_found")
+    message: str
+    fields: list[ErrorField] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx has this shape; a 5xx never answers anything a client sent."""
+
+    error: ErrorDetail
