@@ -7,7 +7,7 @@ CDK    := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 
-.PHONY: run test lint typecheck pytest synth deploy bench browser clean
+.PHONY: run test lint typecheck pytest synth deploy bench browser openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ deploy: $(STAMP) $(CDK)
 ## bench: the benchmarks; figures go to bench/results.json and docs/performance.md
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## openapi: regenerate docs/openapi.json from the route handlers (a test fails when they drift)
+openapi: $(STAMP)
+	$(BIN)/python -m tools.openapi
 
 clean:
 	rm -rf $(VENV) cdk.out .build .local node_modules
