@@ -8,7 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import http
-from talentpool.api import candidates, imports, segments, templates
+from talentpool.api import candidates, deps, imports, segments, templates
 from talentpool.observability import logger, metrics, tracer
 
 app = http.create_app()
@@ -20,4 +20,5 @@ for resource in (candidates, segments, imports, templates):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return http.resolve(app, event, context)
+    # Membership of a recruiter group is checked before validation: an outsider learns nothing, not even a 422.
+    return http.resolve(app, event, context, authenticate=deps.recruiter_from_event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.event_handler.request import Request
 
@@ -31,6 +32,11 @@ def bus() -> EventBus:
 @cache
 def workflows() -> Workflows:
     return Workflows()
+
+
+def recruiter_from_event(event: dict[str, Any]) -> auth.Principal:
+    """Any member of recruiters or admins, from the verified claims in the raw event."""
+    return auth.require(auth.principal(event))
 
 
 def recruiter(request: Request) -> auth.Principal:
