@@ -80,3 +80,10 @@ def load(env_type: type[E]) -> E:
     loaded = _LOADED[env_type]
     assert isinstance(loaded, env_type)
     return loaded
+
+
+class SesEventsEnv(FunctionEnv):
+    """SES delivery events: timeline, engagement score and suppression (see infra/spec.py)."""
+
+    table_name: str
+    event_bus_name: str

@@ -1,0 +1,108 @@
+"""Delivery-event persistence: timeline entries written at most once, with the profile changes they cause.
+
+An entry's key is derived from the SES event, so a redelivered event maps to the same item. Writing it
+with `attribute_not_exists` in the same transaction as the profile change makes "record the event" and
+"count it in the score" one atomic, exactly-once step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from talentpool.clock import isoformat, parse_iso
+from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.engagement import Engagement
+from talentpool.store import keys
+from talentpool.store.candidates import CandidateStore
+from talentpool.store.candidates import _timeline_item as timeline_item
+from talentpool.store.schema import PK, SK
+from talentpool.store.table import Table, TransactionCancelled, Write, is_conditional_failure
+
+# The engagement score's "as of" instant lives beside the profile until Candidate carries it (docs/engagement.md).
+ENGAGEMENT_SK = "ENGAGEMENT"
+_ABSENT = "attribute_not_exists(pk)"
+
+
+def engagement_key(candidate_id: str) -> dict[str, str]:
+    return {PK: keys.candidate_pk(candidate_id), SK: ENGAGEMENT_SK}
+
+
+def engagement_write(candidate_id: str, engagement: Engagement) -> Write:
+    """The put that stores a score with its instant. It belongs in the transaction that saves the profile whose
+    `engagement` mirrors it: the profile's version check then serialises every change to the pair."""
+    state: dict[str, Any] = {"entity": "engagement", "score": engagement.score}
+    if engagement.at is not None:
+        state["at"] = isoformat(engagement.at)
+    return Write("Put", engagement_key(candidate_id), item=state)
+
+
+class DeliveryEventStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.candidates = CandidateStore(table)
+
+    def get(self, candidate_id: str) -> Candidate | None:
+        return self.candidates.get(candidate_id)
+
+    def engagement(self, candidate_id: str) -> Engagement:
+        item = self.table.get(engagement_key(candidate_id))
+        if not item or "at" not in item:
+            return Engagement()
+        return Engagement(score=float(item["score"]), at=parse_iso(str(item["at"])))
+
+    def timeline_entry(self, candidate_id: str, at: str, entry_id: str) -> TimelineEntry | None:
+        return self.candidates.timeline_entry(candidate_id, at, entry_id)
+
+    def record(self, entry: TimelineEntry) -> bool:
+        """Put the entry unless it is already there; False when it was (a redelivery)."""
+        try:
+            self.table.put(timeline_item(entry), condition=_ABSENT)
+        except Exception as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def record_with_profile(
+        self,
+        before: Candidate,
+        after: Candidate,
+        entry: TimelineEntry,
+        *,
+        also: Sequence[TimelineEntry] = (),
+        engagement: Engagement | None = None,
+    ) -> bool:
+        """Save the profile (indexes in step) with the entry, once; False when the entry was already recorded.
+
+        Raises VersionConflict when the profile changed since `before` was read: the caller re-reads and retries.
+        """
+        extra = [Write("Put", _key(item := timeline_item(entry)), item=item, condition=_ABSENT)]
+        if engagement is not None:
+            extra.append(engagement_write(before.candidate_id, engagement))
+        try:
+            self.candidates.save(before, after, also, extra=extra)
+        except TransactionCancelled as exc:
+            # save() turns the profile's version check into VersionConflict; the only other condition is ours.
+            if "ConditionalCheckFailed" in exc.reasons:
+                return False
+            raise
+        return True
+
+    def mark_published(self, entry: TimelineEntry) -> None:
+        """Note on the entry that the domain event it announces reached the bus (never recreating an erased one)."""
+        try:
+            self.table.update(
+                keys.timeline_key(entry.candidate_id, entry.at, entry.entry_id),
+                "SET #data.#published = :yes",
+                condition="attribute_exists(pk)",
+                names={"#data": "data", "#published": "published"},
+                values={":yes": True},
+            )
+        except Exception as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+
+def _key(item: dict[str, Any]) -> dict[str, str]:
+    return {PK: item[PK], SK: item[SK]}
