@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    field_serializer,
     field_validator,
 )
 
@@ -169,6 +170,11 @@ class Segment(SegmentRequest):
     segment_id: str
     created_at: str
     created_by: str
+
+    @field_serializer("filter")
+    def _compact(self, value: CandidateFilter) -> dict[str, Any]:
+        """Shown and stored as given: only the filters that narrow, so defaults added later apply to it too."""
+        return value.canonical()
 
 
 class SegmentList(BaseModel):

@@ -21,12 +21,7 @@ def directory_key(segment_id: str) -> dict[str, str]:
 
 
 def _item(segment: Segment, entity: str) -> dict[str, Any]:
-    # The filter is stored as its canonical JSON so that defaults added later apply to old segments too.
-    return {
-        **segment.model_dump(mode="json", exclude={"filter"}),
-        "filter": segment.filter.canonical(),
-        "entity": entity,
-    }
+    return {**segment.model_dump(mode="json"), "entity": entity}
 
 
 class SegmentStore:
