@@ -51,6 +51,8 @@ def test_following_the_link_confirms_consent_once(aws):
     [stored] = candidates(aws.items())
     assert stored["consent"]["status"] == "active"
     assert stored["consent"]["confirmed_at"]
+    assert stored["engagement"] == 5.0  # confirming is the strongest engagement signal
+    assert stored["engagement_at"] == stored["consent"]["confirmed_at"]
     assert [e["kind"] for e in timeline(aws.items(), candidate_id)] == ["captured", "confirmed"]
     [event] = aws.events("CandidateConfirmed")
     assert event["detail"]["candidate_id"] == candidate_id

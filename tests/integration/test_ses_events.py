@@ -77,8 +77,7 @@ def test_opens_and_clicks_raise_the_score_with_decay_and_the_index_summaries_fol
     assert profile(aws)["engagement"] == 3.5
     summaries = [i for i in aws.items() if i.get("entity") == SKILL_INDEX]
     assert summaries and all(s["engagement"] == 3.5 for s in summaries)
-    [state] = [i for i in aws.items() if i.get("entity") == "engagement"]
-    assert (state["score"], state["at"]) == (3.5, "2026-12-01T09:00:00.000Z")
+    assert all(s["engagement_at"] == "2026-12-01T09:00:00.000Z" for s in [profile(aws), *summaries])
 
 
 def test_a_redelivered_batch_changes_nothing(aws, candidate_id):

@@ -10,6 +10,7 @@ import pytest
 
 from talentpool.errors import VersionConflict
 from talentpool.logic.delivery_events import Outcome, record_ses_event
+from talentpool.models import engagement
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, Source, TimelineEntry
 from talentpool.models.engagement import Engagement
 from talentpool.models.events import DomainEvent
@@ -25,15 +26,11 @@ class FakeRepo:
 
     def __init__(self, candidate: Candidate | None) -> None:
         self.candidates = {candidate.candidate_id: candidate} if candidate else {}
-        self.scores: dict[str, Engagement] = {}
         self.entries: dict[tuple[str, str], TimelineEntry] = {}
         self.conflicts_to_raise = 0
 
     def get(self, candidate_id: str) -> Candidate | None:
         return self.candidates.get(candidate_id)
-
-    def engagement(self, candidate_id: str) -> Engagement:
-        return self.scores.get(candidate_id, Engagement())
 
     def timeline_entry(self, candidate_id: str, at: str, entry_id: str) -> TimelineEntry | None:
         return self.entries.get((at, entry_id))
@@ -51,7 +48,6 @@ class FakeRepo:
         entry: TimelineEntry,
         *,
         also: Sequence[TimelineEntry] = (),
-        engagement: Engagement | None = None,
     ) -> bool:
         if self.conflicts_to_raise:
             self.conflicts_to_raise -= 1
@@ -62,8 +58,6 @@ class FakeRepo:
         for extra in also:
             self.entries[(extra.at, extra.entry_id)] = extra
         self.candidates[after.candidate_id] = after.model_copy(update={"version": before.version + 1})
-        if engagement is not None:
-            self.scores[before.candidate_id] = engagement
         return True
 
     def mark_published(self, entry: TimelineEntry) -> None:
@@ -118,7 +112,7 @@ def test_an_open_is_recorded_and_credits_the_score_on_the_profile():
     assert outcome is Outcome.RECORDED
     assert repo.kinds() == ["email_opened"]
     assert repo.candidates[CANDIDATE].engagement == 1.0
-    assert repo.scores[CANDIDATE] == Engagement(score=1.0, at=datetime(2026, 11, 26, 12, tzinfo=UTC))
+    assert engagement.of(repo.candidates[CANDIDATE]) == Engagement(score=1.0, at=datetime(2026, 11, 26, 12, tzinfo=UTC))
 
 
 def test_a_click_on_our_unsubscribe_link_is_recorded_but_is_not_engagement():

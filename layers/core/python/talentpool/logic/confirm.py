@@ -11,7 +11,9 @@ from talentpool import tokens
 from talentpool.clock import isoformat
 from talentpool.errors import InvalidToken, VersionConflict
 from talentpool.ids import is_id, new_id
+from talentpool.logic.engagement import Interaction, credit
 from talentpool.logic.ports import CandidateRepository, EventPublisher
+from talentpool.models import engagement
 from talentpool.models.candidate import ConsentStatus, TimelineEntry
 from talentpool.models.events import CandidateConfirmed
 from talentpool.observability import metrics
@@ -55,6 +57,8 @@ def confirm_consent(
                 "updated_at": stamp,
             }
         )
+        # Confirming is the strongest engagement signal there is; it counts once, with this save.
+        confirmed = engagement.onto(confirmed, credit(engagement.of(candidate), Interaction.CONFIRMED, now))
         entry = TimelineEntry(
             entry_id=new_id(),
             candidate_id=candidate.candidate_id,

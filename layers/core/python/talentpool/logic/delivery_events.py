@@ -22,8 +22,8 @@ from talentpool.errors import VersionConflict
 from talentpool.ids import is_id
 from talentpool.logic.engagement import Interaction, credit
 from talentpool.logic.ports import EventPublisher
+from talentpool.models import engagement as engagement_model
 from talentpool.models.candidate import Candidate, TimelineEntry
-from talentpool.models.engagement import Engagement
 from talentpool.models.events import CandidateSuppressed
 from talentpool.models.ses import SesEvent, SesEventType
 from talentpool.observability import logger, metrics
@@ -63,8 +63,6 @@ class Outcome(StrEnum):
 class DeliveryEventRepository(Protocol):
     def get(self, candidate_id: str) -> Candidate | None: ...
 
-    def engagement(self, candidate_id: str) -> Engagement: ...
-
     def timeline_entry(self, candidate_id: str, at: str, entry_id: str) -> TimelineEntry | None: ...
 
     def record(self, entry: TimelineEntry) -> bool: ...
@@ -76,7 +74,6 @@ class DeliveryEventRepository(Protocol):
         entry: TimelineEntry,
         *,
         also: Sequence[TimelineEntry] = (),
-        engagement: Engagement | None = None,
     ) -> bool: ...
 
     def mark_published(self, entry: TimelineEntry) -> None: ...
@@ -87,7 +84,6 @@ class _Change:
     """What an event does to the profile beyond its own timeline entry."""
 
     after: Candidate
-    engagement: Engagement | None = None
     suppressed: TimelineEntry | None = None
 
 
@@ -129,7 +125,6 @@ def _write(entry: TimelineEntry, candidate: Candidate, change: _Change | None, r
         change.after,
         entry,
         also=[change.suppressed] if change.suppressed else [],
-        engagement=change.engagement,
     )
 
 
@@ -232,9 +227,12 @@ def _profile_change(
 ) -> _Change | None:
     interaction = _interaction(event)
     if interaction is not None:
-        engagement = credit(repo.engagement(candidate.candidate_id), interaction, event.occurred_at)
-        # The profile's `engagement` mirrors the score as of engagement.at, so index summaries carry it.
-        return _Change(after=candidate.model_copy(update={"engagement": engagement.score}), engagement=engagement)
+        # The score and its instant live on the profile, so index summaries carry both.
+        return _Change(
+            after=engagement_model.onto(
+                candidate, credit(engagement_model.of(candidate), interaction, event.occurred_at)
+            )
+        )
     reason = suppression_reason(event)
     if reason is None or candidate.suppressed_at is not None:
         return None  # already suppressed: record the event, but announce nothing twice

@@ -224,7 +224,8 @@ class Candidate(ProfileFields):
     consent_history: list[ConsentRecord] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     owner: Owner | None = None
-    engagement: float = 0.0
+    engagement: float = Field(default=0.0, description="Engagement score as of engagement_at (it decays from there)")
+    engagement_at: str | None = None
     captured_at: str
     updated_at: str
     version: int = 1

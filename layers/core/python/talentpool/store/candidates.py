@@ -26,6 +26,7 @@ def summary(candidate: Candidate) -> dict[str, Any]:
         "source_channel": candidate.source.channel.value,
         "consent_status": candidate.consent.status.value,
         "engagement": candidate.engagement,
+        "engagement_at": candidate.engagement_at,
         "captured_at": candidate.captured_at,
         "owner_id": candidate.owner.id if candidate.owner else None,
         "interests": [i.value for i in candidate.interests],
@@ -68,7 +69,7 @@ def index_items(candidate: Candidate) -> dict[tuple[str, str], dict[str, Any]]:
     return items
 
 
-def _timeline_item(entry: TimelineEntry) -> dict[str, Any]:
+def timeline_item(entry: TimelineEntry) -> dict[str, Any]:
     return {
         **keys.timeline_key(entry.candidate_id, entry.at, entry.entry_id),
         **entry.model_dump(mode="json"),
@@ -115,7 +116,7 @@ class CandidateStore:
                 item=profile_item(candidate),
                 condition="attribute_not_exists(pk)",
             ),
-            *(Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(_timeline_item, entries)),
+            *(Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(timeline_item, entries)),
             *_index_writes(None, candidate),
         ]
         if clear_tombstone:
@@ -149,7 +150,7 @@ class CandidateStore:
                 names={"#version": "version"},
                 values={":version": before.version},
             ),
-            *(Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(_timeline_item, entries)),
+            *(Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(timeline_item, entries)),
             *_index_writes(before, saved),
             *extra,
         ]
@@ -162,7 +163,7 @@ class CandidateStore:
         return saved
 
     def append_timeline(self, entries: Sequence[TimelineEntry]) -> None:
-        self.table.transact([Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(_timeline_item, entries)])
+        self.table.transact([Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(timeline_item, entries)])
 
     def claim_confirmation_email(self, candidate_id: str, now: str) -> Candidate | None:
         """Mark the current confirmation link as emailed, once; None if it was already, or is not needed.
@@ -176,6 +177,7 @@ class CandidateStore:
                 " #version = #version + :one",
                 condition=(
                     "attribute_exists(confirmation_nonce) AND consent.#status = :pending AND"
+                    " attribute_not_exists(suppressed_at) AND"
                     " (attribute_not_exists(confirmation_sent_nonce) OR confirmation_sent_nonce <> confirmation_nonce)"
                 ),
                 names={"#status": "status", "#version": "version"},
@@ -242,3 +244,6 @@ class CandidateStore:
             f"{keys.IDEMPOTENCY_PREFIX}capture", filter_contains=("data", candidate.candidate_id), consistent=True
         )
         self.table.batch_delete([{PK: i[PK], SK: i[SK]} for i in remembered])
+
+
+_timeline_item = timeline_item  # TODO(owner of store/enrolments.py): import timeline_item; remove this alias

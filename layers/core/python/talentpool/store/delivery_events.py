@@ -10,31 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from talentpool.clock import isoformat, parse_iso
 from talentpool.models.candidate import Candidate, TimelineEntry
-from talentpool.models.engagement import Engagement
 from talentpool.store import keys
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.candidates import _timeline_item as timeline_item
+from talentpool.store.candidates import CandidateStore, timeline_item
 from talentpool.store.schema import PK, SK
 from talentpool.store.table import Table, TransactionCancelled, Write, is_conditional_failure
 
-# The engagement score's "as of" instant lives beside the profile until Candidate carries it (docs/engagement.md).
-ENGAGEMENT_SK = "ENGAGEMENT"
 _ABSENT = "attribute_not_exists(pk)"
-
-
-def engagement_key(candidate_id: str) -> dict[str, str]:
-    return {PK: keys.candidate_pk(candidate_id), SK: ENGAGEMENT_SK}
-
-
-def engagement_write(candidate_id: str, engagement: Engagement) -> Write:
-    """The put that stores a score with its instant. It belongs in the transaction that saves the profile whose
-    `engagement` mirrors it: the profile's version check then serialises every change to the pair."""
-    state: dict[str, Any] = {"entity": "engagement", "score": engagement.score}
-    if engagement.at is not None:
-        state["at"] = isoformat(engagement.at)
-    return Write("Put", engagement_key(candidate_id), item=state)
 
 
 class DeliveryEventStore:
@@ -44,12 +26,6 @@ class DeliveryEventStore:
 
     def get(self, candidate_id: str) -> Candidate | None:
         return self.candidates.get(candidate_id)
-
-    def engagement(self, candidate_id: str) -> Engagement:
-        item = self.table.get(engagement_key(candidate_id))
-        if not item or "at" not in item:
-            return Engagement()
-        return Engagement(score=float(item["score"]), at=parse_iso(str(item["at"])))
 
     def timeline_entry(self, candidate_id: str, at: str, entry_id: str) -> TimelineEntry | None:
         return self.candidates.timeline_entry(candidate_id, at, entry_id)
@@ -71,15 +47,12 @@ class DeliveryEventStore:
         entry: TimelineEntry,
         *,
         also: Sequence[TimelineEntry] = (),
-        engagement: Engagement | None = None,
     ) -> bool:
         """Save the profile (indexes in step) with the entry, once; False when the entry was already recorded.
 
         Raises VersionConflict when the profile changed since `before` was read: the caller re-reads and retries.
         """
         extra = [Write("Put", _key(item := timeline_item(entry)), item=item, condition=_ABSENT)]
-        if engagement is not None:
-            extra.append(engagement_write(before.candidate_id, engagement))
         try:
             self.candidates.save(before, after, also, extra=extra)
         except TransactionCancelled as exc:

@@ -22,6 +22,7 @@ SUMMARY_ATTRIBUTES: tuple[str, ...] = (
     "source_channel",
     "consent_status",
     "engagement",
+    "engagement_at",
     "captured_at",
     "owner_id",
     "interests",
