@@ -9,10 +9,11 @@ export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 
 .PHONY: run test lint typecheck pytest synth deploy bench browser openapi clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -e client
 	touch $@
 
 $(CDK): package.json package-lock.json

@@ -1,0 +1,242 @@
+"""How the CLI shows API data and errors: rich tables and panels for people, plain lines for stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from talentpool_client.api import JSON, FieldProblem
+
+NONE = "-"
+# Where the API puts a problem (`loc`) starts with where the value travelled; a person only needs the field.
+LOC_PREFIXES = frozenset({"query", "params", "body", "path", "header"})
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return NONE
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def when(value: str | None) -> str:
+    """An API timestamp (UTC, ISO 8601) as local time to the minute: what a recruiter reads at a glance."""
+    if not value:
+        return NONE
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def place(city: str | None, country: str | None) -> str:
+    return ", ".join(p for p in (city, country) if p) or NONE
+
+
+# -- candidates ---------------------------------------------------------------------------------------------------
+
+
+def candidates_table(items: Sequence[JSON], *, caption: str | None = None) -> Table:
+    """Search results: one row per candidate summary (the API's summaries carry no contact details)."""
+    table = Table(caption=caption, caption_justify="left", header_style="bold", expand=False)
+    table.add_column("ID", no_wrap=True, style="cyan")
+    table.add_column("Skills", overflow="fold")
+    table.add_column("Years", justify="right")
+    table.add_column("Location")
+    table.add_column("Stage")
+    table.add_column("Consent")
+    table.add_column("Tags", overflow="fold")
+    table.add_column("Engagement", justify="right")
+    for item in items:
+        table.add_row(
+            item.get("candidate_id", NONE),
+            _text(item.get("skills")),
+            _text(item.get("years_experience")),
+            place(item.get("city"), item.get("country")),
+            _text(item.get("stage")),
+            _text(item.get("consent_status")),
+            _text(item.get("tags")),
+            f"{float(item.get('engagement') or 0):.1f}",
+        )
+    return table
+
+
+def search_caption(count: int, read: Mapping[str, Any] | None, next_cursor: str | None) -> str:
+    noun = "candidate" if count == 1 else "candidates"
+    parts = [f"{count} {noun}"]
+    if read:
+        parts.append(f"{read.get('items_read', '?')} index entries read via {read.get('index', '?')}")
+    if next_cursor:
+        parts.append("more pages: --all, or --cursor with the next cursor below")
+    return " · ".join(parts)
+
+
+def _fields(rows: Iterable[tuple[str, Any]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(label, value if isinstance(value, Text) else Text(_text(value)))
+    return grid
+
+
+def candidate_panels(view: JSON) -> RenderableType:
+    """`candidates show`: who they are (contact and profile) and where they stand (stage, consent, source)."""
+    c: JSON = view.get("candidate", {})
+    location = c.get("location") or {}
+    name = " ".join(p for p in (c.get("first_name"), c.get("last_name")) if p) or None
+    owner = c.get("owner") or {}
+    consent = c.get("consent") or {}
+    profile = _fields(
+        [
+            ("Name", name),
+            ("Email", c.get("email")),
+            ("Phone", c.get("phone")),
+            ("LinkedIn", c.get("linkedin_url")),
+            ("Location", place(location.get("city"), location.get("country"))),
+            ("Timezone", location.get("timezone")),
+            ("Experience", f"{c['years_experience']} years" if c.get("years_experience") is not None else None),
+            ("Skills", c.get("skills")),
+            ("Desired roles", c.get("desired_roles")),
+            ("Interests", c.get("interests")),
+        ]
+    )
+    consent_line = consent.get("status")
+    if consent.get("confirmed_at"):
+        consent_line = f"{consent_line} (confirmed {when(consent['confirmed_at'])})"
+    status = _fields(
+        [
+            ("Stage", Text(str(c.get("stage", NONE)), style="bold magenta")),
+            ("Consent", consent_line),
+            ("Source", (c.get("source") or {}).get("channel")),
+            ("Owner", f"{owner.get('name')} <{owner.get('email')}>" if owner else None),
+            ("Tags", c.get("tags")),
+            ("Engagement", f"{float(c.get('engagement') or 0):.1f}"),
+            ("Unsubscribed", when(c.get("unsubscribed_at")) if c.get("unsubscribed_at") else None),
+            ("Suppressed", c.get("suppression_reason") if c.get("suppressed_at") else None),
+            ("Captured", when(c.get("captured_at"))),
+            ("Updated", when(c.get("updated_at"))),
+            ("ETag", view.get("etag")),
+        ]
+    )
+    title = f"{name or 'Candidate'} · {c.get('candidate_id', '')}"
+    return Group(Panel(profile, title=title, title_align="left"), Panel(status, title="Status", title_align="left"))
+
+
+def timeline_table(items: Sequence[JSON], *, next_cursor: str | None = None) -> Table:
+    """Every interaction, newest first, with its facts as key=value."""
+    caption = "more: --timeline-cursor with the next cursor below" if next_cursor else None
+    table = Table(title="Timeline", title_justify="left", caption=caption, caption_justify="left", header_style="bold")
+    table.add_column("When", no_wrap=True)
+    table.add_column("What", no_wrap=True, style="green")
+    table.add_column("Who")
+    table.add_column("Details", overflow="fold")
+    for entry in items:
+        data = entry.get("data") or {}
+        details = ", ".join(f"{k}={_text(v)}" for k, v in data.items() if v not in (None, "", []))
+        table.add_row(when(entry.get("at")), str(entry.get("kind", "")), str(entry.get("actor", "")), details)
+    return table
+
+
+# -- segments -----------------------------------------------------------------------------------------------------
+
+
+def describe_filter(filters: Mapping[str, Any]) -> str:
+    """A saved filter in one line, only the parts that narrow it: `skills=python,go (any) · min_experience=3`."""
+    parts = []
+    for name, value in filters.items():
+        if value in (None, [], "") or (name == "skills_mode" and value == "all"):
+            continue
+        if name == "skills_mode":
+            continue  # shown next to the skills it qualifies
+        shown = _text(value)
+        if name == "skills" and filters.get("skills_mode") == "any":
+            shown += " (any)"
+        parts.append(f"{name}={shown}")
+    return " · ".join(parts) or "everyone"
+
+
+def segments_table(items: Sequence[JSON]) -> Table:
+    table = Table(header_style="bold")
+    table.add_column("ID", no_wrap=True, style="cyan")
+    table.add_column("Name")
+    table.add_column("Filter", overflow="fold")
+    table.add_column("Created", no_wrap=True)
+    for item in items:
+        table.add_row(
+            str(item.get("segment_id", "")),
+            str(item.get("name", "")),
+            describe_filter(item.get("filter") or {}),
+            when(item.get("created_at")),
+        )
+    return table
+
+
+def segment_panel(segment: JSON) -> Panel:
+    rows = [
+        ("Name", segment.get("name")),
+        ("Description", segment.get("description")),
+        ("Filter", describe_filter(segment.get("filter") or {})),
+        ("Created", f"{when(segment.get('created_at'))} by {segment.get('created_by', NONE)}"),
+    ]
+    return Panel(_fields(rows), title=f"Segment {segment.get('segment_id', '')}", title_align="left")
+
+
+# -- imports ------------------------------------------------------------------------------------------------------
+
+
+def import_summary(status: JSON) -> Group:
+    """The outcome of an import: a heading, then counts, then why the file failed if it did."""
+    table = Table(show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    state = str(status.get("status", ""))
+    table.add_row("Status", Text(state, style="green" if state == "completed" else "red"))
+    for label, key in (
+        ("Rows", "rows_total"),
+        ("Imported", "imported"),
+        ("Merged", "merged"),
+        ("Rejected", "rejected"),
+    ):
+        table.add_row(label, str(status.get(key, 0)))
+    if status.get("ignored_columns"):
+        table.add_row("Ignored columns", ", ".join(status["ignored_columns"]))
+    failure = status.get("failure") or {}
+    if failure:
+        table.add_row("Why it failed", Text(str(failure.get("message", "")), style="red"))
+    return Group(Text(f"Import {status.get('import_id', '')}", style="bold"), table)
+
+
+# -- errors -------------------------------------------------------------------------------------------------------
+
+
+def field_name(loc: Sequence[str | int], flags: Mapping[str, str]) -> str:
+    """Where a problem is, in the user's terms: the CLI flag they typed if we know it, else the dotted field.
+
+    ["query", "params", "min_experience"] and ["filter", "min_experience"] both become `--min-exp`;
+    ["location", "country"] becomes `--country` where the command has that flag.
+    """
+    parts = list(loc)
+    while parts and parts[0] in LOC_PREFIXES:
+        parts.pop(0)
+    known = next((i for i, part in enumerate(parts) if isinstance(part, str) and part in flags), None)
+    if known is None:
+        return ".".join(str(p) for p in parts) or ".".join(str(p) for p in loc) or "request"
+    rest = parts[known + 1 :]
+    return flags[str(parts[known])] + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)
+
+
+def field_lines(fields: Sequence[FieldProblem], flags: Mapping[str, str]) -> list[str]:
+    return [f"  {field_name(f.loc, flags)}: {f.msg}" for f in fields]
