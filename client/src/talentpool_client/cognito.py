@@ -110,7 +110,7 @@ def _set_up_totp(client: Any, cognito: Cognito, session: str | None, prompts: Pr
     """First sign-in with MFA required: show the secret for an authenticator app, then verify its first code."""
     associated = _call(client, "associate_software_token", Session=session)
     secret = associated["SecretCode"]
-    label = quote(f"Talentpool:{cognito.username}")
+    label = f"Talentpool:{quote(cognito.username or '')}"  # issuer:account, as authenticator apps expect
     prompts.show_mfa_secret(secret, f"otpauth://totp/{label}?secret={secret}&issuer=Talentpool")
     verified = _call(
         client,
