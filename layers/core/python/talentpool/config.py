@@ -87,3 +87,15 @@ class SesEventsEnv(FunctionEnv):
 
     table_name: str
     event_bus_name: str
+
+
+class SelfServiceEnv(FunctionEnv):
+    """Candidate self-service: one-click unsubscribe and the preference centre (see infra/spec.py).
+
+    No public_base_url: its pages link relative to themselves, so they work under any host or stage.
+    """
+
+    table_name: str
+    event_bus_name: str
+    token_secret_arn: str
+    web_root: str
