@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -481,6 +482,13 @@ class GatewayServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that hangs up mid-response is normal; anything else is worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("client %s went away", client_address)
+        else:
+            log.exception("error serving %s", client_address)
 
     def serve(self, gateway: Gateway) -> None:
         self._handler.gateway = gateway
