@@ -95,7 +95,15 @@ def test_patch_with_a_stale_etag_is_a_409_and_changes_nothing(aws, candidate_id)
     api("PATCH", f"/candidates/{candidate_id}", body={"years_experience": 9}, headers={"If-Match": '"v1"'})
     response = api("PATCH", f"/candidates/{candidate_id}", body={"years_experience": 2}, headers={"If-Match": '"v1"'})
     assert response["statusCode"] == 409
+    assert body(response)["error"]["code"] == "stale_version"
     assert candidates(aws.items())[0]["years_experience"] == 9
+
+
+def test_patching_part_of_the_location_keeps_the_rest(aws, candidate_id):
+    response = api("PATCH", f"/candidates/{candidate_id}", body={"location": {"city": "Porto"}})
+    assert body(response)["candidate"]["location"] == {"city": "Porto", "country": "PT", "timezone": "Europe/Lisbon"}
+    cleared = api("PATCH", f"/candidates/{candidate_id}", body={"location": {"timezone": None}})
+    assert body(cleared)["candidate"]["location"] == {"city": "Porto", "country": "PT"}
 
 
 @pytest.mark.parametrize(

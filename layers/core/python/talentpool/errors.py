@@ -53,6 +53,12 @@ class Conflict(TalentpoolError):
     code = "conflict"
 
 
+class StaleVersion(Conflict):
+    """If-Match named a version that is no longer current."""
+
+    code = "stale_version"
+
+
 class PayloadTooLarge(TalentpoolError):
     code = "payload_too_large"
 

@@ -76,7 +76,13 @@ def validation_error(raw_errors: list[Any]) -> errors.TalentpoolError:
 
 
 def _location(loc: Any) -> list[str | int]:
-    parts = [p for p in loc if p not in ("body",)] if isinstance(loc, list | tuple) else [str(loc)]
+    """Where the problem is, as a client names it: a body field path, or ["query", name]."""
+    parts = list(loc) if isinstance(loc, list | tuple) else [str(loc)]
+    if parts[:1] == ["body"]:
+        parts = parts[1:]
+    if parts[:2] == ["query", "params"]:
+        # Query parameters validated as one model: Powertools nests them under the model's argument name.
+        parts = ["query", *parts[2:]]
     return [p if isinstance(p, int) else str(p) for p in parts] or ["body"]
 
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool import cursor
 from talentpool.auth import Principal
 from talentpool.clock import isoformat
-from talentpool.errors import CandidateNotFound, Conflict, EmailTaken, VersionConflict
+from talentpool.errors import CandidateNotFound, Conflict, EmailTaken, StaleVersion, VersionConflict
 from talentpool.ids import is_id, new_id
 from talentpool.logic.ports import CandidateAdmin, EventPublisher
 from talentpool.models.candidate import (
@@ -38,7 +38,7 @@ def get_candidate(repo: CandidateAdmin, candidate_id: str) -> Candidate:
 
 def _check_etag(candidate: Candidate, if_match: str | None) -> None:
     if if_match and if_match.strip() not in (etag(candidate), "*"):
-        raise Conflict(f"The candidate changed since you read it (now {etag(candidate)}); reload and try again")
+        raise StaleVersion(f"The candidate changed since you read it (now {etag(candidate)}); reload and try again")
 
 
 def _entry(candidate_id: str, kind: str, now: datetime, actor: str, data: dict[str, Any]) -> TimelineEntry:
@@ -61,6 +61,10 @@ def update_profile(
     candidate = get_candidate(repo, candidate_id)
     _check_etag(candidate, if_match)
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
+    if patch.location is not None and candidate.location is not None:
+        # Merge-patch (RFC 7396) for the nested object: sending {"location": {"city": "Porto"}} keeps the country.
+        sent = patch.location.model_dump(include=patch.location.model_fields_set)
+        changes["location"] = candidate.location.model_copy(update=sent)
     changed = sorted(name for name, value in changes.items() if getattr(candidate, name) != value)
     if not changed:
         return candidate
