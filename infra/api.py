@@ -19,7 +19,6 @@ from infra.settings import Settings
 from talentpool import errors
 
 # Headers a browser may send cross-origin: the form's content type and the capture idempotency key.
-CORS_HEADERS = ["Content-Type", "Idempotency-Key", "Authorization"]
 
 EDGE_RESPONSES: tuple[tuple[apigw.ResponseType, errors.TalentpoolError], ...] = (
     (apigw.ResponseType.UNAUTHORIZED, edge_errors.UNAUTHENTICATED),
@@ -65,7 +64,7 @@ class PublicApi(Construct):
             default_cors_preflight_options=apigw.CorsOptions(
                 allow_origins=[settings.careers_origin],
                 allow_methods=sorted({route.method for route in spec.ROUTES}),
-                allow_headers=CORS_HEADERS,
+                allow_headers=list(spec.CORS_ALLOW_HEADERS),
                 max_age=Duration.hours(1),
             ),
         )

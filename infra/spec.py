@@ -20,6 +20,8 @@ BUS_NAME = "talentpool"
 EVENT_SOURCE = "talentpool"
 RECRUITER_GROUPS = ("recruiters", "admins")
 ADMIN_GROUP = "admins"
+# Request headers a browser may send cross-origin (CORS preflight), in AWS and locally alike.
+CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match")
 
 
 class Env(StrEnum):

@@ -27,7 +27,6 @@ log = logging.getLogger("local.gateway")
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 STAGE = "local"
-CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-Match")
 CORS_MAX_AGE_S = 3600
 TEXT_TYPES = ("application/json", "application/x-www-form-urlencoded", "application/xml", "application/javascript")
 HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding", "upgrade"})
@@ -369,7 +368,7 @@ class Gateway:
             (
                 ("Access-Control-Allow-Origin", self._cors_origin),
                 ("Access-Control-Allow-Methods", ",".join(self.routes.methods)),
-                ("Access-Control-Allow-Headers", ",".join(CORS_ALLOW_HEADERS)),
+                ("Access-Control-Allow-Headers", ",".join(spec.CORS_ALLOW_HEADERS)),
                 ("Access-Control-Max-Age", str(CORS_MAX_AGE_S)),
                 ("Vary", "Origin"),
             ),
