@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -9,6 +10,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pydantic import BaseModel, Field
 
 from talentpool.clock import utcnow
+
+_POLICY = policy.default.clone(max_line_length=998)
 
 
 class OutgoingEmail(BaseModel):
@@ -23,7 +26,9 @@ class OutgoingEmail(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict, description="SES message tags: ids only, for events")
 
     def to_mime(self) -> bytes:
-        message = EmailMessage()
+        # Lines up to RFC 5322's 998 characters: the default 78 would fold a long List-Unsubscribe URL into
+        # RFC 2047 encoded-words, which no mail client reads as a URL, and one-click unsubscribe would break.
+        message = EmailMessage(policy=_POLICY)
         message["From"] = formataddr((self.from_name, self.from_address)) if self.from_name else self.from_address
         message["To"] = self.to
         if self.reply_to:
