@@ -5,9 +5,34 @@ from __future__ import annotations
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.store.clients import client
 
+# SES (and the API in front of it) refusing for rate or quota: nothing was sent, try again later.
+THROTTLING_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "SlowDown",
+    }
+)
+# SES refusing this one message for good (a malformed or refused address, rejected content): sending the
+# same message again cannot succeed. Account-wide refusals (paused sending, unverified domain) are not here:
+# they are an operator's problem and fail loudly instead.
+REJECTED_CODES = frozenset({"MessageRejected", "BadRequestException", "InvalidParameterValue"})
+
 
 class Throttled(Exception):
     """SES refused for rate: nothing was sent, so the caller may retry."""
+
+
+class Rejected(Exception):
+    """SES refused this message permanently; `code` is SES's error code (no address or content in it)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 class Mailer:
@@ -15,7 +40,7 @@ class Mailer:
         self.configuration_set = configuration_set
 
     def send(self, email: OutgoingEmail) -> str:
-        """Send and return the SES message id.
+        """Send and return the SES message id; Throttled or Rejected when SES refuses.
 
         Raw content keeps our exact headers (List-Unsubscribe, Reply-To) and both parts, which SES's Simple
         content cannot carry everywhere we run.
@@ -29,6 +54,11 @@ class Mailer:
                 ConfigurationSetName=self.configuration_set,
                 EmailTags=[{"Name": k, "Value": v} for k, v in email.tags.items()],
             )
-        except ses.exceptions.TooManyRequestsException as exc:
-            raise Throttled(str(exc)) from exc
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in THROTTLING_CODES:
+                raise Throttled(str(code)) from exc
+            if code in REJECTED_CODES:
+                raise Rejected(str(code)) from exc
+            raise
         return str(response["MessageId"])
