@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from talentpool import templating
+from talentpool.clock import parse_iso
 from talentpool.models.candidate import Stage, Topic
 
 # What a marketing template may say. {{name|fallback}} covers a missing value; anything else is refused on save.
@@ -58,13 +59,11 @@ class Content(BaseModel):
     body: Body
     html: Html | None = None
 
-    @model_validator(mode="after")
-    def _known_placeholders(self) -> Content:
-        check_template(self.subject, "subject")
-        check_template(self.body, "body")
-        if self.html:
-            check_template(self.html, "html")
-        return self
+    @field_validator("subject", "body", "html")
+    @classmethod
+    def _known_placeholders(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A field validator, not a model one, so the 422 names the very field: steps.2.subject.
+        return check_template(value, str(info.field_name)) if value is not None else None
 
 
 class SequenceStep(Content):
@@ -116,13 +115,17 @@ DEFAULT_EXIT_STAGES = [Stage.APPLIED, Stage.INTERVIEWING, Stage.OFFERED, Stage.H
 
 
 class ExitRules(BaseModel):
-    """When a candidate leaves the sequence. The defaults are the respectful ones."""
+    """When a candidate leaves the sequence. The defaults are the respectful ones.
+
+    Unsubscribing, suppression and withdrawn consent always end every sequence: the law and the mailbox
+    providers require it, so those three can be stated but never turned off. The stages are the choice.
+    """
 
     model_config = _STRICT
 
-    unsubscribed: bool = True
-    suppressed: bool = True
-    consent_withdrawn: bool = True
+    unsubscribed: Literal[True] = Field(default=True, description="Always true: an unsubscribe ends every sequence")
+    suppressed: Literal[True] = Field(default=True, description="Always true: a bounce or complaint ends everything")
+    consent_withdrawn: Literal[True] = Field(default=True, description="Always true: no consent, no marketing")
     stages: list[Stage] = Field(default_factory=lambda: list(DEFAULT_EXIT_STAGES))
 
 
@@ -183,3 +186,203 @@ def sequence_json(sequence: Sequence) -> dict[str, Any]:
 
 
 EnrolmentStatus = Literal["running", "completed", "exited", "stopped", "failed"]
+
+# How the engage machine's one Task reports a normal end or a retryable refusal (SendTaskFailure error names).
+# They are outcomes, not crashes: the Lambda returns normally after reporting one, so none is a Lambda error.
+SEQUENCE_FINISHED = "Talentpool.SequenceFinished"
+SEQUENCE_EXITED = "Talentpool.SequenceExited"
+THROTTLED = "Talentpool.Throttled"
+STEP_IN_PROGRESS = "Talentpool.StepInProgress"
+
+
+SendStatus = Literal["reserved", "sent", "unknown"]
+CAP_WINDOW = timedelta(days=7)
+
+
+class SendRecord(BaseModel):
+    """One marketing send in the candidate's send log.
+
+    `key` is "<execution>#<step>" (or a campaign run's equivalent): a retried task finds its own record
+    and never sends twice. "reserved" is written before SES is called and "sent" after it answered, so a
+    record still "reserved" when its task is retried means the outcome is unknown.
+    """
+
+    key: str
+    at: str
+    status: SendStatus
+    sequence_id: str | None = None
+    step: int | None = None
+    message_id: str | None = None
+    event_id: str
+
+
+class SendLog(BaseModel):
+    """A candidate's marketing sends of the last seven days (`pk=CAND#<id>, sk=SENDLOG`), optimistic `version`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    candidate_id: str
+    version: int = 0
+    sends: list[SendRecord] = Field(default_factory=list)
+
+    def find(self, key: str) -> SendRecord | None:
+        return next((record for record in self.sends if record.key == key), None)
+
+    def times(self) -> list[datetime]:
+        """When each send went (or may have gone): all of them count toward the cap."""
+        return [parse_iso(record.at) for record in self.sends]
+
+    def with_record(self, record: SendRecord, *, now: datetime) -> SendLog:
+        """The log with `record` added or replacing the one with its key, and sends older than 7 days dropped."""
+        horizon = now - CAP_WINDOW
+        kept = [r for r in self.sends if r.key != record.key and parse_iso(r.at) > horizon]
+        return self.model_copy(update={"sends": [*kept, record]})
+
+    def without(self, key: str) -> SendLog:
+        return self.model_copy(update={"sends": [r for r in self.sends if r.key != key]})
+
+
+class EngageState(BaseModel):
+    """Everything one round of the engage machine hands the next: the execution's whole memory.
+
+    The first round starts from the rule's input (`candidate_id`, maybe `sequence_id`, `event_id`); every
+    later round carries the pinned `version`, the index of the next `step` to send and when (`send_at`, read
+    by the Wait state's TimestampPath). `error` is where the machine's Catch puts a failure.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    candidate_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    sequence_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    event_id: str | None = None
+    version: int | None = None
+    step: int = 0
+    send_at: str | None = None
+    enrolment: str | None = None
+    error: dict[str, Any] | None = None
+
+    @property
+    def started(self) -> bool:
+        """False on the first round, before an enrolment pinned a version."""
+        return self.version is not None
+
+    def output(self) -> dict[str, Any]:
+        """The state the next round receives (SendTaskSuccess output); the Catch's error is not carried on."""
+        return self.model_dump(mode="json", exclude_none=True, exclude={"error"})
+
+
+class StepRequest(BaseModel):
+    """The engage Lambda's payload: the task token to report with, the execution, and the state.
+
+    `action` is "step" for the callback Task and "failed" for the machine's RecordFailure task (no token).
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: Literal["step", "failed"] = "step"
+    token: str | None = None
+    execution: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    state: EngageState
+
+
+class Enrolment(BaseModel):
+    """One candidate in one sequence: item `pk=CAND#<id>, sk=ENROL#<sequence_id>`.
+
+    One item per (candidate, sequence) is what makes "one running enrolment per candidate and sequence" a
+    single conditional write. Erasure stops the execution named here while `status` is "running".
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    candidate_id: str
+    sequence_id: str
+    version: int
+    status: EnrolmentStatus = "running"
+    step: int = Field(default=0, description="Index of the next step to send; equals `steps` when all were sent")
+    steps: int = Field(description="How many steps the pinned version has")
+    next_send_at: str | None = None
+    last_sent_at: str | None = None
+    execution_arn: str
+    enrolled_at: str
+    updated_at: str
+    exit_reason: str | None = None
+    event_id: str | None = None
+
+
+class EnrolmentView(BaseModel):
+    """An enrolment as recruiters see it (GET /candidates/{id}/enrollments)."""
+
+    sequence_id: str
+    version: int
+    status: EnrolmentStatus
+    step: int
+    steps: int
+    next_send_at: str | None = None
+    last_sent_at: str | None = None
+    enrolled_at: str
+    updated_at: str
+    exit_reason: str | None = None
+
+    @classmethod
+    def of(cls, enrolment: Enrolment) -> EnrolmentView:
+        return cls.model_validate(enrolment.model_dump())
+
+
+class EnrolmentList(BaseModel):
+    items: list[EnrolmentView]
+
+
+MAX_ENROL_IDS = 500
+
+
+class EnrollmentRequest(BaseModel):
+    """POST /sequences/{id}/enrollments: some candidates by id, or everyone a saved segment matches now."""
+
+    model_config = _STRICT
+
+    candidate_ids: (
+        Annotated[
+            list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+            Field(min_length=1, max_length=MAX_ENROL_IDS),
+        ]
+        | None
+    ) = None
+    segment_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _one_audience(self) -> EnrollmentRequest:
+        if (self.candidate_ids is None) == (self.segment_id is None):
+            raise ValueError("send either candidate_ids or segment_id")
+        if self.candidate_ids:
+            self.candidate_ids = list(dict.fromkeys(self.candidate_ids))
+        return self
+
+
+class SkippedCandidate(BaseModel):
+    candidate_id: str
+    reason: str
+
+
+class EnrollmentResult(BaseModel):
+    """How many enrolments were requested (one EnrollmentRequested event each) and who was left out, why."""
+
+    requested: int
+    skipped: list[SkippedCandidate] = Field(default_factory=list)
+
+
+class SequenceSummary(BaseModel):
+    """A line of GET /sequences: the directory entry, built-in or stored."""
+
+    sequence_id: str
+    name: str
+    kind: SequenceKind
+    current_version: int
+    builtin: bool
+    active: bool
+    topic: Topic | None = None
+    schedule: str | None = None
+    updated_at: str
+
+
+class SequenceList(BaseModel):
+    items: list[SequenceSummary]
