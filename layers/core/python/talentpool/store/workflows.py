@@ -1,8 +1,15 @@
-"""Step Functions executions: stopping a candidate's running sequences."""
+"""Step Functions executions: stopping a candidate's running sequences, and reporting a callback task's outcome."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from talentpool.observability import logger
 from talentpool.store.clients import client
+
+# The task is gone (the execution was stopped, or the token already answered): nothing is left to report to.
+_GONE = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist", "ExecutionDoesNotExist"})
 
 
 class Workflows:
@@ -13,3 +20,25 @@ class Workflows:
             sfn.stop_execution(executionArn=execution_arn, cause=cause)
         except sfn.exceptions.ExecutionDoesNotExist:
             return
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool:
+        """SendTaskSuccess: the waiting Task ends with `output`. False when the task no longer waits."""
+        return self._report(lambda sfn: sfn.send_task_success(taskToken=token, output=json.dumps(output)))
+
+    def fail(self, token: str, *, error: str, cause: str) -> bool:
+        """SendTaskFailure with our error name, which the machine's Retry and Catch match on."""
+        return self._report(lambda sfn: sfn.send_task_failure(taskToken=token, error=error, cause=cause))
+
+    @staticmethod
+    def _report(call: Any) -> bool:
+        sfn = client("stepfunctions")
+        try:
+            call(sfn)
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code not in _GONE:
+                raise
+            # A stop (un-enrolment, erasure) raced this step: its effects stand, the execution is over.
+            logger.info("task no longer waiting", extra={"code": code})
+            return False
+        return True
