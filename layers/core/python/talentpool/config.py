@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class FunctionEnv(BaseModel):
@@ -99,3 +99,35 @@ class SelfServiceEnv(FunctionEnv):
     event_bus_name: str
     token_secret_arn: str
     web_root: str
+
+
+class SequenceStepEnv(FunctionEnv):
+    """One round of an engage sequence (see infra/spec.py). The last three have defaults, so the function
+    also starts where a deployment does not set them; CDK passes the cdk.json values."""
+
+    table_name: str
+    event_bus_name: str
+    token_secret_arn: str
+    sender_email: str
+    ses_configuration_set: str
+    public_base_url: str
+    default_timezone: str = "Europe/London"
+    frequency_cap: int = Field(default=2, ge=1, le=14, description="Marketing emails per 7 days, at most")
+    company_name: str = Field(default="Talentpool", min_length=1, max_length=100)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Self:
+        # An unset (or empty) variable means "use the default", not "invalid".
+        source = os.environ if environ is None else environ
+        return cls.model_validate({name: source[name.upper()] for name in cls.model_fields if source.get(name.upper())})
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)  # an unknown zone fails the cold start, not the first send
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not an IANA time zone, such as Europe/London") from exc
+        return value

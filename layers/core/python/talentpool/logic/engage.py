@@ -1,0 +1,662 @@
+"""One round of an engage sequence: check the exit rules, send the due step once, record it, plan the next.
+
+The engage state machine is a single callback Task and a Wait in a loop (see docs/sequences.md). Each
+round calls `run_step`, whose outcome the handler reports with SendTaskSuccess (the state for the next
+round, with `send_at` for the Wait) or SendTaskFailure (finished, exited, or try again later). Nothing here
+sees Step Functions, HTTP or boto3: the stores come in as ports, so unit tests can pass fakes.
+
+Time. A round runs when the Wait ends, at the planned `send_at`, so the round's *moment* is
+`max(now, send_at)`: in AWS that is now (the Lambda runs a moment after the Wait), and where Waits are
+scaled down (the local runtime) it is the planned instant, so planning stays consistent in sequence time.
+The send log and plans use the moment; the timeline records the real time things happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel
+
+from talentpool.clock import isoformat, parse_iso
+from talentpool.ids import new_id
+from talentpool.logic.builtin_sequences import WELCOME_ID
+from talentpool.logic.links import preferences_url, unsubscribe_url
+from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.ports import EventPublisher, MailSender
+from talentpool.logic.send_planning import next_send_time
+from talentpool.logic.sequences import SequenceSource, current_sequence, pinned_sequence
+from talentpool.models.candidate import Candidate, ConsentStatus, TimelineEntry
+from talentpool.models.events import EmailSent
+from talentpool.models.sequences import (
+    SEQUENCE_EXITED,
+    SEQUENCE_FINISHED,
+    THROTTLED,
+    EngageState,
+    Enrolment,
+    ExitRules,
+    SendLog,
+    SendRecord,
+    Sequence,
+    SequenceKind,
+    StepRequest,
+)
+from talentpool.observability import logger, metrics
+from talentpool.store.enrolments import enrolment_sk
+from talentpool.store.mail import Rejected, Throttled
+from talentpool.store.send_log import SendLogChanged
+
+ACTOR = "sequence"
+_WRITE_ATTEMPTS = 5  # optimistic writes of the send log race only with the candidate's other sequences
+
+
+# --- Ports -------------------------------------------------------------------------------------------------
+
+
+class CandidateReader(Protocol):
+    def get(self, candidate_id: str) -> Candidate | None: ...
+
+    def append_timeline(self, entries: list[TimelineEntry]) -> None: ...
+
+
+class EnrolmentRepository(Protocol):
+    def get(self, candidate_id: str, sequence_id: str) -> Enrolment | None: ...
+
+    def claim(self, enrolment: Enrolment, entries: list[TimelineEntry]) -> bool: ...
+
+    def replace(self, enrolment: Enrolment, entries: list[TimelineEntry]) -> bool: ...
+
+
+class SendLogRepository(Protocol):
+    def read(self, candidate_id: str) -> SendLog: ...
+
+    def write(self, log: SendLog, entries: list[TimelineEntry]) -> SendLog: ...
+
+
+@dataclass(frozen=True)
+class EngageSettings:
+    sender_email: str
+    company_name: str
+    public_base_url: str
+    default_timezone: str
+    frequency_cap: int
+
+
+@dataclass
+class EngagePorts:
+    candidates: CandidateReader
+    sequences: SequenceSource
+    enrolments: EnrolmentRepository
+    send_log: SendLogRepository
+    mailer: MailSender
+    bus: EventPublisher
+    secret: Callable[[], bytes]  # the link-signing key, fetched only when an email is rendered
+    settings: EngageSettings
+
+
+# --- Outcomes ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Continue:
+    """Wait until `state.send_at`, then run the next round."""
+
+    state: EngageState
+    kind: Literal["continue"] = "continue"
+
+
+@dataclass(frozen=True)
+class Finished:
+    """Every step was sent (or accounted for)."""
+
+    kind: Literal["finished"] = "finished"
+
+
+@dataclass(frozen=True)
+class Exited:
+    """The candidate left the sequence (an exit rule) or it never started (a duplicate, no such sequence)."""
+
+    reason: str
+    kind: Literal["exited"] = "exited"
+
+
+@dataclass(frozen=True)
+class TryLater:
+    """Nothing was sent and nothing is wrong: the machine's Retry backs off with jitter and runs the round again."""
+
+    error: str
+    reason: str
+    kind: Literal["try_later"] = "try_later"
+
+
+StepOutcome = Continue | Finished | Exited | TryLater
+
+
+class TaskCallbacks(Protocol):
+    def succeed(self, token: str, output: dict[str, object]) -> bool: ...
+
+    def fail(self, token: str, *, error: str, cause: str) -> bool: ...
+
+
+def report_outcome(callbacks: TaskCallbacks, token: str, outcome: StepOutcome) -> None:
+    """Answer the waiting Task. Normal ends are SendTaskFailure with our error names, which the machine's
+    Catch routes to a Succeed state: the Lambda itself returns normally, so no end counts as a Lambda error."""
+    if isinstance(outcome, Continue):
+        callbacks.succeed(token, outcome.state.output())
+    elif isinstance(outcome, Finished):
+        callbacks.fail(token, error=SEQUENCE_FINISHED, cause="completed")
+    elif isinstance(outcome, Exited):
+        callbacks.fail(token, error=SEQUENCE_EXITED, cause=outcome.reason)
+    else:
+        callbacks.fail(token, error=outcome.error, cause=outcome.reason)
+
+
+# --- The send, done once per (execution, step) -------------------------------------------------------------
+
+
+class SendTask(BaseModel):
+    """What identifies one send: the idempotency key is (execution, step); `at` is the round's moment."""
+
+    execution: str
+    step: int
+    candidate_id: str
+    sequence_id: str
+    version: int
+    at: str
+
+
+class SendResult(BaseModel):
+    """What became of a send: sent, unknown (a crash between SES and our record), or rejected by SES."""
+
+    status: Literal["sent", "unknown", "rejected"]
+    message_id: str | None = None
+    error: str | None = None
+
+
+class SlotTaken(Exception):
+    """Another sequence took the candidate's last slot under the cap since this round planned: wait for `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(isoformat(until))
+        self.until = until
+
+
+class SendLogBusy(Exception):
+    """The send log kept changing under us; the round is retried as a whole."""
+
+
+SendOnce = Callable[..., SendResult]
+"""`send_once(task=SendTask, candidate=..., sequence=...)`: `send_step_email` behind the handler's idempotency."""
+
+
+def send_key(execution: str, step: int) -> str:
+    return f"{execution}#{step}"
+
+
+def send_step_email(
+    task: SendTask, *, candidate: Candidate, sequence: Sequence, ports: EngagePorts, now: datetime
+) -> SendResult:
+    """Reserve a slot in the send log, send through SES, mark it sent and record it: at most once per key.
+
+    The reservation is written (with the log's version as condition) before SES is called. So a retried
+    task finds its own record: "sent" returns what happened; "reserved" means an earlier attempt died
+    between reserving and recording, maybe after SES accepted the mail, so it is never sent again and the
+    timeline says the outcome is unknown.
+    """
+    key = send_key(task.execution, task.step)
+    moment = parse_iso(task.at)
+    reserved, log = _reserve(task, key, moment, candidate, sequence, ports)
+    if reserved is None:
+        return _known(task, log, key, candidate, ports, now)
+    email = render_marketing_email(
+        candidate=candidate,
+        sequence=sequence,
+        step_index=task.step,
+        branding=Branding(company_name=ports.settings.company_name, sender_email=ports.settings.sender_email),
+        links=_links(candidate.candidate_id, ports, now),
+        tags={
+            "candidate_id": candidate.candidate_id,
+            "sequence_id": sequence.sequence_id,
+            "step": str(task.step),
+            "kind": "marketing",
+        },
+    )
+    try:
+        message_id = ports.mailer.send(email)
+    except Throttled:
+        _release(ports, task.candidate_id, key)
+        raise
+    except Rejected as exc:
+        _release(ports, task.candidate_id, key)
+        ports.candidates.append_timeline([_entry(task, "email_failed", now, error=exc.code)])
+        metrics.add_metric(name="SequenceEmailsRejected", unit=MetricUnit.Count, value=1)
+        logger.warning("email rejected", extra={**_ids(task), "code": exc.code})
+        return SendResult(status="rejected", error=exc.code)
+    sent = reserved.model_copy(update={"status": "sent", "message_id": message_id})
+    _update_record(ports, task.candidate_id, sent, moment, [_entry(task, "email_sent", now, message_id=message_id)])
+    _announce(task, sent, now, ports)
+    metrics.add_metric(name="SequenceEmailsSent", unit=MetricUnit.Count, value=1)
+    return SendResult(status="sent", message_id=message_id)
+
+
+def _reserve(
+    task: SendTask, key: str, moment: datetime, candidate: Candidate, sequence: Sequence, ports: EngagePorts
+) -> tuple[SendRecord | None, SendLog]:
+    """(the new reservation, the log), or (None, the log) when a record for `key` already exists."""
+    for _ in range(_WRITE_ATTEMPTS):
+        log = ports.send_log.read(task.candidate_id)
+        if log.find(key) is not None:
+            return None, log
+        # The same rule that planned the round, applied to the log as it is now, inside the same write.
+        slot = plan_send(candidate, sequence, earliest=moment, log=log, settings=ports.settings)
+        if slot > moment:
+            raise SlotTaken(slot)
+        record = SendRecord(
+            key=key,
+            at=isoformat(moment),
+            status="reserved",
+            sequence_id=task.sequence_id,
+            step=task.step,
+            event_id=new_id(),
+        )
+        try:
+            return record, ports.send_log.write(log.with_record(record, now=moment), [])
+        except SendLogChanged:
+            continue
+    raise SendLogBusy(task.candidate_id)
+
+
+def _known(
+    task: SendTask, log: SendLog, key: str, candidate: Candidate, ports: EngagePorts, now: datetime
+) -> SendResult:
+    record = log.find(key)
+    assert record is not None
+    if record.status == "sent":
+        # Recorded before an earlier attempt died: announce again with the same event id (consumers dedupe).
+        _announce(task, record, now, ports)
+        return SendResult(status="sent", message_id=record.message_id)
+    if record.status == "reserved":
+        unknown = record.model_copy(update={"status": "unknown"})
+        _update_record(
+            ports, task.candidate_id, unknown, parse_iso(record.at), [_entry(task, "send_outcome_unknown", now)]
+        )
+        metrics.add_metric(name="SequenceSendOutcomeUnknown", unit=MetricUnit.Count, value=1)
+        logger.warning("send outcome unknown; not sending again", extra=_ids(task))
+    return SendResult(status="unknown")
+
+
+def _update_record(
+    ports: EngagePorts, candidate_id: str, record: SendRecord, moment: datetime, entries: list[TimelineEntry]
+) -> None:
+    for _ in range(_WRITE_ATTEMPTS):
+        log = ports.send_log.read(candidate_id)
+        try:
+            ports.send_log.write(log.with_record(record, now=moment), entries)
+            return
+        except SendLogChanged:
+            continue
+    raise SendLogBusy(candidate_id)
+
+
+def _release(ports: EngagePorts, candidate_id: str, key: str) -> None:
+    """Take back a reservation SES refused: nothing went out, so it must not count toward the cap."""
+    for _ in range(_WRITE_ATTEMPTS):
+        log = ports.send_log.read(candidate_id)
+        if log.find(key) is None:
+            return
+        try:
+            ports.send_log.write(log.without(key), [])
+            return
+        except SendLogChanged:
+            continue
+    raise SendLogBusy(candidate_id)
+
+
+def _announce(task: SendTask, record: SendRecord, now: datetime, ports: EngagePorts) -> None:
+    ports.bus.publish(
+        EmailSent(
+            id=record.event_id,
+            candidate_id=task.candidate_id,
+            occurred_at=isoformat(now),
+            message_id=record.message_id or "",
+            kind="marketing",
+            sequence_id=task.sequence_id,
+            sequence_version=task.version,
+            step=task.step,
+        )
+    )
+
+
+def _links(candidate_id: str, ports: EngagePorts, now: datetime) -> Links:
+    secret, base = ports.secret(), ports.settings.public_base_url
+    return Links(
+        unsubscribe_url=unsubscribe_url(base, secret, candidate_id, now),
+        preferences_url=preferences_url(base, secret, candidate_id, now),
+    )
+
+
+def _ids(task: SendTask) -> dict[str, object]:
+    return {"candidate_id": task.candidate_id, "sequence_id": task.sequence_id, "step": task.step}
+
+
+def _entry(task: SendTask, kind: str, now: datetime, **data: object) -> TimelineEntry:
+    return timeline_entry(
+        task.candidate_id, kind, now, sequence_id=task.sequence_id, version=task.version, step=task.step, **data
+    )
+
+
+def timeline_entry(candidate_id: str, kind: str, now: datetime, **data: object) -> TimelineEntry:
+    """A timeline entry written by the sequence itself; `data` holds ids and facts (None values left out)."""
+    return TimelineEntry(
+        entry_id=new_id(),
+        candidate_id=candidate_id,
+        kind=kind,
+        at=isoformat(now),
+        actor=ACTOR,
+        data={k: v for k, v in data.items() if v is not None},
+    )
+
+
+# --- Rules: who may get marketing email, and when ----------------------------------------------------------
+
+
+def exit_reason(candidate: Candidate, rules: ExitRules) -> str | None:
+    """Why this candidate must not get (more) email from a sequence with these rules; None if they may.
+
+    Unsubscribe, suppression and consent are checked whatever the rules say: they are the law, not a choice.
+    """
+    if candidate.unsubscribed_at:
+        return "unsubscribed"
+    if candidate.suppressed_at:
+        return "suppressed"
+    if candidate.consent.status is ConsentStatus.WITHDRAWN:
+        return "consent_withdrawn"
+    if candidate.consent.status is not ConsentStatus.ACTIVE:
+        return "no_consent"
+    if candidate.stage in rules.stages:
+        return f"stage_{candidate.stage.value}"
+    return None
+
+
+def candidate_zone(candidate: Candidate, settings: EngageSettings) -> ZoneInfo:
+    zone = candidate.location.timezone if candidate.location and candidate.location.timezone else None
+    return ZoneInfo(zone or settings.default_timezone)
+
+
+def frequency_cap(candidate: Candidate, settings: EngageSettings) -> int:
+    """The global cap, or the candidate's own lower one from the preference centre (never a higher one)."""
+    chosen = candidate.preferences.max_per_week
+    return min(settings.frequency_cap, chosen) if chosen else settings.frequency_cap
+
+
+def plan_send(
+    candidate: Candidate, sequence: Sequence, *, earliest: datetime, log: SendLog, settings: EngageSettings
+) -> datetime:
+    """The first instant at or after `earliest` in the sequence's window where the candidate is, after any
+    pause they chose, keeping them under the cap counted over every sequence's sends in the log."""
+    paused = candidate.preferences.paused_until
+    return next_send_time(
+        earliest=earliest,
+        zone=candidate_zone(candidate, settings),
+        window=sequence.send_window,
+        recent_sends=log.times(),
+        cap=frequency_cap(candidate, settings),
+        paused_until=parse_iso(paused) if paused else None,
+    )
+
+
+# --- A round -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Round:
+    """What a round read once and works with: the caller's execution, the candidate, the pinned sequence."""
+
+    execution: str
+    candidate: Candidate
+    sequence: Sequence
+    ports: EngagePorts
+    now: datetime
+    send_once: SendOnce
+
+    def entry(self, kind: str, **data: object) -> TimelineEntry:
+        return timeline_entry(
+            self.candidate.candidate_id,
+            kind,
+            self.now,
+            sequence_id=self.sequence.sequence_id,
+            version=self.sequence.version,
+            **data,
+        )
+
+
+def run_step(request: StepRequest, ports: EngagePorts, *, now: datetime, send_once: SendOnce) -> StepOutcome:
+    """One round: the first one enrols and plans; every later one sends the step that is due, then plans."""
+    if not request.state.started:
+        return _start(request.execution, request.state, ports, now, send_once)
+    return _resume(request.execution, request.state, ports, now, send_once)
+
+
+def _start(execution: str, state: EngageState, ports: EngagePorts, now: datetime, send_once: SendOnce) -> StepOutcome:
+    sequence_id = state.sequence_id or WELCOME_ID
+    sequence = current_sequence(ports.sequences, sequence_id)
+    refusal = _refuse_to_start(sequence)
+    if refusal or sequence is None:
+        logger.warning("sequence not started", extra={"sequence_id": sequence_id, "reason": refusal})
+        return Exited(refusal or "sequence_not_found")
+    candidate = ports.candidates.get(state.candidate_id)
+    if candidate is None:
+        return Exited("candidate_not_found")
+    enrolled = _enrol(execution, state, candidate, sequence, ports, now)
+    if isinstance(enrolled, Exited):
+        return enrolled
+    enrolment, sequence = enrolled
+    log = ports.send_log.read(candidate.candidate_id)
+    if log.find(send_key(execution, 0)) is not None:
+        first_at = now  # a retried first round whose send happened: never re-plan it behind its own send
+    else:
+        earliest = now + sequence.steps[0].delay
+        first_at = plan_send(candidate, sequence, earliest=earliest, log=log, settings=ports.settings)
+    first = EngageState(
+        candidate_id=candidate.candidate_id,
+        sequence_id=sequence_id,
+        event_id=state.event_id,
+        version=enrolment.version,
+        step=0,
+        send_at=isoformat(first_at),
+        enrolment=enrolment_sk(sequence_id),
+    )
+    # A welcome confirmed in waking hours goes now, in this same round: no Wait, no second Task.
+    round_ = _Round(execution, candidate, sequence, ports, now, send_once)
+    return _proceed(round_, enrolment, first, due=first_at <= now)
+
+
+def _enrol(
+    execution: str, state: EngageState, candidate: Candidate, sequence: Sequence, ports: EngagePorts, now: datetime
+) -> tuple[Enrolment, Sequence] | Exited:
+    """Claim the one running enrolment for this candidate and sequence, pinning the version."""
+    existing = ports.enrolments.get(candidate.candidate_id, sequence.sequence_id)
+    if existing is not None and existing.status == "running":
+        if existing.execution_arn != execution:
+            # EventBridge delivers at least once, and recruiters double-click: one running enrolment is enough.
+            logger.info(
+                "already enrolled", extra={"candidate_id": candidate.candidate_id, "sequence_id": sequence.sequence_id}
+            )
+            return Exited("already_enrolled")
+        # This execution's own first round, retried: carry on with the version it pinned.
+        return existing, pinned_sequence(ports.sequences, sequence.sequence_id, existing.version) or sequence
+    stamp = isoformat(now)
+    enrolment = Enrolment(
+        candidate_id=candidate.candidate_id,
+        sequence_id=sequence.sequence_id,
+        version=sequence.version,
+        steps=len(sequence.steps),
+        execution_arn=execution,
+        enrolled_at=stamp,
+        updated_at=stamp,
+        event_id=state.event_id,
+    )
+    entry = timeline_entry(
+        candidate.candidate_id, "sequence_enrolled", now, sequence_id=sequence.sequence_id, version=sequence.version
+    )
+    if not ports.enrolments.claim(enrolment, [entry]):
+        return Exited("already_enrolled")
+    metrics.add_metric(name="SequenceEnrolments", unit=MetricUnit.Count, value=1)
+    return enrolment, sequence
+
+
+def _refuse_to_start(sequence: Sequence | None) -> str | None:
+    if sequence is None:
+        return "sequence_not_found"
+    if sequence.kind is not SequenceKind.ENGAGE:
+        return "not_an_engage_sequence"
+    if not sequence.active:
+        return "sequence_inactive"
+    return None
+
+
+def _resume(execution: str, state: EngageState, ports: EngagePorts, now: datetime, send_once: SendOnce) -> StepOutcome:
+    """A round after a Wait: the step in `state` is due now."""
+    if state.sequence_id is None or state.version is None:
+        raise ValueError("a resumed round needs the sequence and the version it pinned")
+    candidate = ports.candidates.get(state.candidate_id)
+    if candidate is None:
+        return Exited("candidate_erased")  # erasure deleted the partition (and stops the execution)
+    enrolment = ports.enrolments.get(candidate.candidate_id, state.sequence_id)
+    if enrolment is None or enrolment.status != "running" or enrolment.execution_arn != execution:
+        return Exited("enrolment_ended")  # stopped by a recruiter, or replaced: this execution has no say
+    sequence = pinned_sequence(ports.sequences, state.sequence_id, state.version)
+    if sequence is None:
+        raise LookupError(f"sequence {state.sequence_id} has no version {state.version}")
+    return _proceed(_Round(execution, candidate, sequence, ports, now, send_once), enrolment, state, due=True)
+
+
+def _proceed(round_: _Round, enrolment: Enrolment, state: EngageState, *, due: bool) -> StepOutcome:
+    """Exit, wait, or send the due step and plan the next, until a step is not due yet or none is left."""
+    reason = exit_reason(round_.candidate, round_.sequence.exit_rules)
+    if reason:
+        return _exit(round_, enrolment, reason, state.step)
+    steps = round_.sequence.steps
+    while state.step < len(steps):
+        if not due or state.send_at is None:
+            return _wait(round_, enrolment, state)
+        moment = max(round_.now, parse_iso(state.send_at))
+        outcome = _send(round_, state, moment)
+        if isinstance(outcome, datetime):
+            # The window closed, a pause began or the cap filled since this was planned: wait, send nothing.
+            return _wait(round_, enrolment, state.model_copy(update={"send_at": isoformat(outcome)}))
+        if not isinstance(outcome, SendResult):
+            return outcome
+        if outcome.status == "rejected":
+            # SES refuses this address or message for good; the next steps would be refused the same way.
+            return _exit(round_, enrolment, "email_rejected", state.step)
+        following = state.step + 1
+        enrolment = enrolment.model_copy(
+            update={"step": following, "last_sent_at": isoformat(moment), "updated_at": isoformat(round_.now)}
+        )
+        if following == len(steps):
+            break
+        # Delays count from this send, so a step that slipped (window, cap) never bunches up with the next.
+        next_at = plan_send(
+            round_.candidate,
+            round_.sequence,
+            earliest=moment + steps[following].delay,
+            log=round_.ports.send_log.read(round_.candidate.candidate_id),
+            settings=round_.ports.settings,
+        )
+        state = state.model_copy(update={"step": following, "send_at": isoformat(next_at)})
+        due = next_at <= moment
+    return _complete(round_, enrolment)
+
+
+def _send(round_: _Round, state: EngageState, moment: datetime) -> SendResult | datetime | TryLater:
+    """Send the due step once: its result, a later slot to wait for, or a reason to try again shortly."""
+    candidate, sequence = round_.candidate, round_.sequence
+    log = round_.ports.send_log.read(candidate.candidate_id)
+    if log.find(send_key(round_.execution, state.step)) is None:
+        slot = plan_send(candidate, sequence, earliest=moment, log=log, settings=round_.ports.settings)
+        if slot > moment:
+            return slot
+    task = SendTask(
+        execution=round_.execution,
+        step=state.step,
+        candidate_id=candidate.candidate_id,
+        sequence_id=sequence.sequence_id,
+        version=sequence.version,
+        at=isoformat(moment),
+    )
+    try:
+        return round_.send_once(task=task, candidate=candidate, sequence=sequence)
+    except SlotTaken as taken:
+        return taken.until
+    except Throttled:
+        return TryLater(THROTTLED, "ses_throttled")
+    except SendLogBusy:
+        return TryLater(THROTTLED, "send_log_busy")
+
+
+def _wait(round_: _Round, enrolment: Enrolment, state: EngageState) -> StepOutcome:
+    waiting = enrolment.model_copy(update={"next_send_at": state.send_at, "updated_at": isoformat(round_.now)})
+    if not round_.ports.enrolments.replace(waiting, []):
+        return Exited("enrolment_ended")
+    return Continue(state)
+
+
+def _exit(round_: _Round, enrolment: Enrolment, reason: str, step: int) -> StepOutcome:
+    exited = enrolment.model_copy(
+        update={"status": "exited", "exit_reason": reason, "next_send_at": None, "updated_at": isoformat(round_.now)}
+    )
+    if not round_.ports.enrolments.replace(exited, [round_.entry("sequence_exited", step=step, reason=reason)]):
+        return Exited("enrolment_ended")
+    metrics.add_metric(name="SequencesExited", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "sequence exited",
+        extra={"candidate_id": enrolment.candidate_id, "sequence_id": enrolment.sequence_id, "reason": reason},
+    )
+    return Exited(reason)
+
+
+def _complete(round_: _Round, enrolment: Enrolment) -> StepOutcome:
+    steps = len(round_.sequence.steps)
+    done = enrolment.model_copy(
+        update={"status": "completed", "step": steps, "next_send_at": None, "updated_at": isoformat(round_.now)}
+    )
+    if not round_.ports.enrolments.replace(done, [round_.entry("sequence_completed", steps=steps)]):
+        return Exited("enrolment_ended")
+    metrics.add_metric(name="SequencesCompleted", unit=MetricUnit.Count, value=1)
+    return Finished()
+
+
+def record_failure(request: StepRequest, ports: EngagePorts, *, now: datetime) -> None:
+    """The machine's Catch-all: say on the timeline that the sequence stopped, and why (the error's name only:
+    a cause can quote an address), and mark the enrolment failed."""
+    state = request.state
+    sequence_id = state.sequence_id or WELCOME_ID
+    error = str((state.error or {}).get("Error") or "unknown")
+    logger.error(
+        "sequence failed", extra={"candidate_id": state.candidate_id, "sequence_id": sequence_id, "error": error}
+    )
+    metrics.add_metric(name="SequencesFailed", unit=MetricUnit.Count, value=1)
+    if ports.candidates.get(state.candidate_id) is None:
+        return  # erased, or never existed: nothing to write about, and no partition to recreate
+    entry = timeline_entry(
+        state.candidate_id,
+        "sequence_failed",
+        now,
+        sequence_id=sequence_id,
+        version=state.version,
+        step=state.step,
+        error=error,
+    )
+    enrolment = ports.enrolments.get(state.candidate_id, sequence_id)
+    if enrolment and enrolment.status == "running" and enrolment.execution_arn == request.execution:
+        failed = enrolment.model_copy(
+            update={"status": "failed", "exit_reason": error, "next_send_at": None, "updated_at": isoformat(now)}
+        )
+        if ports.enrolments.replace(failed, [entry]):
+            return
+    ports.candidates.append_timeline([entry])
