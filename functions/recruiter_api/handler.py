@@ -8,11 +8,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import http
-from talentpool.api import candidates, deps, imports, segments, templates
+from talentpool.api import candidates, deps, imports, segments, sequences, templates
 from talentpool.observability import logger, metrics, tracer
 
 app = http.create_app()
-for resource in (candidates, segments, imports, templates):
+for resource in (candidates, segments, imports, templates, sequences):
     app.include_router(resource.router)
 
 
