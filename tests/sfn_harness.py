@@ -1,0 +1,299 @@
+"""Run the real engage state machine in moto's ASL interpreter, in-process, on a simulated sequence clock.
+
+- The ASL is `state_machines/engage.asl.json` itself, with `${Placeholders}` filled from the spec's
+  substitutions (the same code the local runtime uses).
+- Lambda tasks run the real `functions/<name>/handler.py` in-process, through the local runtime's
+  LambdaRuntime and its moto patch.
+- Wait states do not sleep: each one records its seconds and parks its execution. The harness releases
+  parked executions one at a time, earliest target first, and moves the clock (what handlers read as
+  `talentpool.clock.utcnow`) to that target. Releasing only when every running execution is parked makes
+  this a discrete-event simulation: two executions for one candidate interleave in sequence time, exactly
+  as they would over days in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from infra import spec
+from local.lambdas import LambdaRuntime
+from local.moto_patches import patch_lambda
+from local.resources import fill_placeholders, placeholders
+from tests import factories
+
+ENGAGE_ASL = spec.STATE_MACHINES_DIR / "engage.asl.json"
+# What CDK substitutes into engage.asl.json; the spec's entry wins as soon as infra/spec.py declares it.
+ENGAGE_SUBSTITUTIONS = {"SequenceStepFunctionArn": "sequence_step"}
+STEP_FUNCTION = "sequence_step"
+
+
+def engage_substitutions() -> dict[str, str]:
+    machine = next((m for m in spec.STATE_MACHINES if m.name == "engage"), None)
+    return dict(machine.substitutions) if machine else dict(ENGAGE_SUBSTITUTIONS)
+
+
+def step_function_spec() -> spec.FunctionSpec:
+    """The spec's sequence_step function, or a stand-in until the spec declares it (env comes from the process)."""
+    try:
+        return spec.function(STEP_FUNCTION)
+    except (KeyError, LookupError, StopIteration, ValueError):
+        return spec.FunctionSpec(name=STEP_FUNCTION, description="engage step", env=(), grants=(), timeout_s=60)
+
+
+class SequenceClock:
+    """The time handlers see. It only moves forward, and only when the harness releases a Wait."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start.astimezone(UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance_to(self, moment: datetime) -> None:
+        with self._lock:
+            self._now = max(self._now, moment.astimezone(UTC))
+
+    def advance(self, delta: timedelta) -> None:
+        self.advance_to(self.now() + delta)
+
+
+@dataclass
+class ParkedWait:
+    execution: str
+    target: datetime
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class RecordedWait:
+    execution: str
+    seconds: float
+    target: datetime
+
+
+class EngageHarness:
+    """Start executions of the engage machine and drive them through sequence time."""
+
+    def __init__(self, clock: SequenceClock, stepfunctions: Any, machine_arn: str) -> None:
+        self.clock = clock
+        self.sfn = stepfunctions
+        self.machine_arn = machine_arn
+        self.started: list[str] = []
+        self.waits: list[RecordedWait] = []
+        self._parked: dict[str, ParkedWait] = {}
+        self._cond = threading.Condition()
+
+    # --- driving ---------------------------------------------------------------------------------------
+
+    def start(self, execution_input: dict[str, Any], name: str | None = None) -> str:
+        arn = str(
+            self.sfn.start_execution(
+                stateMachineArn=self.machine_arn,
+                name=name or f"t-{uuid.uuid4().hex[:20]}",
+                input=json.dumps(execution_input),
+            )["executionArn"]
+        )
+        self.started.append(arn)
+        return arn
+
+    def settle(self, timeout: float = 30.0) -> list[ParkedWait]:
+        """Until every started execution has ended or is parked in a Wait; returns the parked ones."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._cond:
+                parked = dict(self._parked)
+            busy = [a for a in self.started if a not in parked and self.status(a) == "RUNNING"]
+            if not busy:
+                # Re-check under the lock: a busy execution may have parked meanwhile, never the reverse.
+                with self._cond:
+                    return sorted(self._parked.values(), key=lambda p: p.target)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"executions still busy: {busy}")
+            time.sleep(0.02)
+
+    def release_next(self) -> ParkedWait | None:
+        """Move the clock to the earliest parked Wait's target and let that execution go on."""
+        parked = self.settle()
+        if not parked:
+            return None
+        first = parked[0]
+        with self._cond:
+            self._parked.pop(first.execution, None)
+            self.clock.advance_to(first.target)
+            first.released.set()
+            self._cond.notify_all()
+        return first
+
+    def run(self, timeout: float = 120.0) -> None:
+        """Release Waits in time order until every execution has ended."""
+        deadline = time.monotonic() + timeout
+        while self.release_next() is not None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("executions did not finish")
+        self.settle()
+
+    def run_until(self, moment: datetime) -> None:
+        """Release every Wait that ends at or before `moment`, then move the clock there."""
+        while (parked := self.settle()) and parked[0].target <= moment:
+            self.release_next()
+        self.clock.advance_to(moment)
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def describe(self, arn: str) -> dict[str, Any]:
+        return dict(self.sfn.describe_execution(executionArn=arn))
+
+    def status(self, arn: str) -> str:
+        return str(self.describe(arn)["status"])
+
+    def history(self, arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+        while True:
+            page = self.sfn.get_execution_history(**kwargs)
+            events += page["events"]
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def transitions(self, arn: str) -> int:
+        """State transitions as Step Functions bills them: one per state entered."""
+        return sum(1 for e in self.history(arn) if str(e["type"]).endswith("StateEntered"))
+
+    def waits_of(self, arn: str) -> list[RecordedWait]:
+        return [w for w in self.waits if w.execution == arn]
+
+    # --- the Wait patch --------------------------------------------------------------------------------
+
+    def park(self, wait_function: Any, env: Any, wait_seconds: float) -> None:
+        """Replaces WaitFunction._wait_interval: record the wait, then block until released or stopped."""
+        target = self._target(wait_function, env, wait_seconds)
+        execution = str(env.states.context_object.context_object_data["Execution"]["Id"])
+        parked = ParkedWait(execution, target)
+        with self._cond:
+            self.waits.append(RecordedWait(execution, (target - self.clock.now()).total_seconds(), target))
+            self._parked[execution] = parked
+            self._cond.notify_all()
+        while not parked.released.wait(0.02):
+            if not env.is_running():  # stopped (un-enrolment, erasure) while waiting
+                with self._cond:
+                    self._parked.pop(execution, None)
+                return
+
+    def _target(self, wait_function: Any, env: Any, wait_seconds: float) -> datetime:
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+
+        if isinstance(wait_function, Timestamp):
+            # moto measured against the real clock; re-read the timestamp to measure against sequence time.
+            wait_function.string.eval(env=env)
+            return datetime.fromisoformat(str(env.stack.pop()).replace("Z", "+00:00"))
+        return self.clock.now() + timedelta(seconds=wait_seconds)
+
+
+@contextmanager
+def engage_machine(start: datetime, *, duplicate: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[Any]:
+    """A moto account (tests.conftest.Account) with the engage machine, its function and the patches.
+
+    Yields (account, harness). `duplicate(event)` may pick invocations to run twice, the first time with a
+    token that no longer answers: a task retried after its first attempt's report was lost.
+    """
+    from moto import mock_aws
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    import talentpool.clock
+    from talentpool.store import clients, secrets
+    from tests.conftest import Account
+
+    clients.reset()
+    secrets.token_secret.cache_clear()
+    clock = SequenceClock(start)
+    runtime = _OneAtATime(_warm_runtime(), duplicate)
+    original_now = talentpool.clock.utcnow
+    original_wait = WaitFunction.__dict__["_wait_interval"]
+    undo_lambda = patch_lambda(runtime)  # type: ignore[arg-type]
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        account = Account()
+        harness = _create(account, clock)
+        talentpool.clock.utcnow = clock.now  # type: ignore[assignment]
+        WaitFunction._wait_interval = lambda self, env, wait_seconds: harness.park(self, env, wait_seconds)
+        try:
+            yield account, harness
+        finally:
+            for arn in harness.started:
+                if harness.status(arn) == "RUNNING":
+                    harness.sfn.stop_execution(executionArn=arn, cause="test over")
+            WaitFunction._wait_interval = original_wait
+            talentpool.clock.utcnow = original_now  # type: ignore[assignment]
+            undo_lambda()
+    clients.reset()
+
+
+@cache
+def _warm_runtime() -> LambdaRuntime:
+    """One runtime per test process: handler modules stay warm across tests, as other integration tests' do
+    (they hold no AWS state of their own; clients are looked up per call and reset per test)."""
+    return LambdaRuntime([step_function_spec()], region=factories.REGION, account=factories.ACCOUNT)
+
+
+def _create(account: Any, clock: SequenceClock) -> EngageHarness:
+    import io
+    import zipfile
+
+    import boto3
+
+    role = boto3.client("iam").create_role(RoleName="engage", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def lambda_handler(event, context):\n    raise RuntimeError('unpatched')\n")
+    functions = {}
+    for name in set(engage_substitutions().values()):
+        functions[name] = boto3.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role,
+            Handler="handler.lambda_handler",
+            Code={"ZipFile": code.getvalue()},
+            Timeout=60,
+        )["FunctionArn"]
+    definition = fill_placeholders(ENGAGE_ASL.read_text(), engage_substitutions(), functions.__getitem__)
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(name="engage", definition=definition, roleArn=role)["stateMachineArn"]
+    return EngageHarness(clock, sfn, machine)
+
+
+class _OneAtATime:
+    """The LambdaRuntime, one invocation at a time, optionally running chosen invocations twice.
+
+    One at a time because moto's DynamoDB is not thread-safe (TransactWriteItems deep-copies the table while
+    another thread writes it). Sequence time is still interleaved correctly: only the order of invocations
+    that fall on the same instant is serialised.
+
+    `duplicate(event)` picks invocations to run twice, the first time with a token nobody waits for: a task
+    retried after its first attempt's report was lost.
+    """
+
+    def __init__(self, runtime: LambdaRuntime, duplicate: Callable[[dict[str, Any]], bool] | None) -> None:
+        self.runtime = runtime
+        self.duplicate = duplicate
+        self._lock = threading.Lock()
+
+    def invoke(self, name: str, event: Any) -> Any:
+        with self._lock:
+            if self.duplicate and isinstance(event, dict) and event.get("token") and self.duplicate(event):
+                self.runtime.invoke(name, {**event, "token": "a-token-nobody-waits-for"})
+            return self.runtime.invoke(name, event)
+
+
+def asl_placeholders() -> set[str]:
+    return placeholders(ENGAGE_ASL.read_text())
