@@ -11,6 +11,30 @@ Three partitions, all in the single table:
 A report reads AGG#TOTAL, thirty AGG#DAY partitions and a 30-day slice of AGG#EXPIRY: its cost depends on
 the number of metrics and days, never on the size of the pool. The stream consumer adds to these counters
 once per stream record (idempotent on the record's eventID), so they always equal what a recount would say.
+
+What the counts mean, where a name alone leaves room:
+
+- ``reached#<step>#<channel>`` counts candidates, once each, ever. A stage implies the stage steps before
+  it (a lead may apply straight away, and has then been engaged); ``confirmed`` comes from consent alone.
+  Leaving and re-entering the funnel (rejected, then nurtured again) does not count twice.
+  ``capture_to_applied`` counts each candidate once, when they first reach applied or a later stage.
+  Erasure leaves both alone: they record what happened.
+- ``email#<event>#...`` counts emails, not reports of them: each email counts at most once per event (its
+  first open, its first click), so opened / delivered is a rate. A click on our own unsubscribe or
+  preferences link is not a click. Emails outside any sequence (confirmation, Art. 14 notice, stage emails)
+  count under sequence ``NONE``, step ``NONE``; the confirmation email has no ``sent`` entry, so use
+  delivered, not sent, as that row's denominator. ``unsubscribed`` counts under the sequence and step its
+  timeline entry names, which today is none (``NONE``/``NONE``): the link does not say which email had it.
+- ``segment#<id>`` is seeded from the search index when the consumer sees the segment created (attribute
+  SINCE records when), and follows every change after that.
+
+Besides the counters the consumer keeps three kinds of bookkeeping item, all matched by is_aggregate_key:
+``STREAMSEEN#<eventID>`` (a stream record already counted; expires), ``AGG#FUNNEL#<candidate_id>`` (the
+funnel steps a candidate has reached; deleted with the profile) and ``AGG#EMAIL#<message_id>`` (the events
+of one email already counted; expires).
+
+The consumer also writes a pseudonymous JSON-lines event log to the reports bucket, one object per day per
+stream batch, under ``events/dt=<yyyy-mm-dd>/``; EVENT_LOG_COLUMNS are its fields (the Glue table's columns).
 """
 
 from __future__ import annotations
@@ -48,6 +72,29 @@ TOTAL: dict[str, tuple[str, ...]] = {
     "capture_to_applied": ("days",),
 }
 FUNNEL_STEPS = ("captured", "confirmed", "engaged", "applied", "hired")
+SINCE = "since"  # on segment#<id>: when (epoch seconds) the counter was seeded from the index
+
+# Bookkeeping items of the consumer (see the module docstring).
+SEEN_PREFIX = "STREAMSEEN#"
+FUNNEL_PREFIX = "AGG#FUNNEL#"
+EMAIL_PREFIX = "AGG#EMAIL#"
+
+# The event log: objects under EVENT_LOG_PREFIX + "dt=<yyyy-mm-dd>/", one JSON object per line, every field
+# present (null when it does not apply). Name -> Glue/Athena type. `at` is ISO 8601 UTC with a Z
+# (from_iso8601_timestamp reads it); `event_id` is the stream record's, so a line seen twice is one event.
+EVENT_LOG_PREFIX = "events/"
+EVENT_LOG_COLUMNS: dict[str, str] = {
+    "event_id": "string",
+    "at": "string",
+    "kind": "string",  # captured, confirmed, stage_changed, email_<event>, unsubscribed, erased
+    "candidate_id": "string",
+    "channel": "string",
+    "stage_from": "string",
+    "stage_to": "string",
+    "sequence_id": "string",
+    "step": "int",
+    "country": "string",
+}
 
 
 def day_pk(day: date) -> str:
@@ -71,4 +118,4 @@ def parse_key(sort_key: str) -> tuple[str, list[str]]:
 
 def is_aggregate_key(pk: str) -> bool:
     """Items the stream consumer itself writes: it must ignore their stream records, or it would recurse."""
-    return pk.startswith("AGG#") or pk.startswith("STREAMSEEN#")
+    return pk.startswith("AGG#") or pk.startswith(SEEN_PREFIX)
