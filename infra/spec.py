@@ -41,6 +41,9 @@ class Env(StrEnum):
     JWKS_URL = "JWKS_URL"
     JWT_ISSUER = "JWT_ISSUER"
     JWT_AUDIENCE = "JWT_AUDIENCE"
+    DEFAULT_TIMEZONE = "DEFAULT_TIMEZONE"
+    FREQUENCY_CAP = "FREQUENCY_CAP"
+    COMPANY_NAME = "COMPANY_NAME"
 
 
 class Grant(StrEnum):
@@ -53,7 +56,8 @@ class Grant(StrEnum):
     TOKEN_SECRET_READ = "secret:read"  # noqa: S105 - a permission's name, not a secret
     IMPORTS_UPLOAD = "imports:upload"  # presign PUT URLs for CSV uploads
     IMPORTS_READ = "imports:read"
-    WORKFLOW_STOP = "workflow:stop"  # stop a candidate's running executions (erasure)
+    WORKFLOW_STOP = "workflow:stop"  # stop a candidate's running executions (erasure, un-enrolment)
+    WORKFLOW_CALLBACK = "workflow:callback"  # SendTaskSuccess/Failure for the engage machine's task tokens
 
 
 class Auth(StrEnum):
@@ -90,13 +94,14 @@ class RouteSpec:
 
 @dataclass(frozen=True)
 class TargetSpec:
-    """A rule target: a function invoked with the whole event, or a state machine started with `input`.
+    """A rule target: a function invoked with the whole event, a state machine started with `input`, or a
+    queue that buffers events for a function that takes them in batches and reports partial failures.
 
     `input` maps execution-input keys to JSONPath expressions into the event, the subset both
     EventBridge input transformers and the local dispatcher understand: `$.a.b`.
     """
 
-    kind: str  # "function" | "state_machine"
+    kind: str  # "function" | "state_machine" | "queue" (an SQS queue drained in batches by the named function)
     name: str
     input: dict[str, str] | None = None
 
@@ -191,6 +196,43 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=900,
     ),
     FunctionSpec(
+        name="sequence_step",
+        description="One step of an engage sequence: check exit rules, send once, record, plan the next send",
+        env=(
+            Env.TABLE_NAME,
+            Env.EVENT_BUS_NAME,
+            Env.TOKEN_SECRET_ARN,
+            Env.SENDER_EMAIL,
+            Env.SES_CONFIGURATION_SET,
+            Env.PUBLIC_BASE_URL,
+            Env.DEFAULT_TIMEZONE,
+            Env.FREQUENCY_CAP,
+            Env.COMPANY_NAME,
+        ),
+        grants=(
+            Grant.TABLE_READ_WRITE,
+            Grant.BUS_PUT,
+            Grant.SES_SEND,
+            Grant.TOKEN_SECRET_READ,
+            Grant.WORKFLOW_CALLBACK,
+        ),
+        timeout_s=60,
+    ),
+    FunctionSpec(
+        name="ses_events",
+        description="SES delivery events: timeline, engagement score, suppression on hard bounce or complaint",
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME),
+        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT),
+        timeout_s=60,
+    ),
+    FunctionSpec(
+        name="self_service",
+        description="Candidate self-service: one-click unsubscribe and the preference centre",
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT),
+        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ, Grant.WORKFLOW_STOP),
+        uses_web=True,
+    ),
+    FunctionSpec(
         name="pages",
         description="Serves the candidate-facing web pages: the careers form and the thank-you page",
         env=(Env.WEB_ROOT, Env.PUBLIC_BASE_URL, Env.CONSENT_TEXT_VERSION),
@@ -230,6 +272,19 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("GET", "/imports/{import_id}", "recruiter_api", _R),
     RouteSpec("GET", "/templates/stages", "recruiter_api", _R),
     RouteSpec("PUT", "/templates/stages/{stage}", "recruiter_api", _R),
+    RouteSpec("POST", "/sequences", "recruiter_api", _R),
+    RouteSpec("GET", "/sequences", "recruiter_api", _R),
+    RouteSpec("GET", "/sequences/{sequence_id}", "recruiter_api", _R),
+    RouteSpec("PUT", "/sequences/{sequence_id}", "recruiter_api", _R),
+    RouteSpec("POST", "/sequences/{sequence_id}/enrollments", "recruiter_api", _R),
+    RouteSpec("DELETE", "/sequences/{sequence_id}/enrollments/{candidate_id}", "recruiter_api", _R),
+    RouteSpec("GET", "/candidates/{candidate_id}/enrollments", "recruiter_api", _R),
+    # Candidates, through signed links in their emails.
+    RouteSpec("GET", "/unsubscribe/{token}", "self_service", Auth.PUBLIC),
+    RouteSpec("POST", "/unsubscribe/{token}", "self_service", Auth.PUBLIC),
+    RouteSpec("GET", "/preferences/{token}", "self_service", Auth.PUBLIC),
+    RouteSpec("POST", "/preferences/{token}", "self_service", Auth.PUBLIC),
+    RouteSpec("GET", "/preferences/{token}/export", "self_service", Auth.PUBLIC),
 )
 
 BUCKETS: tuple[BucketSpec, ...] = (
@@ -255,6 +310,41 @@ RULES: tuple[RuleSpec, ...] = (
         targets=(TargetSpec("function", "notify"),),
     ),
     RuleSpec(
+        name="start-engage",
+        description="Confirming consent starts the default engage sequence, with no function in between",
+        pattern={"source": [EVENT_SOURCE], "detail-type": ["CandidateConfirmed"]},
+        targets=(
+            TargetSpec(
+                "state_machine",
+                "engage",
+                input={"candidate_id": "$.detail.candidate_id", "event_id": "$.detail.id"},
+            ),
+        ),
+    ),
+    RuleSpec(
+        name="enrol",
+        description="A recruiter enrolled someone in a sequence: start its engage execution",
+        pattern={"source": [EVENT_SOURCE], "detail-type": ["EnrollmentRequested"]},
+        targets=(
+            TargetSpec(
+                "state_machine",
+                "engage",
+                input={
+                    "candidate_id": "$.detail.candidate_id",
+                    "sequence_id": "$.detail.sequence_id",
+                    "event_id": "$.detail.id",
+                },
+            ),
+        ),
+    ),
+    RuleSpec(
+        name="ses-events",
+        description="SES delivery, open, click, bounce, complaint and reject events, in batches",
+        pattern={"source": ["aws.ses"], "detail-type": [{"prefix": "Email "}]},
+        targets=(TargetSpec("queue", "ses_events"),),
+        bus="default",
+    ),
+    RuleSpec(
         name="stage-email",
         description="A stage change the recruiter did not opt out of gets the candidate a status email",
         pattern={
@@ -266,7 +356,9 @@ RULES: tuple[RuleSpec, ...] = (
     ),
 )
 
-STATE_MACHINES: tuple[StateMachineSpec, ...] = ()
+STATE_MACHINES: tuple[StateMachineSpec, ...] = (
+    StateMachineSpec("engage", "engage.asl.json", {"SequenceStepFunctionArn": "sequence_step"}),
+)
 
 
 def function(name: str) -> FunctionSpec:

@@ -7,11 +7,14 @@ target's JSONPath map, as an EventBridge input transformer would build it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import queue
 import re
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,9 +62,33 @@ def execution_name(rule_name: str, target_index: int, event_id: str) -> str:
     return _NAME_UNSAFE.sub("-", rule_name)[: 80 - len(suffix)] + suffix
 
 
+def sqs_record(event: Mapping[str, Any], *, queue: str) -> dict[str, Any]:
+    """One record as Lambda's SQS event source mapping delivers it (Powertools' parser needs every field)."""
+    body = json.dumps(event)
+    now_ms = str(int(time.time() * 1000))
+    region = str(event.get("region") or "us-east-1")
+    account = str(event.get("account") or "000000000000")
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": uuid.uuid4().hex,
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": now_ms,
+            "SenderId": "local-dispatch",
+            "ApproximateFirstReceiveTimestamp": now_ms,
+        },
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{region}:{account}:{queue}",
+        "awsRegion": region,
+    }
+
+
 def validate_targets(rules: Iterable[spec.RuleSpec], functions: Iterable[str], machines: Iterable[str]) -> None:
     """Fail at start-up, not at the first event, when a target or an input path cannot work."""
-    known = {"function": set(functions), "state_machine": set(machines)}
+    known = {"function": set(functions), "state_machine": set(machines), "queue": set(functions)}
     for rule in rules:
         for target in rule.targets:
             if target.name not in known.get(target.kind, set()):
@@ -87,7 +114,22 @@ class TargetInvoker:
         if target.kind == "state_machine":
             self._start(target, event, rule=rule, index=index)
             return
+        if target.kind == "queue":
+            self._through_queue(target, event)
+            return
         raise DeliveryFailed(f"unknown target kind {target.kind!r}")
+
+    def _through_queue(self, target: spec.TargetSpec, event: Mapping[str, Any]) -> None:
+        """What an SQS event source mapping hands the function: a batch (of one here) of full SQS records.
+
+        A record the function reports in batchItemFailures stays on the queue in AWS; here it is retried.
+        """
+        result = self._runtime.invoke(target.name, {"Records": [sqs_record(event, queue=f"{target.name}-events")]})
+        if result.errored:
+            raise DeliveryFailed(f"function {target.name} failed: {result.json().get('errorType')}")
+        failures = (result.json() or {}).get("batchItemFailures") or []
+        if failures:
+            raise DeliveryFailed(f"function {target.name} reported {len(failures)} failed record(s)")
 
     def _start(self, target: spec.TargetSpec, event: Mapping[str, Any], *, rule: str, index: int) -> None:
         client = self._stepfunctions

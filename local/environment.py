@@ -117,6 +117,10 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "JWKS_URL": f"{settings.base_url}{JWKS_PATH}",
         "JWT_ISSUER": settings.issuer,
         "JWT_AUDIENCE": JWT_AUDIENCE,
+        # Sequences: the same defaults cdk.json ships with.
+        "DEFAULT_TIMEZONE": "Europe/London",
+        "FREQUENCY_CAP": "2",
+        "COMPANY_NAME": "Talentpool",
         **{bucket.env.value: bucket_name(bucket) for bucket in buckets()},
     }
 
