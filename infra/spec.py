@@ -104,6 +104,9 @@ class TargetSpec:
     kind: str  # "function" | "state_machine" | "queue" (an SQS queue drained in batches by the named function)
     name: str
     input: dict[str, str] | None = None
+    # Keys with fixed values, added to the `input` object (a weekly schedule's {"period": "week"}). With neither,
+    # the target gets the whole event.
+    constants: dict[str, object] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,29 @@ class RuleSpec:
     pattern: dict[str, object]
     targets: tuple[TargetSpec, ...]
     bus: str = BUS_NAME
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """An EventBridge rule on a schedule, on the default bus: `cron(...)` (EventBridge's six fields) or `rate(...)`.
+
+    The expression is the cdk.json setting named `expression_setting` when there is one, else the default.
+    The target gets a `Scheduled Event` (or its `input` and `constants`), as a rule target does.
+    """
+
+    name: str
+    description: str
+    expression_setting: str | None
+    default_expression: str
+    target: TargetSpec
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """A function that consumes the table's DynamoDB stream in batches and reports partial failures."""
+
+    function: str
+    batch_size: int = 100
 
 
 @dataclass(frozen=True)
@@ -359,6 +385,10 @@ RULES: tuple[RuleSpec, ...] = (
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (
     StateMachineSpec("engage", "engage.asl.json", {"SequenceStepFunctionArn": "sequence_step"}),
 )
+
+# Scheduled rules (EventBridge Rules with a schedule expression) and DynamoDB stream consumers.
+SCHEDULES: tuple[ScheduleSpec, ...] = ()
+STREAMS: tuple[StreamSpec, ...] = ()
 
 
 def function(name: str) -> FunctionSpec:
