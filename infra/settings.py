@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from constructs import Node
 
 # CloudWatch Logs accepts only these retention periods; a typo should fail the synth, not the deploy.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557)
+# The bounds sequence_step's environment model enforces.
+MAX_FREQUENCY_CAP = 14
+MAX_COMPANY_NAME = 100
+SCHEDULE_EXPRESSION = re.compile(r"^(cron|rate)\(.+\)$")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
@@ -32,6 +38,8 @@ class Settings:
     alarm_email: str = ""
     cognito_plus_tier: bool = False
     timezone_default: str = "Europe/London"
+    frequency_cap: int = 2
+    company_name: str = "Talentpool"
     report_schedule: str = "cron(0 6 * * ? *)"
     retention_months: int = 24
 
@@ -48,6 +56,21 @@ class Settings:
                 raise ValueError(f"{name} must be at least 1")
         if self.waf_rate_limit < 10:
             raise ValueError("waf_rate_limit must be at least 10 (the AWS WAF minimum)")
+        self._check_sequences()
+        if not SCHEDULE_EXPRESSION.match(self.report_schedule):
+            raise ValueError("report_schedule must be an EventBridge cron(...) or rate(...) expression")
+
+    def _check_sequences(self) -> None:
+        """What sequence_step checks at cold start (talentpool.config.SequenceStepEnv), so no deploy gets that far."""
+        if not 1 <= self.frequency_cap <= MAX_FREQUENCY_CAP:
+            raise ValueError(f"frequency_cap must be 1 to {MAX_FREQUENCY_CAP} emails per 7 days")
+        if not self.company_name.strip() or len(self.company_name) > MAX_COMPANY_NAME:
+            raise ValueError(f"company_name must be 1 to {MAX_COMPANY_NAME} characters")
+        try:
+            ZoneInfo(self.timezone_default)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            zone = self.timezone_default
+            raise ValueError(f"timezone_default must be an IANA time zone such as Europe/London, not {zone!r}") from exc
 
     @classmethod
     def from_context(cls, node: Node) -> Settings:

@@ -40,6 +40,11 @@ def test_command_line_strings_are_coerced_to_the_setting_types() -> None:
         {"sender_email": "not-an-address"},
         {"sender_domain": "example.org", "sender_email": "talent@example.com"},
         {"api_rate_limit": 0},
+        {"frequency_cap": 0},
+        {"frequency_cap": "15"},
+        {"timezone_default": "Mars/Olympus_Mons"},
+        {"company_name": " "},
+        {"report_schedule": "every day at six"},
     ],
 )
 def test_bad_settings_fail_the_synth(context: dict[str, object]) -> None:
