@@ -20,6 +20,9 @@ from infra.nag import acknowledge, arn_finding, resource_finding
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 # Erasure stops a candidate's running executions and checks how they ended; nothing else.
 STOP_ACTIONS = ("states:StopExecution", "states:DescribeExecution")
+# A Lambda that a `.waitForTaskToken` task invokes answers the waiting task with these.
+CALLBACK_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
+CALLBACK_RESOURCE = ".waitForTaskToken"
 
 
 def placeholders(asl_file: Path) -> set[str]:
@@ -45,6 +48,8 @@ class Sequences(Construct):
         log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._specs = {machine.name: machine for machine in machines}
+        self._functions = functions
         self.by_name: dict[str, sfn.StateMachine] = {
             machine.name: self._state_machine(machine, functions, log_retention_days) for machine in machines
         }
@@ -63,24 +68,11 @@ class Sequences(Construct):
         ]
 
     def grant_stop_executions(self, grantee: iam.IGrantable) -> iam.Policy | None:
-        """Stop and describe executions of these state machines; with none, grant nothing at all.
-
-        The statement goes into a policy of its own, outside the role: a Lambda function depends on its role
-        and everything under it, and these state machines depend on the functions they invoke, so a statement
-        in the role's default policy would close a dependency cycle.
-        """
+        """Stop and describe executions of these state machines; with none, grant nothing at all."""
         arns = self.execution_arns()
         if not arns:
             return None
-        role = grantee.grant_principal
-        if not isinstance(role, iam.Role):
-            raise TypeError(f"stopping executions is granted to a role, not {role}")
-        policy = iam.Policy(
-            self,
-            f"StopExecutions-{Names.unique_id(role)}",
-            statements=[iam.PolicyStatement(actions=list(STOP_ACTIONS), resources=arns)],
-            roles=[role],
-        )
+        policy = self._policy("StopExecutions", grantee, STOP_ACTIONS, arns)
         for arn in arns:
             acknowledge(
                 policy,
@@ -89,6 +81,39 @@ class Sequences(Construct):
                 "known: the wildcard covers this state machine's executions and nothing else.",
             )
         return policy
+
+    def grant_task_callbacks(self, grantee: iam.IGrantable) -> iam.Policy | None:
+        """Answer the task tokens of the state machines that hand this function one (`.waitForTaskToken`).
+
+        Step Functions authorises SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat against the state
+        machine whose task issued the token (an AccessDenied names `arn:…:stateMachine:<name>`), which is also
+        what CDK's own StateMachine.grant_task_response names; no wildcard is needed.
+        """
+        arns = [
+            machine.state_machine_arn for name, machine in self.by_name.items() if self._hands_tokens_to(name, grantee)
+        ]
+        return self._policy("TaskCallbacks", grantee, CALLBACK_ACTIONS, arns) if arns else None
+
+    def _hands_tokens_to(self, machine: str, grantee: iam.IGrantable) -> bool:
+        machine_spec = self._specs[machine]
+        invoked = any(self._functions[function] is grantee for function in machine_spec.substitutions.values())
+        return invoked and CALLBACK_RESOURCE in asl_path(machine_spec).read_text(encoding="utf-8")
+
+    def _policy(self, purpose: str, grantee: iam.IGrantable, actions: Sequence[str], arns: list[str]) -> iam.Policy:
+        """A policy of its own on the grantee's role, outside the role's default policy.
+
+        A Lambda function depends on its role and everything under it, and these state machines depend on the
+        functions they invoke, so a statement in the role's default policy would close a dependency cycle.
+        """
+        role = grantee.grant_principal
+        if not isinstance(role, iam.Role):
+            raise TypeError(f"{purpose} is granted to a role, not {role}")
+        return iam.Policy(
+            self,
+            f"{purpose}-{Names.unique_id(role)}",
+            statements=[iam.PolicyStatement(actions=list(actions), resources=arns)],
+            roles=[role],
+        )
 
     def _state_machine(
         self,

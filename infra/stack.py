@@ -21,6 +21,7 @@ from infra.secrets import TokenSigningKey
 from infra.sequences import Sequences
 from infra.settings import Settings
 from infra.storage import Buckets
+from infra.streams import StreamConsumers
 
 WEB_ROOT = "/opt/web"  # where the core layer's web/ folder is mounted
 IMPORTS = "imports"  # the spec.BUCKETS entry the imports grants are about
@@ -65,37 +66,55 @@ class TalentpoolStack(Stack):
         self.functions.add_grants(self.grants)
         self.storage.add_notifications(self.functions.by_name)
         self.events.add_rules(spec.RULES, self.functions.by_name, self.sequences.by_name)
+        self.events.add_schedules(spec.SCHEDULES, settings, self.functions.by_name, self.sequences.by_name)
+        self.streams = StreamConsumers(
+            self, "Streams", streams=spec.STREAMS, table=self.data.table, functions=self.functions.by_name
+        )
         self.alarms = Alarms(
             self,
             "Alarms",
             functions=self.functions.by_name,
             function_specs=spec.FUNCTIONS,
             stage=self.api.rest_api.deployment_stage,
-            dead_letter_queues=self.events.dead_letter_queues,
+            dead_letter_queues=self.events.dead_letter_queues | self.streams.dead_letter_queues,
             alarm_email=settings.alarm_email,
         )
         self._outputs()
 
     def _environment(self) -> dict[spec.Env, str]:
-        """The one place each environment variable gets its value; a function receives only those it lists."""
+        """The one place each environment variable gets its value; a function receives only those it lists.
+
+        Values are by variable name, so a name the spec gains later (CONSENT_MONTHS, say) is ready for it; a
+        spec name with no value here fails the synth, naming it.
+        """
         settings = self.settings
-        return {
-            spec.Env.TABLE_NAME: self.data.table.table_name,
-            spec.Env.EVENT_BUS_NAME: self.events.bus.event_bus_name,
-            spec.Env.TOKEN_SECRET_ARN: self.token_key.secret.secret_arn,
-            spec.Env.SENDER_EMAIL: settings.sender_email,
-            spec.Env.SES_CONFIGURATION_SET: self.email.configuration_set_name,
-            spec.Env.PUBLIC_BASE_URL: settings.public_base_url or self.api.base_url,
+        by_name = {
+            "TABLE_NAME": self.data.table.table_name,
+            "EVENT_BUS_NAME": self.events.bus.event_bus_name,
+            "TOKEN_SECRET_ARN": self.token_key.secret.secret_arn,
+            "SENDER_EMAIL": settings.sender_email,
+            "SES_CONFIGURATION_SET": self.email.configuration_set_name,
+            "PUBLIC_BASE_URL": settings.public_base_url or self.api.base_url,
             # The stack's UUID: stable for the stack's life, unknown outside the account, so an IP hash
             # cannot be reversed by hashing all of IPv4 with a guessable salt.
-            spec.Env.IP_HASH_SALT: Fn.select(2, Fn.split("/", Aws.STACK_ID)),
-            spec.Env.WEB_ROOT: WEB_ROOT,
-            spec.Env.CONSENT_TEXT_VERSION: settings.consent_text_version,
-            spec.Env.CORS_ORIGIN: settings.careers_origin,
-            spec.Env.JWT_ISSUER: self.auth.issuer,
-            spec.Env.JWKS_URL: self.auth.jwks_url,
-            spec.Env.JWT_AUDIENCE: self.auth.audience,
-        } | self.storage.environment()
+            "IP_HASH_SALT": Fn.select(2, Fn.split("/", Aws.STACK_ID)),
+            "WEB_ROOT": WEB_ROOT,
+            "CONSENT_TEXT_VERSION": settings.consent_text_version,
+            "CORS_ORIGIN": settings.careers_origin,
+            "JWT_ISSUER": self.auth.issuer,
+            "JWKS_URL": self.auth.jwks_url,
+            "JWT_AUDIENCE": self.auth.audience,
+            # Sequences: the send-window zone for candidates who gave none, and the weekly marketing cap.
+            "DEFAULT_TIMEZONE": settings.timezone_default,
+            "FREQUENCY_CAP": str(settings.frequency_cap),
+            "COMPANY_NAME": settings.company_name,
+            # Reports: how long a confirmed consent lasts (its expiry is counted), the data retention period.
+            "CONSENT_MONTHS": str(settings.retention_months),
+        } | {env.value: value for env, value in self.storage.environment().items()}
+        missing = [env.value for env in spec.Env if env.value not in by_name]
+        if missing:
+            raise KeyError(f"infra/stack.py has no value for {', '.join(missing)}")
+        return {env: by_name[env.value] for env in spec.Env}
 
     def _grants(self) -> dict[spec.Grant, GrantCall]:
         """Each spec permission is exactly one grant_* call on the resource that owns it."""
@@ -108,6 +127,7 @@ class TalentpoolStack(Stack):
             spec.Grant.IMPORTS_UPLOAD: partial(self.storage.grant_upload, IMPORTS),
             spec.Grant.IMPORTS_READ: partial(self.storage.grant_read, IMPORTS),
             spec.Grant.WORKFLOW_STOP: self.sequences.grant_stop_executions,
+            spec.Grant.WORKFLOW_CALLBACK: self.sequences.grant_task_callbacks,
         }
 
     def _outputs(self) -> None:

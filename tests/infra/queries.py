@@ -9,13 +9,17 @@ import pytest
 from aws_cdk import ArnFormat
 
 from infra import spec
-from infra.sequences import STOP_ACTIONS
+from infra.sequences import CALLBACK_ACTIONS, CALLBACK_RESOURCE, STOP_ACTIONS, asl_path
 from tests.infra.synth import Synth
 
 # What each S3 grant may do: a presigned PUT needs the writes, the importer only the reads.
 S3_WRITES = {"s3:PutObject", "s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:PutObjectTagging"}
 S3_WRITES |= {"s3:PutObjectVersionTagging", "s3:Abort*"}
 S3_READS = {"s3:GetObject*", "s3:GetBucket*", "s3:List*"}
+# What an event source mapping needs on the function's role (Lambda polls with it): not a spec grant.
+SQS_CONSUME = {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"}
+SQS_CONSUME |= {"sqs:GetQueueUrl", "sqs:GetQueueAttributes"}
+STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
 
 
 def ref(logical_id: str) -> dict[str, str]:
@@ -141,11 +145,33 @@ def execution_arns(synth: Synth) -> list[Any]:
     ]
 
 
+def own_queues(synth: Synth, name: str) -> list[Any]:
+    """The queues this function's event sources read: its "queue" targets' buffers."""
+    buffers = synth.stack.events.buffers
+    return [
+        arn(synth.logical_id(buffers[f"{rule.name}-{target.name}"]))
+        for rule in (*spec.RULES, *spec.SCHEDULES)
+        for target in (rule.targets if isinstance(rule, spec.RuleSpec) else (rule.target,))
+        if target.kind == "queue" and target.name == name
+    ]
+
+
+def callback_machines(synth: Synth, name: str) -> list[Any]:
+    """The state machines whose `.waitForTaskToken` tasks hand the function a task token to answer."""
+    return [
+        ref(synth.logical_id(synth.stack.sequences.by_name[machine.name]))
+        for machine in spec.STATE_MACHINES
+        if name in machine.substitutions.values() and CALLBACK_RESOURCE in asl_path(machine).read_text()
+    ]
+
+
 def granted(synth: Synth, name: str) -> set[spec.Grant]:
-    """Classify each statement as one spec grant, or the platform's own (logs, tracing); anything else fails."""
+    """Classify each statement as one spec grant, or the platform's own (logs, tracing, event sources);
+    anything else fails."""
     stack = synth.stack
     table = synth.logical_id(stack.data.table)
     own_logs = function_props(synth, name)["LoggingConfig"]["LogGroup"]["Ref"]
+    streams = stack.streams.dead_letter_queues
     found: set[spec.Grant] = set()
     for statement in statements(synth, name):
         assert statement["Effect"] == "Allow"
@@ -154,8 +180,18 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
         if services == {"logs"}:
             assert verbs <= {"logs:CreateLogStream", "logs:PutLogEvents"}
             assert targets == [arn(own_logs)]
-        elif services == {"xray"}:
-            assert verbs <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        elif targets == ["*"]:
+            # Actions with no resource-level scoping (CDK merges them into one statement): tracing, and
+            # listing streams for a stream consumer.
+            assert verbs <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}, verbs
+            if "dynamodb:ListStreams" in verbs:
+                assert f"stream-{name}" in streams, f"{name} lists streams but is no spec stream consumer"
+        elif services == {"sqs"} and verbs <= SQS_CONSUME:
+            assert targets and all(t in own_queues(synth, name) for t in targets)
+        elif services == {"dynamodb"} and verbs <= STREAM_READ:
+            assert f"stream-{name}" in streams, f"{name} reads the stream but is no spec stream consumer"
+        elif services == {"sqs"} and verbs <= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}:
+            assert targets == [arn(synth.logical_id(streams[f"stream-{name}"]))]
         elif services == {"dynamodb"}:
             assert all(mentions(r, table) for r in targets)
             writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & verbs
@@ -189,6 +225,9 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
             bucket = arn(synth.logical_id(stack.storage.by_name["imports"]))
             assert all(r in (bucket, uploads_arn(synth, "imports")) for r in targets)
             found.add(spec.Grant.IMPORTS_READ)
+        elif services == {"states"} and verbs == set(CALLBACK_ACTIONS):
+            assert targets == callback_machines(synth, name)
+            found.add(spec.Grant.WORKFLOW_CALLBACK)
         elif services == {"states"}:
             assert verbs == set(STOP_ACTIONS)
             assert targets == execution_arns(synth)
@@ -199,8 +238,9 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
 
 
 def expected_grants(synth: Synth, function: spec.FunctionSpec) -> set[spec.Grant]:
-    """The spec's grants, less stopping executions when there are no state machines (it then grants nothing)."""
+    """The spec's grants, less the workflow ones when there are no state machines (they then grant nothing)."""
     grants = set(function.grants)
     if not synth.stack.sequences.by_name:
         grants.discard(spec.Grant.WORKFLOW_STOP)
+        grants.discard(spec.Grant.WORKFLOW_CALLBACK)
     return grants

@@ -1,49 +1,38 @@
 """Code paths the current spec does not use yet, driven by a synthetic spec and non-default settings.
 
-State machines with substituted ARNs (and the erasure grant that stops their executions), rules on the
-default bus and with input paths, a DKIM domain sender, and data that is not retained: each is synthesised
-and checked, with cdk-nag and cfn-lint, before a real issue depends on it.
+Scheduled rules (one from a setting, one with fixed input next to a JSONPath), a DynamoDB stream consumer,
+a DKIM domain sender, and data that is not retained: each is synthesised and checked, with cdk-nag and
+cfn-lint, before a real issue depends on it.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.api import lint
 
 from infra import spec
-from tests.infra.queries import execution_arns, expected_grants, granted, statements
+from infra.streams import RETRY_ATTEMPTS
+from tests.infra.queries import arn, expected_grants, granted, ref, statements
 from tests.infra.synth import Synth, synthesise
 
-MACHINE = spec.StateMachineSpec("engage", "engage.asl.json", {"PlanFunction": "pages"})
-INPUT = {"candidate_id": "$.detail.candidate_id", "event_id": "$.detail.id"}
-START_RULE = spec.RuleSpec(
-    name="start-engage",
-    description="A confirmed candidate starts the engage sequence",
-    pattern={"source": [spec.EVENT_SOURCE], "detail-type": ["CandidateConfirmed"]},
-    targets=(spec.TargetSpec("state_machine", MACHINE.name, INPUT),),
+DAILY = spec.ScheduleSpec(
+    name="daily-test",
+    description="test: runs at the time the report_schedule setting gives",
+    expression_setting="report_schedule",
+    default_expression="cron(0 6 * * ? *)",
+    target=spec.TargetSpec("function", "pages"),
 )
-SES_RULE = spec.RuleSpec(
-    name="ses-events",
-    description="SES sending events reach the timeline",
-    pattern={"source": ["aws.ses"]},
-    targets=(spec.TargetSpec("function", "notify"),),
-    bus="default",
+WEEKLY = spec.ScheduleSpec(
+    name="weekly-test",
+    description="test: runs weekly with fixed input and the event's time",
+    expression_setting=None,
+    default_expression="cron(0 7 ? * MON *)",
+    target=spec.TargetSpec("function", "pages", input={"time": "$.time"}, constants={"period": "week"}),
 )
-ASL = {
-    "StartAt": "Plan",
-    "States": {
-        "Plan": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": "${PlanFunction}", "Payload.$": "$"},
-            "End": True,
-        }
-    },
-}
+STREAM = spec.StreamSpec("ses_events", batch_size=50)
 CONTEXT = {
     "sender_domain": "example.org",
     "sender_email": "talent@example.org",
@@ -52,67 +41,96 @@ CONTEXT = {
     "alarm_email": "ops@example.org",
     "cognito_plus_tier": True,
     "api_stage": "v1",
+    "report_schedule": "cron(30 5 * * ? *)",
 }
 
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    machines_dir = tmp_path_factory.mktemp("state_machines")
-    (machines_dir / MACHINE.asl_file).write_text(json.dumps(ASL))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(spec, "STATE_MACHINES", (MACHINE,))
-        patch.setattr(spec, "STATE_MACHINES_DIR", Path(machines_dir))
-        patch.setattr(spec, "RULES", (*spec.RULES, START_RULE, SES_RULE))
+        patch.setattr(spec, "SCHEDULES", (DAILY, WEEKLY))
+        patch.setattr(spec, "STREAMS", (STREAM,))
         return synthesise(tmp_path_factory.mktemp("cdk.out"), CONTEXT)
 
 
-def _function_arn(synth: Synth, name: str) -> dict[str, list[str]]:
-    return {"Fn::GetAtt": [synth.logical_id(synth.stack.functions.by_name[name]), "Arn"]}
+def _rule(synth: Synth, description: str) -> dict[str, Any]:
+    (rule,) = [r for r in synth.of_type("AWS::Events::Rule").values() if r["Properties"]["Description"] == description]
+    return dict(rule["Properties"])
 
 
-def test_state_machine_placeholders_become_function_arns(synth: Synth) -> None:
-    (machine,) = synth.of_type("AWS::StepFunctions::StateMachine").values()
-    props = machine["Properties"]
-    assert props["DefinitionSubstitutions"] == {"PlanFunction": _function_arn(synth, "pages")}
-    # The ASL file ships as an asset, unchanged: CloudFormation fills the placeholders at deploy time.
-    manifest = json.loads((synth.outdir / f"{synth.stack.stack_name}.assets.json").read_text())
-    s3_key = props["DefinitionS3Location"]["Key"]
-    asset = synth.outdir / manifest["files"][s3_key.split(".")[0]]["source"]["path"]
-    assert json.loads(asset.read_text()) == ASL
-    assert props["TracingConfiguration"] == {"Enabled": True}
-    assert props["LoggingConfiguration"]["Level"] == "ALL"
-    assert props["LoggingConfiguration"]["IncludeExecutionData"] is False
+def test_a_schedule_takes_its_expression_from_its_setting(synth: Synth) -> None:
+    rule = _rule(synth, DAILY.description)
+    assert rule["ScheduleExpression"] == CONTEXT["report_schedule"]
+    assert "EventBusName" not in rule  # schedules run on the default bus
+    (target,) = rule["Targets"]
+    assert target["Arn"] == arn(synth.logical_id(synth.stack.functions.by_name["pages"]))
+    assert "Input" not in target and "InputTransformer" not in target  # the Scheduled Event itself
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    dead_letters = synth.stack.events.dead_letter_queues[f"{DAILY.name}-pages"]
+    assert target["DeadLetterConfig"] == {"Arn": arn(synth.logical_id(dead_letters))}
 
 
-def test_state_machine_may_invoke_the_functions_it_names(synth: Synth) -> None:
-    (machine,) = synth.of_type("AWS::StepFunctions::StateMachine").values()
-    role_id = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-    statements = [
-        statement
-        for policy in synth.of_type("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+def test_a_schedule_without_a_setting_uses_its_default_and_passes_constants_with_paths(synth: Synth) -> None:
+    rule = _rule(synth, WEEKLY.description)
+    assert rule["ScheduleExpression"] == WEEKLY.default_expression
+    (target,) = rule["Targets"]
+    transformer = target["InputTransformer"]
+    assert list(transformer["InputPathsMap"].values()) == ["$.time"]
+    (path_name,) = transformer["InputPathsMap"]
+    assert json.loads(transformer["InputTemplate"].replace(f"<{path_name}>", '"T"')) == {"period": "week", "time": "T"}
+
+
+def test_eventbridge_may_invoke_a_scheduled_function_from_its_rule_only(synth: Synth) -> None:
+    (rule_id,) = [
+        key
+        for key, r in synth.of_type("AWS::Events::Rule").items()
+        if r["Properties"]["Description"] == DAILY.description
     ]
-    invoke = [s for s in statements if "lambda:InvokeFunction" in json.dumps(s["Action"])]
-    assert invoke
-    assert _function_arn(synth, "pages") in invoke[0]["Resource"]
+    assert any(
+        p["Properties"]["Principal"] == "events.amazonaws.com" and p["Properties"]["SourceArn"] == arn(rule_id)
+        for p in synth.of_type("AWS::Lambda::Permission").values()
+    )
 
 
-def test_erasure_may_stop_and_describe_executions_of_the_state_machines_only(synth: Synth) -> None:
-    """WORKFLOW_STOP names each state machine's executions, and synthesises without a dependency cycle."""
-    stoppers = [f for f in spec.FUNCTIONS if spec.Grant.WORKFLOW_STOP in f.grants]
-    assert stoppers
-    machine = synth.logical_id(synth.stack.sequences.by_name[MACHINE.name])
-    for function in stoppers:
-        assert spec.Grant.WORKFLOW_STOP in expected_grants(synth, function)
-        assert granted(synth, function.name) == expected_grants(synth, function)
-        (stop,) = [s for s in statements(synth, function.name) if "states:StopExecution" in s["Action"]]
-        assert sorted(stop["Action"]) == ["states:DescribeExecution", "states:StopExecution"]
-        assert stop["Resource"] == execution_arns(synth)[0]
-        assert json.dumps(stop["Resource"]).endswith(f':execution:", {{"Fn::GetAtt": ["{machine}", "Name"]}}, ":*"]]}}')
-    others = [f for f in spec.FUNCTIONS if f not in stoppers]
-    for function in others:
-        assert not [s for s in statements(synth, function.name) if "states:" in json.dumps(s["Action"])]
+def test_a_stream_consumer_reads_in_batches_bisects_retries_and_parks_failures(synth: Synth) -> None:
+    table = synth.logical_id(synth.stack.data.table)
+    function = synth.logical_id(synth.stack.functions.by_name[STREAM.function])
+    failures = synth.logical_id(synth.stack.streams.dead_letter_queues[f"stream-{STREAM.function}"])
+    (mapping,) = [
+        m["Properties"]
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
+    ]
+    assert mapping["FunctionName"] == ref(function)
+    assert mapping["BatchSize"] == STREAM.batch_size
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == RETRY_ATTEMPTS
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": arn(failures)}}
+    assert synth.resources[failures]["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_a_stream_consumer_may_do_its_spec_grants_plus_reading_the_stream(synth: Synth) -> None:
+    function = spec.function(STREAM.function)
+    assert granted(synth, function.name) == expected_grants(synth, function)
+    reads = [s for s in statements(synth, function.name) if "dynamodb:GetShardIterator" in json.dumps(s["Action"])]
+    assert reads
+
+
+def test_failed_stream_batches_and_scheduled_runs_raise_alarms(synth: Synth) -> None:
+    topic = synth.logical_id(synth.stack.alarms.topic)
+    queues = [
+        synth.stack.streams.dead_letter_queues[f"stream-{STREAM.function}"],
+        synth.stack.events.dead_letter_queues[f"{WEEKLY.name}-pages"],
+    ]
+    for queue in queues:
+        name = {"Fn::GetAtt": [synth.logical_id(queue), "QueueName"]}
+        assert any(
+            a["Properties"]["Dimensions"] == [{"Name": "QueueName", "Value": name}]
+            and a["Properties"]["AlarmActions"] == [ref(topic)]
+            for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+        )
 
 
 def test_buckets_are_emptied_and_deleted_with_a_throwaway_stack(synth: Synth) -> None:
@@ -121,33 +139,6 @@ def test_buckets_are_emptied_and_deleted_with_a_throwaway_stack(synth: Synth) ->
         assert synth.resources[synth.logical_id(bucket)]["DeletionPolicy"] == "Delete"
     emptied = {n["Properties"]["BucketName"]["Ref"] for n in synth.of_type("Custom::S3AutoDeleteObjects").values()}
     assert emptied == {synth.logical_id(b) for b in (*storage.by_name.values(), storage.access_logs)}
-
-
-def test_rule_starts_the_state_machine_with_input_taken_from_the_event(synth: Synth) -> None:
-    machine = synth.logical_id(synth.stack.sequences.by_name[MACHINE.name])
-    (rule,) = [
-        r["Properties"]
-        for r in synth.of_type("AWS::Events::Rule").values()
-        if r["Properties"]["Description"] == START_RULE.description
-    ]
-    (target,) = rule["Targets"]
-    assert target["Arn"] == {"Ref": machine}
-    transformer = target["InputTransformer"]
-    assert set(transformer["InputPathsMap"].values()) == set(INPUT.values())
-    template = transformer["InputTemplate"]
-    for key in INPUT:
-        assert f'"{key}":' in template
-    assert "Arn" in target["DeadLetterConfig"]
-
-
-def test_rules_can_listen_on_the_default_bus(synth: Synth) -> None:
-    (rule,) = [
-        r["Properties"]
-        for r in synth.of_type("AWS::Events::Rule").values()
-        if r["Properties"]["Description"] == SES_RULE.description
-    ]
-    assert rule["EventBusName"] == "default"
-    assert rule["EventPattern"] == SES_RULE.pattern
 
 
 def test_a_sender_domain_becomes_a_dkim_identity_with_its_records_as_outputs(synth: Synth) -> None:

@@ -11,8 +11,10 @@ from cfnlint.api import lint
 
 from infra import spec
 from infra.api import check_path_variables
+from infra.events import MAX_RECEIVES
 from infra.functions import HANDLER, POWERTOOLS_ENVIRONMENT
 from infra.observability import LONG_RUNNING_SECONDS, NEAR_TIMEOUT
+from infra.sequences import asl_path, placeholders
 from infra.settings import Settings
 from talentpool.http import MAX_BODY_BYTES
 from talentpool.store import schema
@@ -75,6 +77,13 @@ def test_table_indexes_equal_the_schema(default_synth: Synth) -> None:
 # ---- events ---------------------------------------------------------------------------------------
 
 
+def spec_dead_letter_names() -> list[str]:
+    """One dead-letter queue per (rule or schedule, target), and one failure queue per stream consumer."""
+    names = [f"{rule.name}-{target.name}" for rule in spec.RULES for target in rule.targets]
+    names += [f"{schedule.name}-{schedule.target.name}" for schedule in spec.SCHEDULES]
+    return names + [f"stream-{stream.function}" for stream in spec.STREAMS]
+
+
 def test_bus_has_the_spec_name(default_synth: Synth) -> None:
     default_synth.template.has_resource_properties("AWS::Events::EventBus", {"Name": spec.BUS_NAME})
 
@@ -91,13 +100,127 @@ def test_each_rule_matches_its_spec_pattern_and_targets_with_retries_and_a_dlq(
     assert len(matches) == 1, f"no rule for {rule.name}"
     props = matches[0]
     assert props["EventPattern"] == rule.pattern
-    assert props["EventBusName"] == ref(default_synth.logical_id(default_synth.stack.events.bus))
-    function_targets = [t for t in rule.targets if t.kind == "function"]
-    for target in function_targets:
-        function_id = default_synth.logical_id(default_synth.stack.functions.by_name[target.name])
-        (deployed,) = [t for t in props["Targets"] if t["Arn"] == arn(function_id)]
+    bus = "default" if rule.bus == "default" else ref(default_synth.logical_id(default_synth.stack.events.bus))
+    assert props["EventBusName"] == bus
+    assert len(props["Targets"]) == len(rule.targets)
+    for target in rule.targets:
+        (deployed,) = [t for t in props["Targets"] if t["Arn"] == target_arn(default_synth, rule.name, target)]
         assert deployed["RetryPolicy"]["MaximumRetryAttempts"] > 0
-        assert "Arn" in deployed["DeadLetterConfig"]
+        dead_letters = default_synth.stack.events.dead_letter_queues[f"{rule.name}-{target.name}"]
+        assert deployed["DeadLetterConfig"] == {"Arn": arn(default_synth.logical_id(dead_letters))}
+
+
+def target_arn(synth: Synth, rule: str, target: spec.TargetSpec) -> Any:
+    stack = synth.stack
+    if target.kind == "function":
+        return arn(synth.logical_id(stack.functions.by_name[target.name]))
+    if target.kind == "state_machine":
+        return ref(synth.logical_id(stack.sequences.by_name[target.name]))
+    return arn(synth.logical_id(stack.events.buffers[f"{rule}-{target.name}"]))
+
+
+ENGAGE_STARTS = [rule for rule in spec.RULES if any(t.kind == "state_machine" for t in rule.targets)]
+
+
+@pytest.mark.parametrize("rule", ENGAGE_STARTS, ids=lambda rule: rule.name)
+def test_rules_start_state_machines_with_input_taken_from_the_event(default_synth: Synth, rule: spec.RuleSpec) -> None:
+    (props,) = [
+        r["Properties"]
+        for r in default_synth.of_type("AWS::Events::Rule").values()
+        if r["Properties"]["Description"] == rule.description
+    ]
+    for target in (t for t in rule.targets if t.kind == "state_machine"):
+        (deployed,) = [t for t in props["Targets"] if t["Arn"] == target_arn(default_synth, rule.name, target)]
+        transformer = deployed["InputTransformer"]
+        assert set(transformer["InputPathsMap"].values()) == set((target.input or {}).values())
+        for key in target.input or {}:
+            assert f'"{key}":' in transformer["InputTemplate"]
+        # EventBridge starts the execution with its own role, allowed to start this state machine only.
+        role = default_synth.resources[deployed["RoleArn"]["Fn::GetAtt"][0]]
+        assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+            "Service": "events.amazonaws.com"
+        }
+
+
+QUEUE_TARGETS = [(rule, t) for rule in spec.RULES for t in rule.targets if t.kind == "queue"]
+
+
+@pytest.mark.parametrize(("rule", "target"), QUEUE_TARGETS, ids=lambda x: getattr(x, "name", ""))
+def test_a_queue_target_buffers_events_for_its_function_in_batches_with_partial_failures(
+    default_synth: Synth, rule: spec.RuleSpec, target: spec.TargetSpec
+) -> None:
+    stack = default_synth.stack
+    buffer_id = default_synth.logical_id(stack.events.buffers[f"{rule.name}-{target.name}"])
+    dead_letters_id = default_synth.logical_id(stack.events.dead_letter_queues[f"{rule.name}-{target.name}"])
+    function_id = default_synth.logical_id(stack.functions.by_name[target.name])
+    buffer = default_synth.resources[buffer_id]["Properties"]
+
+    # The queue: encrypted, parks a message that keeps failing, and outwaits Lambda's own retries of a batch
+    assert buffer["SqsManagedSseEnabled"] is True
+    assert buffer["RedrivePolicy"] == {"deadLetterTargetArn": arn(dead_letters_id), "maxReceiveCount": MAX_RECEIVES}
+    assert buffer["VisibilityTimeout"] >= 6 * spec.function(target.name).timeout_s
+    assert (
+        buffer["MessageRetentionPeriod"]
+        < default_synth.resources[dead_letters_id]["Properties"]["MessageRetentionPeriod"]
+    )
+
+    # Only this rule may send to it, and only over TLS
+    (policy,) = [
+        p["Properties"]
+        for p in default_synth.of_type("AWS::SQS::QueuePolicy").values()
+        if p["Properties"]["Queues"] == [ref(buffer_id)]
+    ]
+    statements_ = policy["PolicyDocument"]["Statement"]
+    (rule_id,) = [
+        key
+        for key, r in default_synth.of_type("AWS::Events::Rule").items()
+        if r["Properties"]["Description"] == rule.description
+    ]
+    (allow,) = [s for s in statements_ if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert "sqs:SendMessage" in actions(allow)
+    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": arn(rule_id)}}
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements_
+    )
+
+    # The function drains it in batches and reports which messages failed, so only those come back
+    (mapping,) = [
+        m["Properties"]
+        for m in default_synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == arn(buffer_id)
+    ]
+    assert mapping["FunctionName"] == ref(function_id)
+    assert mapping["BatchSize"] == 10
+    assert 0 < mapping["MaximumBatchingWindowInSeconds"] <= 10
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_ses_events_reach_their_queue_from_the_default_bus_by_detail_type_prefix(default_synth: Synth) -> None:
+    (rule,) = [r for r in spec.RULES if r.name == "ses-events"]
+    (props,) = [
+        r["Properties"]
+        for r in default_synth.of_type("AWS::Events::Rule").values()
+        if r["Properties"]["Description"] == rule.description
+    ]
+    assert props["EventBusName"] == "default"  # where SES publishes configuration-set events
+    assert props["EventPattern"] == {"source": ["aws.ses"], "detail-type": [{"prefix": "Email "}]}
+    (target,) = props["Targets"]
+    assert target["Arn"] == target_arn(default_synth, rule.name, spec.TargetSpec("queue", "ses_events"))
+    assert "Input" not in target and "InputTransformer" not in target  # the whole event, as SES sent it
+
+
+@pytest.mark.parametrize("name", [*spec_dead_letter_names()], ids=str)
+def test_each_dead_letter_queue_has_an_alarm(default_synth: Synth, name: str) -> None:
+    queues = default_synth.stack.events.dead_letter_queues | default_synth.stack.streams.dead_letter_queues
+    queue_id = default_synth.logical_id(queues[name])
+    topic = default_synth.logical_id(default_synth.stack.alarms.topic)
+    assert any(
+        a["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        and a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+        and a["AlarmActions"] == [ref(topic)]
+        for a in _alarms(default_synth)
+    )
 
 
 def test_welcome_email_pattern_keeps_its_or_and_reaches_notify(default_synth: Synth) -> None:
@@ -131,6 +254,95 @@ def test_dead_letter_queues_are_encrypted_and_refuse_plain_http(default_synth: S
             s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
             for s in statements
         )
+
+
+# ---- sequences ------------------------------------------------------------------------------------
+
+
+def _machine(synth: Synth, name: str) -> dict[str, Any]:
+    return synth.resources[synth.logical_id(synth.stack.sequences.by_name[name])]["Properties"]
+
+
+@pytest.mark.parametrize("machine", spec.STATE_MACHINES, ids=lambda m: m.name)
+def test_each_state_machine_is_its_asl_file_with_every_placeholder_a_function_arn(
+    default_synth: Synth, machine: spec.StateMachineSpec
+) -> None:
+    props = _machine(default_synth, machine.name)
+    substitutions = props["DefinitionSubstitutions"]
+    # CloudFormation fills exactly the file's placeholders, each with the ARN of the function the spec names
+    assert set(substitutions) == placeholders(asl_path(machine))
+    for placeholder, function in machine.substitutions.items():
+        assert substitutions[placeholder] == arn(
+            default_synth.logical_id(default_synth.stack.functions.by_name[function])
+        )
+    # The file ships unchanged, as an asset
+    manifest = json.loads((default_synth.outdir / f"{default_synth.stack.stack_name}.assets.json").read_text())
+    asset = manifest["files"][props["DefinitionS3Location"]["Key"].split(".")[0]]["source"]["path"]
+    assert json.loads((default_synth.outdir / asset).read_text()) == json.loads(asl_path(machine).read_text())
+
+
+@pytest.mark.parametrize("machine", spec.STATE_MACHINES, ids=lambda m: m.name)
+def test_each_state_machine_is_standard_traced_and_logs_without_execution_data(
+    default_synth: Synth, machine: spec.StateMachineSpec
+) -> None:
+    props = _machine(default_synth, machine.name)
+    assert props["StateMachineType"] == "STANDARD"  # waits of days
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    logging = props["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    assert logging["IncludeExecutionData"] is False  # inputs name candidates
+    log_group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert default_synth.resources[log_group]["Properties"]["RetentionInDays"] == SETTINGS.log_retention_days
+
+
+@pytest.mark.parametrize("machine", spec.STATE_MACHINES, ids=lambda m: m.name)
+def test_each_state_machine_may_invoke_the_functions_it_names_and_no_other(
+    default_synth: Synth, machine: spec.StateMachineSpec
+) -> None:
+    role_id = _machine(default_synth, machine.name)["RoleArn"]["Fn::GetAtt"][0]
+    invoke = [
+        s
+        for policy in default_synth.of_type("AWS::IAM::Policy").values()
+        if ref(role_id) in policy["Properties"]["Roles"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "lambda:InvokeFunction" in actions(s)
+    ]
+    functions = {name: default_synth.logical_id(f) for name, f in default_synth.stack.functions.by_name.items()}
+    for name, function_id in functions.items():
+        assert mentions(invoke, function_id) is (name in machine.substitutions.values()), name
+
+
+def test_sequence_step_may_answer_the_engage_machines_task_tokens_and_nothing_else_may(default_synth: Synth) -> None:
+    engage = ref(default_synth.logical_id(default_synth.stack.sequences.by_name["engage"]))
+    for function in spec.FUNCTIONS:
+        callbacks = [s for s in statements(default_synth, function.name) if "states:SendTaskSuccess" in actions(s)]
+        if function.name == "sequence_step":
+            (statement,) = callbacks
+            assert actions(statement) == {
+                "states:SendTaskSuccess",
+                "states:SendTaskFailure",
+                "states:SendTaskHeartbeat",
+            }
+            assert resources(statement) == [engage]
+        else:
+            assert callbacks == [], function.name
+
+
+@pytest.mark.parametrize("name", ["recruiter_api", "self_service"])
+def test_unenrolment_and_erasure_may_stop_engage_executions(default_synth: Synth, name: str) -> None:
+    """A recruiter's un-enrolment and an erasure (recruiter or the candidate's "delete everything") stop runs."""
+    (stop,) = [s for s in statements(default_synth, name) if "states:StopExecution" in actions(s)]
+    assert resources(stop) == execution_arns(default_synth)
+    assert rendered(resources(stop)[0]).endswith(
+        f":execution:<{default_synth.logical_id(default_synth.stack.sequences.by_name['engage'])}.Name>:*"
+    )
+
+
+def test_sequence_settings_reach_sequence_step(default_synth: Synth) -> None:
+    variables = function_props(default_synth, "sequence_step")["Environment"]["Variables"]
+    assert variables["DEFAULT_TIMEZONE"] == SETTINGS.timezone_default
+    assert variables["FREQUENCY_CAP"] == str(SETTINGS.frequency_cap)
+    assert variables["COMPANY_NAME"] == SETTINGS.company_name
 
 
 # ---- API ------------------------------------------------------------------------------------------
