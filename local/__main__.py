@@ -8,10 +8,22 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def use_utc() -> None:
+    """Make the process's local time UTC, before moto is imported.
+
+    moto's Wait with a Timestamp or TimestampPath subtracts naive *local* now from a UTC timestamp, so on a
+    machine whose zone is not UTC every such Wait is off by the zone's offset (hours early or late).
+    Nothing in the runtime or the handlers reads local time on purpose: they use aware UTC datetimes.
+    """
+    os.environ["TZ"] = "UTC"
+    time.tzset()
 
 
 def _importable() -> None:
@@ -29,6 +41,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    use_utc()
     args = _arguments(argv)
     _importable()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -116,3 +119,51 @@ def test_a_scheduled_event_is_shaped_like_eventbridges() -> None:
     assert event["time"] == "2026-11-26T00:00:00Z"
     assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/report"]
     assert event["detail"] == {}
+
+
+# A timestamp Wait in moto subtracts naive local now from a UTC timestamp; `python -m local` runs in UTC.
+WAIT_PROBE = """
+import datetime
+from types import SimpleNamespace
+from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringLiteral
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import TimestampPath
+from local.__main__ import use_utc
+
+def wait_seconds():
+    ahead = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    wait = TimestampPath(StringLiteral(ahead.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    return wait._get_wait_seconds(SimpleNamespace(stack=[], is_running=lambda: True, next_field_name=None))
+
+before = wait_seconds()
+use_utc()
+print(before, wait_seconds())
+"""
+
+
+@pytest.fixture(scope="module")
+def timestamp_waits() -> tuple[int, int]:
+    """Seconds moto waits for a timestamp a day ahead, in a zone eight hours west of UTC: before and after
+    the runtime's use_utc()."""
+    # A POSIX zone rule needs no tz database: local time is UTC minus eight hours, all year.
+    env = {**os.environ, "TZ": "TEST+8", "PYTHONPATH": os.pathsep.join(sys.path)}
+    probe = subprocess.run(  # noqa: S603 - our own interpreter and probe
+        [sys.executable, "-c", WAIT_PROBE], env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    before, after = (int(value) for value in probe.stdout.split())
+    return before, after
+
+
+def test_a_timestamp_wait_a_day_ahead_lasts_ten_seconds_at_the_default_scale_in_any_zone(
+    timestamp_waits: tuple[int, int],
+) -> None:
+    _, seconds = timestamp_waits
+
+    assert abs(seconds - 86400) <= 5
+    assert 9.9 <= seconds / 8640 <= 10.1
+
+
+def test_without_utc_moto_would_wait_the_zones_offset_longer(timestamp_waits: tuple[int, int]) -> None:
+    """Why the runtime sets TZ: the same Wait without it is eight hours (3.3 s at 8640x) too long."""
+    before, _ = timestamp_waits
+
+    assert abs(before - (86400 + 8 * 3600)) <= 5
