@@ -131,3 +131,10 @@ class SequenceStepEnv(FunctionEnv):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"{value!r} is not an IANA time zone, such as Europe/London") from exc
         return value
+
+
+class ReportEnv(FunctionEnv):
+    """The report job (see infra/spec.py): reads the aggregates in the table, writes to the reports bucket."""
+
+    table_name: str
+    reports_bucket: str
