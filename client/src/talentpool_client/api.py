@@ -222,6 +222,27 @@ class Api:
     def import_status(self, import_id: str) -> JSON:
         return self._json("GET", f"/imports/{_segment(import_id)}")
 
+    # -- reports -----------------------------------------------------------------------------------------------
+
+    def report_dates(self, *, period: str = "day") -> JSON:
+        return self._json("GET", "/reports", params={"period": period})
+
+    def report(self, report_date: str | None = None, *, period: str = "day") -> JSON:
+        """One report's summary and links; the latest when no date is given."""
+        path = f"/reports/{_segment(report_date)}" if report_date else "/reports/latest"
+        return self._json("GET", path, params={"period": period})
+
+    def download(self, url: str) -> bytes:
+        """Fetch a presigned link. Like upload, without the bearer token: S3 refuses two authentications."""
+        try:
+            with httpx.Client(timeout=self._timeout, transport=self._transport) as plain:
+                response = plain.get(url)
+        except httpx.TransportError as exc:
+            raise Unreachable(str(httpx.URL(url).copy_with(query=None)), _describe(exc)) from exc
+        if response.is_error:
+            raise ApiError(response.status_code, "download_failed", _s3_message(response, "download"))
+        return response.content
+
 
 def pages(fetch: Callable[[str | None], JSON], *, follow: bool, cursor: str | None = None) -> Iterator[JSON]:
     """Each page in turn; with follow, keep passing next_cursor back until the API says there is no more."""
@@ -258,11 +279,11 @@ def _segment(identifier: str) -> str:
     return quote(identifier, safe="")
 
 
-def _s3_message(response: httpx.Response) -> str:
+def _s3_message(response: httpx.Response, action: str = "upload") -> str:
     """S3 answers errors in XML: pick out <Code> and <Message> rather than print a page of it."""
     code = re.search(r"<Code>([^<]*)</Code>", response.text)
     message = re.search(r"<Message>([^<]*)</Message>", response.text)
     if code or message:
         parts = [m.group(1) for m in (code, message) if m]
-        return "the upload was refused: " + ": ".join(parts)
-    return f"the upload was refused ({response.status_code} {_reason(response.status_code)})"
+        return f"the {action} was refused: " + ": ".join(parts)
+    return f"the {action} was refused ({response.status_code} {_reason(response.status_code)})"

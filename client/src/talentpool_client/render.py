@@ -240,3 +240,161 @@ def field_name(loc: Sequence[str | int], flags: Mapping[str, str]) -> str:
 
 def field_lines(fields: Sequence[FieldProblem], flags: Mapping[str, str]) -> list[str]:
     return [f"  {field_name(f.loc, flags)}: {f.msg}" for f in fields]
+
+
+# -- reports ------------------------------------------------------------------------------------------------------
+
+CHANNELS = {"careers_site": "Careers site", "job_board": "Job board", "-": "Unknown"}
+
+
+def _label(value: Any) -> str:
+    text = str(value or "")
+    return CHANNELS.get(text) or (text.replace("_", " ").capitalize() if text else NONE)
+
+
+def _count(value: Any) -> str:
+    return NONE if value is None else f"{int(value):,}"
+
+
+def _rate(value: Any) -> str:
+    return "n/a" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def _day(value: Any) -> str:
+    try:
+        day = datetime.fromisoformat(str(value)).date()
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
+
+
+def _report_heading(summary: JSON) -> str:
+    cover = summary.get("coverage", {})
+    kind = "Weekly" if cover.get("period") == "week" else "Daily"
+    days = (
+        _day(cover.get("end"))
+        if cover.get("start") == cover.get("end")
+        else (f"{_day(cover.get('start'))} to {_day(cover.get('end'))}")
+    )
+    return f"{kind} report · {days} (UTC) · generated {when(cover.get('generated_at'))}"
+
+
+def _key_figures(summary: JSON) -> Table:
+    pool, activity, speed = summary.get("pool", {}), summary.get("activity", {}), summary.get("time_to_apply", {})
+    period = "this week" if summary.get("coverage", {}).get("period") == "week" else "that day"
+    steps: list[JSON] = summary.get("funnel", {}).get("overall", [])
+    applied: JSON = next((s for s in steps if s.get("step") == "applied"), {})
+    median = speed.get("median_days")
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_column(style="dim")
+    table.add_row("Pool", _count(pool.get("total")), f"{_count(pool.get('consent_active'))} with active consent")
+    table.add_row(
+        "Captured",
+        _count(activity.get("captured")),
+        f"{period}; {_count(summary.get('captures', {}).get('total'))} in 30 days",
+    )
+    table.add_row("Confirmed", _count(activity.get("confirmed")), period)
+    table.add_row(
+        "Applied", _count(applied.get("candidates")), f"all time; {_rate(applied.get('from_captured'))} of captured"
+    )
+    table.add_row(
+        "Capture to applied",
+        NONE if median is None else f"{median} days",
+        "no applications yet" if median is None else f"median; 90% within {speed.get('p90_days')} days",
+    )
+    table.add_row("Consents expiring", _count(summary.get("expiring_consents", {}).get("total")), "in the next 30 days")
+    return table
+
+
+def _funnel_table(summary: JSON) -> Table:
+    table = Table(title="Funnel, all time", title_justify="left", header_style="bold")
+    table.add_column("Step")
+    for name in ("Candidates", "Of captured", "Of the step before"):
+        table.add_column(name, justify="right")
+    for step in summary.get("funnel", {}).get("overall", []):
+        table.add_row(
+            _label(step.get("step")),
+            _count(step.get("candidates")),
+            _rate(step.get("from_captured")),
+            NONE
+            if step.get("from_previous") is None and step.get("step") == "captured"
+            else _rate(step.get("from_previous")),
+        )
+    return table
+
+
+def _sources_table(summary: JSON) -> Table:
+    period = "This week" if summary.get("coverage", {}).get("period") == "week" else "That day"
+    table = Table(title="Sources by channel", title_justify="left", header_style="bold")
+    table.add_column("Channel")
+    for name in (period, "30 days", "All time", "Confirmed", "Applied", "Hired"):
+        table.add_column(name, justify="right")
+    for row in summary.get("sources", []):
+        if row.get("dimension") == "channel":
+            table.add_row(
+                _label(row.get("value")),
+                _count(row.get("captured_in_period")),
+                _count(row.get("captured_in_window")),
+                _count(row.get("captured_all_time")),
+                _rate(row.get("confirmed_rate")),
+                _rate(row.get("applied_rate")),
+                _rate(row.get("hired_rate")),
+            )
+    return table
+
+
+def _steps_table(summary: JSON) -> Table:
+    table = Table(title="Step performance, last 30 days", title_justify="left", header_style="bold")
+    table.add_column("Sequence")
+    table.add_column("Step", justify="right")
+    for name in ("Sent", "Delivered", "Open rate", "Click rate", "Bounced", "Unsub."):
+        table.add_column(name, justify="right")
+    for sequence in summary.get("sequences", []):
+        name = sequence.get("name") or sequence.get("sequence_id", NONE)
+        for step in sequence.get("steps", []):
+            index = step.get("step")
+            table.add_row(
+                str(name),
+                NONE if index is None else str(int(index) + 1),  # stored from 0; people count from 1
+                _count(step.get("sent")),
+                _count(step.get("delivered")),
+                _rate(step.get("open_rate")),
+                _rate(step.get("click_rate")),
+                _count(step.get("bounced")),
+                _count(step.get("unsubscribed")),
+            )
+    return table
+
+
+def _segments_table(summary: JSON) -> Table:
+    table = Table(title="Saved segments", title_justify="left", header_style="bold")
+    table.add_column("Segment")
+    table.add_column("Candidates", justify="right")
+    table.add_column("ID", style="cyan", no_wrap=True)
+    for segment in summary.get("segments", []):
+        table.add_row(str(segment.get("name", "")), _count(segment.get("size")), str(segment.get("segment_id", "")))
+    return table
+
+
+def report_view(view: JSON) -> Group:
+    """A report's summary as a heading and tables; the HTML page (talentpool report --open) has the charts."""
+    summary = view.get("summary", {})
+    parts: list[RenderableType] = [Text(_report_heading(summary), style="bold"), _key_figures(summary)]
+    parts += [_funnel_table(summary), _sources_table(summary)]
+    if summary.get("sequences"):
+        parts.append(_steps_table(summary))
+    if summary.get("segments"):
+        parts.append(_segments_table(summary))
+    return Group(*(part for piece in parts for part in (piece, Text(""))))
+
+
+def report_dates_table(listing: JSON) -> Table:
+    period = "week of" if listing.get("period") == "week" else "day"
+    table = Table(header_style="bold")
+    table.add_column("Date")
+    table.add_column("Covers")
+    for value in listing.get("dates", []):
+        table.add_row(str(value), f"{period} {_day(value)}")
+    return table
