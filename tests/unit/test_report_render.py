@@ -215,3 +215,9 @@ def test_axes_have_round_ticks(highest: float, ticks: list[float]) -> None:
 
 def test_percent_axes_step_by_quarters() -> None:
     assert report_render.axis_ticks(1.0, smallest_step=0.25) == [0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_emails_outside_sequences_are_listed_with_no_sent_count() -> None:
+    day = {metric_key("email", "delivered", None, None): 9, metric_key("email", "opened", None, None): 3}
+    _, html = parse(summary_of(days={D: day}))
+    assert "<td>Emails outside sequences</td><td class=n>n/a</td><td class=n>9</td>" in html

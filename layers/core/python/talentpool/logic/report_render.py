@@ -652,11 +652,14 @@ def _step_counts(performance: StepPerformance) -> list[str]:
 
 
 def _sequence_table(summary: ReportSummary) -> str:
-    rows = [
-        [f"{sequence_name(q)} · {step_label(s.step)}" if s.step is not None else sequence_name(q), *_step_counts(s)]
-        for q in summary.sequences
-        for s in q.steps
-    ]
+    rows = []
+    for sequence in summary.sequences:
+        for step in sequence.steps:
+            name = sequence_name(sequence) + (f" · {step_label(step.step)}" if step.step is not None else "")
+            counts = _step_counts(step)
+            if sequence.sequence_id == "-":
+                counts[0] = "n/a"  # the confirmation email is counted from delivery on: no `sent` is kept
+            rows.append([name, *counts])
     header = [
         "Sequence · step",
         "Sent",
