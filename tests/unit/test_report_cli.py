@@ -22,7 +22,9 @@ PAGE = b"<!doctype html><title>report</title>"
 def view(period: str = "day") -> dict[str, Any]:
     """What GET /reports/latest returns, with a summary the real logic computed."""
     end = date(2026, 11, 25)
-    totals = {metric_key("reached", step, "referral"): n for step, n in zip(FUNNEL_STEPS, (40, 30, 20, 10, 4), strict=True)}
+    totals = {
+        metric_key("reached", step, "referral"): n for step, n in zip(FUNNEL_STEPS, (40, 30, 20, 10, 4), strict=True)
+    }
     totals |= {metric_key("pool", "total"): 40, metric_key("segment", "S1"): 12}
     days = {
         end: {
@@ -39,7 +41,9 @@ def view(period: str = "day") -> dict[str, Any]:
         segment_names={"S1": "Senior Python"},
         sequence_names={"welcome": "Welcome series"},
     )
-    links = {name: f"http://bucket.test/{name}" for name in ("summary_json", "funnel_csv", "sources_csv", "sequences_csv")}
+    links = {
+        name: f"http://bucket.test/{name}" for name in ("summary_json", "funnel_csv", "sources_csv", "sequences_csv")
+    }
     return {
         "period": period,
         "date": cover.date.isoformat(),
