@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from talentpool.models.candidate import Candidate, Stage, TimelineEntry
-from talentpool.models.email_message import OutgoingEmail
-from talentpool.models.events import DomainEvent
-from talentpool.models.templates import StageEmailTemplate
+if TYPE_CHECKING:  # annotations only: a function that sends no email need not build the email and template models
+    from talentpool.models.candidate import Candidate, Stage, TimelineEntry
+    from talentpool.models.email_message import OutgoingEmail
+    from talentpool.models.events import DomainEvent
+    from talentpool.models.templates import StageEmailTemplate
 
 
 class CandidateRepository(Protocol):
