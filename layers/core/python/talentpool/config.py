@@ -65,6 +65,11 @@ class RecruiterApiEnv(FunctionEnv):
     event_bus_name: str
     imports_bucket: str
     reports_bucket: str | None = None
+    # Nurture campaigns: POST /campaigns/{id}/send starts the machine, and saving a campaign syncs its schedule.
+    # Unset only where nurture is not deployed: then no schedule is synced and a send cannot start.
+    nurture_state_machine_arn: str | None = None
+    schedule_group: str | None = None
+    scheduler_role_arn: str | None = None
 
 
 E = TypeVar("E", bound=FunctionEnv)
@@ -138,3 +143,19 @@ class ReportEnv(FunctionEnv):
 
     table_name: str
     reports_bucket: str
+
+
+class CampaignStepEnv(SequenceStepEnv):
+    """The nurture machine's tasks (see infra/spec.py): the engage send path's settings, plus SES_SEND_RATE,
+    the account's SES maximum send rate in emails a second, which bounds the Map's concurrency."""
+
+    ses_send_rate: int = Field(default=14, ge=1, le=10_000)
+
+
+class SeedEnv(FunctionEnv):
+    """Runs once per deploy (a CDK trigger) and at local start: syncs every campaign's Scheduler schedule."""
+
+    table_name: str
+    nurture_state_machine_arn: str
+    schedule_group: str
+    scheduler_role_arn: str
