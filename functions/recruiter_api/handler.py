@@ -8,11 +8,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import http
-from talentpool.api import candidates, deps, imports, reports, segments, sequences, templates
+from talentpool.api import campaigns, candidates, deps, imports, reports, segments, sequences, templates
 from talentpool.observability import logger, metrics, tracer
 
 app = http.create_app()
-for resource in (candidates, segments, imports, templates, sequences, reports):
+for resource in (candidates, segments, imports, templates, sequences, reports, campaigns):
     app.include_router(resource.router)
 
 

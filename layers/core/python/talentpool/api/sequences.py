@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from talentpool import http
-from talentpool.api import deps
+from talentpool.api import campaigns, deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
 from talentpool.logic import sequences
@@ -78,6 +78,7 @@ Candidates = Annotated[CandidateBatch, Depends(candidate_batch)]
 Bus = Annotated[EventBus, Depends(deps.bus)]
 Flows = Annotated[Workflows, Depends(deps.workflows)]
 Members = Annotated[sequences.SegmentMembers, Depends(segment_members)]
+ScheduleSync = Annotated[campaigns.ScheduleSync, Depends(campaigns.schedule_sync)]
 
 AUTH_ERRORS: dict[int, OpenAPIResponse] = {
     401: {"description": "No valid token"},
@@ -103,8 +104,11 @@ DEFINITION_DOC = (
     responses={201: {"description": "The stored sequence, version 1"}, **AUTH_ERRORS, **INVALID},
     tags=["Sequences"],
 )
-def post_sequence(definition: SequenceDefinition, caller: Admin, store: Sequences) -> Response[Any]:
+def post_sequence(
+    definition: SequenceDefinition, caller: Admin, store: Sequences, sync_schedule: ScheduleSync
+) -> Response[Any]:
     created = sequences.create_sequence(store, definition, caller=caller, now=utcnow())
+    sync_schedule(created)  # a nurture campaign's cron becomes its Scheduler schedule
     location = f"/sequences/{created.sequence_id}"
     return http.json_response(HTTPStatus.CREATED, sequence_json(created), headers={"Location": location})
 
@@ -153,9 +157,15 @@ def get_sequence(
     tags=["Sequences"],
 )
 def put_sequence(
-    sequence_id: SequenceId, definition: SequenceDefinition, caller: Admin, store: Sequences
+    sequence_id: SequenceId,
+    definition: SequenceDefinition,
+    caller: Admin,
+    store: Sequences,
+    sync_schedule: ScheduleSync,
 ) -> dict[str, Any]:
-    return sequence_json(sequences.update_sequence(store, sequence_id, definition, caller=caller, now=utcnow()))
+    saved = sequences.update_sequence(store, sequence_id, definition, caller=caller, now=utcnow())
+    sync_schedule(saved)  # a new cron, a deactivation or a removed schedule reaches Scheduler at once
+    return sequence_json(saved)
 
 
 @router.post(

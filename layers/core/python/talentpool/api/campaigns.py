@@ -1,0 +1,110 @@
+"""Recruiter routes for nurture campaigns: send one now; and the schedule sync the sequence routes call on save."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from talentpool import http
+from talentpool.api import deps
+from talentpool.auth import Principal
+from talentpool.clock import utcnow
+from talentpool.logic.campaign_schedules import ScheduleSettings, sync_schedule
+from talentpool.models.sequences import Sequence, SequenceKind
+from talentpool.observability import logger
+from talentpool.store.campaign_runs import CampaignLauncher, CampaignRunStore
+from talentpool.store.schedules import SchedulerSchedules
+from talentpool.store.sequences import SequenceStore
+from talentpool.store.table import Table
+
+router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+
+ScheduleSync = Callable[[Sequence], None]
+"""Called after a sequence version is saved: keeps a campaign's schedule in step (engage: nothing to do)."""
+
+
+@cache
+def sequence_store() -> SequenceStore:
+    return SequenceStore(Table(deps.env().table_name))
+
+
+@cache
+def run_store() -> CampaignRunStore:
+    return CampaignRunStore(Table(deps.env().table_name))
+
+
+def launcher() -> CampaignLauncher:
+    arn = deps.env().nurture_state_machine_arn
+    if not arn:
+        raise RuntimeError("NURTURE_STATE_MACHINE_ARN is not set: the nurture state machine is not deployed")
+    return CampaignLauncher(arn)
+
+
+def schedule_settings() -> ScheduleSettings | None:
+    env = deps.env()
+    if not (env.schedule_group and env.scheduler_role_arn and env.nurture_state_machine_arn):
+        return None
+    return ScheduleSettings(
+        group=env.schedule_group, role_arn=env.scheduler_role_arn, state_machine_arn=env.nurture_state_machine_arn
+    )
+
+
+def schedule_sync() -> ScheduleSync:
+    """The hook POST and PUT /sequences call after saving a version (a dependency, so tests can override it)."""
+    return syncing(schedule_settings())
+
+
+def syncing(settings: ScheduleSettings | None) -> ScheduleSync:
+    """Sync a saved campaign's schedule with `settings`; with none (nurture not deployed), only say so."""
+
+    def sync(sequence: Sequence) -> None:
+        if sequence.kind is not SequenceKind.NURTURE:
+            return
+        if settings is None:
+            logger.warning("campaign schedules are not configured", extra={"campaign_id": sequence.sequence_id})
+            return
+        sync_schedule(sequence, SchedulerSchedules(settings.group), settings)
+
+    return sync
+
+
+CampaignId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The campaign's sequence id")
+]
+Recruiter = Annotated[Principal, Depends(deps.recruiter)]
+Sequences = Annotated[SequenceStore, Depends(sequence_store)]
+Runs = Annotated[CampaignRunStore, Depends(run_store)]
+Launcher = Annotated[CampaignLauncher, Depends(launcher)]
+
+
+@router.post(
+    "/campaigns/<sequence_id>/send",
+    summary="Send a nurture campaign now",
+    description="Starts a run of the campaign now, besides its schedule: one execution resolves its audience "
+    "(its segment, or everyone with active consent who chose its topic), checks each candidate, and sends "
+    "each eligible one the run's email once, with content chosen by their interests. Candidates at their "
+    "frequency cap or outside their send window get it when they may, within 7 days. The answer is 202 with "
+    "the run id and the execution.",
+    responses={
+        202: {"description": "{campaign_id, run_id, execution}"},
+        401: {"description": "No valid token"},
+        403: {"description": "Not in an allowed group"},
+        404: {"description": "No such sequence, or it is an engage sequence"},
+        409: {"description": "The campaign is inactive, or a run of it is still sending"},
+    },
+    tags=["Sequences"],
+)
+def post_campaign_send(
+    sequence_id: CampaignId, caller: Recruiter, sequences: Sequences, runs: Runs, starter: Launcher
+) -> Response[Any]:
+    from talentpool.logic import nurture  # the send logic (engage's send path, search) only when a send starts
+
+    accepted = nurture.start_campaign_send(sequences, runs, starter, sequence_id, caller=caller, now=utcnow())
+    return http.json_response(HTTPStatus.ACCEPTED, accepted.model_dump(mode="json"))
