@@ -1,6 +1,6 @@
-"""Run the real engage state machine in moto's ASL interpreter, in-process, on a simulated sequence clock.
+"""Run the real state machines (engage, nurture) in moto's ASL interpreter, in-process, on a simulated clock.
 
-- The ASL is `state_machines/engage.asl.json` itself, with `${Placeholders}` filled from the spec's
+- The ASL is `state_machines/<name>.asl.json` itself, with `${Placeholders}` filled from the spec's
   substitutions (the same code the local runtime uses).
 - Lambda tasks run the real `functions/<name>/handler.py` in-process, through the local runtime's
   LambdaRuntime and its moto patch.
@@ -31,22 +31,37 @@ from local.resources import fill_placeholders, placeholders
 from tests import factories
 
 ENGAGE_ASL = spec.STATE_MACHINES_DIR / "engage.asl.json"
-# What CDK substitutes into engage.asl.json; the spec's entry wins as soon as infra/spec.py declares it.
+NURTURE_ASL = spec.STATE_MACHINES_DIR / "nurture.asl.json"
+# What CDK substitutes into each ASL file; the spec's entry wins as soon as infra/spec.py declares it.
 ENGAGE_SUBSTITUTIONS = {"SequenceStepFunctionArn": "sequence_step"}
+NURTURE_SUBSTITUTIONS = {"CampaignStepFunctionArn": "campaign_step"}
 STEP_FUNCTION = "sequence_step"
+CAMPAIGN_FUNCTION = "campaign_step"
+
+
+def substitutions(machine_name: str, default: dict[str, str]) -> dict[str, str]:
+    machine = next((m for m in spec.STATE_MACHINES if m.name == machine_name), None)
+    return dict(machine.substitutions) if machine else dict(default)
 
 
 def engage_substitutions() -> dict[str, str]:
-    machine = next((m for m in spec.STATE_MACHINES if m.name == "engage"), None)
-    return dict(machine.substitutions) if machine else dict(ENGAGE_SUBSTITUTIONS)
+    return substitutions("engage", ENGAGE_SUBSTITUTIONS)
+
+
+def nurture_substitutions() -> dict[str, str]:
+    return substitutions("nurture", NURTURE_SUBSTITUTIONS)
+
+
+def function_spec(name: str, timeout_s: int = 60) -> spec.FunctionSpec:
+    """The spec's function, or a stand-in until the spec declares it (env comes from the process)."""
+    try:
+        return spec.function(name)
+    except (KeyError, LookupError, StopIteration, ValueError):
+        return spec.FunctionSpec(name=name, description=name, env=(), grants=(), timeout_s=timeout_s)
 
 
 def step_function_spec() -> spec.FunctionSpec:
-    """The spec's sequence_step function, or a stand-in until the spec declares it (env comes from the process)."""
-    try:
-        return spec.function(STEP_FUNCTION)
-    except (KeyError, LookupError, StopIteration, ValueError):
-        return spec.FunctionSpec(name=STEP_FUNCTION, description="engage step", env=(), grants=(), timeout_s=60)
+    return function_spec(STEP_FUNCTION)
 
 
 class SequenceClock:
@@ -83,12 +98,13 @@ class RecordedWait:
 
 
 class EngageHarness:
-    """Start executions of the engage machine and drive them through sequence time."""
+    """Start executions of a state machine (engage or nurture) and drive them through sequence time."""
 
-    def __init__(self, clock: SequenceClock, stepfunctions: Any, machine_arn: str) -> None:
+    def __init__(self, clock: SequenceClock, stepfunctions: Any, machine_arn: str, runtime: _OneAtATime) -> None:
         self.clock = clock
         self.sfn = stepfunctions
         self.machine_arn = machine_arn
+        self.runtime = runtime
         self.started: list[str] = []
         self.waits: list[RecordedWait] = []
         self._parked: dict[str, ParkedWait] = {}
@@ -208,6 +224,26 @@ def engage_machine(start: datetime, *, duplicate: Callable[[dict[str, Any]], boo
     Yields (account, harness). `duplicate(event)` may pick invocations to run twice, the first time with a
     token that no longer answers: a task retried after its first attempt's report was lost.
     """
+    with _machine("engage", ENGAGE_ASL, engage_substitutions(), start, duplicate) as pair:
+        yield pair
+
+
+@contextmanager
+def nurture_machine(start: datetime) -> Iterator[Any]:
+    """A moto account with the nurture machine, its campaign_step function and the patches; yields
+    (account, harness). `harness.runtime.in_flight_peak` is the most invocations that were under way at once."""
+    with _machine("nurture", NURTURE_ASL, nurture_substitutions(), start, None) as pair:
+        yield pair
+
+
+@contextmanager
+def _machine(
+    name: str,
+    asl: Any,
+    fills: dict[str, str],
+    start: datetime,
+    duplicate: Callable[[dict[str, Any]], bool] | None,
+) -> Iterator[Any]:
     from moto import mock_aws
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
@@ -224,7 +260,7 @@ def engage_machine(start: datetime, *, duplicate: Callable[[dict[str, Any]], boo
     undo_lambda = patch_lambda(runtime)  # type: ignore[arg-type]
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         account = Account()
-        harness = _create(account, clock)
+        harness = _create(name, asl, fills, clock, runtime)
         talentpool.clock.utcnow = clock.now  # type: ignore[assignment]
         WaitFunction._wait_interval = lambda self, env, wait_seconds: harness.park(self, env, wait_seconds)
         try:
@@ -243,33 +279,34 @@ def engage_machine(start: datetime, *, duplicate: Callable[[dict[str, Any]], boo
 def _warm_runtime() -> LambdaRuntime:
     """One runtime per test process: handler modules stay warm across tests, as other integration tests' do
     (they hold no AWS state of their own; clients are looked up per call and reset per test)."""
-    return LambdaRuntime([step_function_spec()], region=factories.REGION, account=factories.ACCOUNT)
+    functions = [step_function_spec(), function_spec(CAMPAIGN_FUNCTION, timeout_s=300)]
+    return LambdaRuntime(functions, region=factories.REGION, account=factories.ACCOUNT)
 
 
-def _create(account: Any, clock: SequenceClock) -> EngageHarness:
+def _create(name: str, asl: Any, fills: dict[str, str], clock: SequenceClock, runtime: _OneAtATime) -> EngageHarness:
     import io
     import zipfile
 
     import boto3
 
-    role = boto3.client("iam").create_role(RoleName="engage", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = boto3.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "def lambda_handler(event, context):\n    raise RuntimeError('unpatched')\n")
     functions = {}
-    for name in set(engage_substitutions().values()):
-        functions[name] = boto3.client("lambda").create_function(
-            FunctionName=name,
+    for function in set(fills.values()):
+        functions[function] = boto3.client("lambda").create_function(
+            FunctionName=function,
             Runtime="python3.12",
             Role=role,
             Handler="handler.lambda_handler",
             Code={"ZipFile": code.getvalue()},
             Timeout=60,
         )["FunctionArn"]
-    definition = fill_placeholders(ENGAGE_ASL.read_text(), engage_substitutions(), functions.__getitem__)
+    definition = fill_placeholders(asl.read_text(), fills, functions.__getitem__)
     sfn = boto3.client("stepfunctions")
-    machine = sfn.create_state_machine(name="engage", definition=definition, roleArn=role)["stateMachineArn"]
-    return EngageHarness(clock, sfn, machine)
+    machine = sfn.create_state_machine(name=name, definition=definition, roleArn=role)["stateMachineArn"]
+    return EngageHarness(clock, sfn, machine, runtime)
 
 
 class _OneAtATime:
@@ -281,19 +318,34 @@ class _OneAtATime:
 
     `duplicate(event)` picks invocations to run twice, the first time with a token nobody waits for: a task
     retried after its first attempt's report was lost.
+
+    `in_flight_peak` counts invocations under way at once, waiting for their turn included: what the state
+    machine asked for at the same time, such as a Map's concurrent iterations.
     """
 
     def __init__(self, runtime: LambdaRuntime, duplicate: Callable[[dict[str, Any]], bool] | None) -> None:
         self.runtime = runtime
         self.duplicate = duplicate
+        self.invocations: list[tuple[str, Any]] = []
+        self.in_flight_peak = 0
+        self._in_flight = 0
+        self._count_lock = threading.Lock()
         self._lock = threading.Lock()
 
     def invoke(self, name: str, event: Any) -> Any:
-        with self._lock:
-            if self.duplicate and isinstance(event, dict) and event.get("token") and self.duplicate(event):
-                self.runtime.invoke(name, {**event, "token": "a-token-nobody-waits-for"})
-            return self.runtime.invoke(name, event)
+        with self._count_lock:
+            self._in_flight += 1
+            self.in_flight_peak = max(self.in_flight_peak, self._in_flight)
+            self.invocations.append((name, event))
+        try:
+            with self._lock:
+                if self.duplicate and isinstance(event, dict) and event.get("token") and self.duplicate(event):
+                    self.runtime.invoke(name, {**event, "token": "a-token-nobody-waits-for"})
+                return self.runtime.invoke(name, event)
+        finally:
+            with self._count_lock:
+                self._in_flight -= 1
 
 
-def asl_placeholders() -> set[str]:
-    return placeholders(ENGAGE_ASL.read_text())
+def asl_placeholders(asl: Any = ENGAGE_ASL) -> set[str]:
+    return placeholders(asl.read_text())

@@ -1,0 +1,424 @@
+"""Nurture logic with fakes: the send rate, who may get a campaign, claiming runs, tallying, failures, ids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as Seq
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from talentpool.auth import Principal
+from talentpool.errors import Conflict
+from talentpool.ids import is_id
+from talentpool.logic import builtin_sequences, nurture
+from talentpool.logic.nurture import (
+    CampaignBusy,
+    CampaignNotFound,
+    NurturePorts,
+    NurtureSettings,
+    Pacer,
+    execution_name,
+    ineligibility,
+    map_concurrency,
+    record_run_failure,
+    scheduled_run_id,
+    start_campaign_send,
+    tally_run,
+    task_send_rate,
+)
+from talentpool.models.campaigns import (
+    CampaignBatch,
+    CampaignRun,
+    CampaignStart,
+    CampaignState,
+    FailureRequest,
+    ResolveRequest,
+    RunRef,
+    TallyRequest,
+)
+from talentpool.models.candidate import Candidate
+from talentpool.models.sequences import Sequence
+from talentpool.store.campaign_runs import CampaignStateChanged, RunClaimed
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:nurture:x"
+CALLER = Principal(subject="rec-1", email="rita@example.com", groups=frozenset({"recruiters"}))
+
+
+def candidate(**changes: Any) -> Candidate:
+    fields: dict[str, Any] = {
+        "candidate_id": "01M8B9VGHAH080YCQ49MGPAEJE",
+        "email": "ana@example.com",
+        "source": {"channel": "careers_site"},
+        "consent": {"status": "active"},
+        "interests": ["events"],
+        "captured_at": "2026-03-01T09:00:00.000Z",
+        "updated_at": "2026-03-01T09:00:00.000Z",
+    }
+    fields.update(changes)
+    return Candidate.model_validate(fields)
+
+
+def events_campaign(**changes: Any) -> Sequence:
+    campaign = builtin_sequences.builtin("nurture-events")
+    assert campaign is not None
+    return campaign.model_copy(update=changes)
+
+
+class FakeRuns:
+    """The run store in memory, with the store's conditional claim."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, CampaignRun] = {}
+        self.states: dict[str, CampaignState] = {}
+        self.stored_batches: dict[tuple[str, int], CampaignBatch] = {}
+        self.finished: list[CampaignRun] = []
+        self.race: CampaignState | None = None  # a state another run writes just before our claim
+
+    def get(self, run_id: str) -> CampaignRun | None:
+        return self.runs.get(run_id)
+
+    def save_run(self, run: CampaignRun) -> None:
+        self.runs[run.run_id] = run
+
+    def state(self, campaign_id: str) -> CampaignState:
+        return self.states.get(campaign_id) or CampaignState(campaign_id=campaign_id)
+
+    def claim(self, run: CampaignRun, state: CampaignState) -> None:
+        if self.race is not None:
+            self.states[state.campaign_id], self.race = self.race, None
+        if run.run_id in self.runs:
+            raise RunClaimed(run.run_id)
+        if self.state(state.campaign_id).version != state.version:
+            raise CampaignStateChanged(state.campaign_id)
+        self.runs[run.run_id] = run
+        self.states[state.campaign_id] = state.model_copy(update={"version": state.version + 1})
+
+    def finish(self, run: CampaignRun) -> None:
+        self.runs[run.run_id] = run
+        self.finished.append(run)
+        state = self.state(run.campaign_id)
+        if state.active_run == run.run_id:
+            self.states[run.campaign_id] = state.model_copy(update={"active_run": None, "active_execution": None})
+
+    def put_batches(self, batches: Seq[CampaignBatch]) -> None:
+        for batch in batches:
+            self.stored_batches[(batch.run_id, batch.batch)] = batch
+
+    def save_batch(self, batch: CampaignBatch) -> None:
+        self.stored_batches[(batch.run_id, batch.batch)] = batch
+
+    def batch(self, run_id: str, batch: int) -> CampaignBatch | None:
+        return self.stored_batches.get((run_id, batch))
+
+    def batches(self, run_id: str) -> list[CampaignBatch]:
+        return [b for (r, _), b in sorted(self.stored_batches.items()) if r == run_id]
+
+
+class FakeSequences:
+    def __init__(self, *stored: Sequence) -> None:
+        self.stored = {s.sequence_id: s for s in stored}
+
+    def latest(self, sequence_id: str) -> Sequence | None:
+        return self.stored.get(sequence_id)
+
+    def version(self, sequence_id: str, version: int) -> Sequence | None:
+        found = self.stored.get(sequence_id)
+        return found if found and found.version == version else None
+
+
+class NoAudience:
+    """A segment store and index with nobody in them: these tests are about runs, not audiences."""
+
+    def read(self, stream: Any, *, after: str | None, limit: int | None) -> Any:
+        from talentpool.models.search import IndexPage
+
+        return IndexPage([], 0, None)
+
+    def accepts(self, stream: Any, position: str) -> bool:
+        return True
+
+    def get(self, segment_id: str) -> None:
+        return None
+
+
+def ports(runs: FakeRuns, *stored: Sequence, send_rate: int = 14) -> NurturePorts:
+    return NurturePorts(
+        sequences=FakeSequences(*stored),
+        candidates=None,  # type: ignore[arg-type]
+        send_logs=None,  # type: ignore[arg-type]
+        runs=runs,
+        segments=NoAudience(),  # type: ignore[arg-type]
+        index=NoAudience(),
+        send=None,  # type: ignore[arg-type]
+        settings=NurtureSettings(send_rate=send_rate),
+    )
+
+
+def resolve(runs: FakeRuns, start: CampaignStart, *stored: Sequence, execution: str = EXECUTION) -> Any:
+    request = ResolveRequest(action="resolve", execution=execution, input=start)
+    return nurture.resolve_run(request, ports(runs, *stored), now=NOW)
+
+
+# --- The send rate -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "tasks", "each"), [(1, 1, 1.0), (14, 2, 7.0), (50, 5, 10.0), (400, 40, 10.0), (1000, 40, 25.0)]
+)
+def test_the_map_runs_enough_tasks_to_use_the_send_rate_and_never_exceeds_it(
+    rate: int, tasks: int, each: float
+) -> None:
+    assert map_concurrency(rate) == tasks
+    assert task_send_rate(rate) == each
+    assert tasks * task_send_rate(rate) == rate
+
+
+def test_the_pacer_spaces_sends_at_its_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = {"now": 100.0}
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(nurture, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(nurture, "pause", pause)
+    pace = Pacer(4.0)
+
+    pace()
+    pace()
+    clock["now"] += 1.0  # the task was busy elsewhere for a second: no need to wait
+    pace()
+    pace()
+
+    assert pauses == [0.25, 0.25]
+
+
+# --- Who may get a campaign ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({}, None),
+        ({"unsubscribed_at": "2026-03-01T00:00:00.000Z"}, "unsubscribed"),
+        ({"suppressed_at": "2026-03-01T00:00:00.000Z"}, "suppressed"),
+        ({"consent": {"status": "pending"}}, "no_consent"),
+        ({"consent": {"status": "withdrawn"}}, "consent_withdrawn"),
+        ({"stage": "interviewing"}, "stage_interviewing"),
+        ({"interests": ["job_alerts"]}, "topic_not_chosen"),
+        ({"preferences": {"paused_until": "2026-03-09T00:00:00.000Z"}}, "paused"),
+        ({"preferences": {"paused_until": "2026-03-01T00:00:00.000Z"}}, None),  # a pause that is over
+    ],
+)
+def test_who_may_get_a_campaign(changes: dict[str, Any], reason: str | None) -> None:
+    assert ineligibility(candidate(**changes), events_campaign(), NOW) == reason
+
+
+def test_the_law_comes_before_the_topic() -> None:
+    unsubscribed = candidate(interests=["job_alerts"], unsubscribed_at="2026-03-01T00:00:00.000Z")
+
+    assert ineligibility(unsubscribed, events_campaign(), NOW) == "unsubscribed"
+
+
+# --- Ids and names -------------------------------------------------------------------------------------
+
+
+def test_one_schedule_firing_names_one_run_and_run_ids_sort_by_firing() -> None:
+    march = scheduled_run_id("nurture-events", "2026-03-01T09:00:00Z")
+    april = scheduled_run_id("nurture-events", "2026-04-01T09:00:00Z")
+
+    assert march == scheduled_run_id("nurture-events", "2026-03-01T09:00:00.000Z")
+    assert march != scheduled_run_id("nurture-career_advice", "2026-03-01T09:00:00Z")
+    assert is_id(march) and march < april
+
+
+def test_execution_names_fit_step_functions_limit() -> None:
+    run_id = "01M8B9VGHAH080YCQ49MGPAEJE"
+
+    assert execution_name("nurture-events", run_id) == f"nurture-events-{run_id}"
+    assert len(execution_name("c" * 64, run_id)) == 80
+
+
+# --- Claiming a run ------------------------------------------------------------------------------------
+
+
+def test_runs_of_a_campaign_rotate_through_its_steps() -> None:
+    runs = FakeRuns()
+    two_steps = events_campaign()
+    two_steps = two_steps.model_copy(update={"steps": [two_steps.steps[0], two_steps.steps[0]]})
+
+    steps = []
+    for n in range(3):
+        state = resolve(runs, CampaignStart(campaign_id="nurture-events", run_id=f"R{n}"), two_steps, execution=f"E{n}")
+        steps.append(state.run.step)
+        runs.finish(runs.runs[f"R{n}"])
+
+    assert steps == [0, 1, 0]
+
+
+def test_a_retried_resolve_finds_its_own_run_and_claims_no_second_one() -> None:
+    runs = FakeRuns()
+    start = CampaignStart(campaign_id="nurture-events")  # started by hand in the console: no run id
+
+    first = resolve(runs, start)
+    again = resolve(runs, start)
+
+    assert first.run.run_id == again.run.run_id
+    assert runs.state("nurture-events").runs == 1
+
+
+def test_a_second_execution_of_one_run_id_sends_nothing() -> None:
+    runs = FakeRuns()
+    start = CampaignStart(campaign_id="nurture-events", scheduled_at="2026-03-01T09:00:00Z")
+    resolve(runs, start, execution="first")
+
+    duplicate = resolve(runs, start, execution="second")
+
+    assert duplicate.batches == []
+    ended = tally_run(TallyRequest(action="tally", execution="second", run=duplicate.run), ports(runs), now=NOW)
+    assert ended.done and runs.finished == []  # the duplicate writes nothing over the first run's result
+
+
+def test_a_run_of_a_busy_or_inactive_campaign_is_recorded_as_skipped() -> None:
+    runs = FakeRuns()
+    resolve(runs, CampaignStart(campaign_id="nurture-events", run_id="R1"), execution="E1")
+
+    busy = resolve(runs, CampaignStart(campaign_id="nurture-events", run_id="R2"), execution="E2")
+    inactive = resolve(
+        runs, CampaignStart(campaign_id="nurture-events", run_id="R3"), events_campaign(active=False), execution="E3"
+    )
+
+    assert busy.batches == inactive.batches == []
+    assert (runs.runs["R2"].status, runs.runs["R2"].skipped_reason) == ("skipped", "campaign_busy")
+    assert (runs.runs["R3"].status, runs.runs["R3"].skipped_reason) == ("skipped", "campaign_inactive")
+
+
+def test_a_run_whose_execution_died_holds_its_campaign_only_until_its_hold_ends() -> None:
+    runs = FakeRuns()
+    runs.states["nurture-events"] = CampaignState(
+        campaign_id="nurture-events", runs=3, active_run="OLD", active_until="2026-03-01T00:00:00.000Z"
+    )
+
+    state = resolve(runs, CampaignStart(campaign_id="nurture-events", run_id="NEW"))
+
+    assert runs.runs["NEW"].status == "running" and state.run.step == 0
+    assert runs.state("nurture-events").active_run == "NEW"
+
+
+def test_a_claim_that_races_another_run_reads_again_and_finds_the_campaign_busy() -> None:
+    runs = FakeRuns()
+    runs.race = CampaignState(
+        campaign_id="nurture-events", runs=1, active_run="OTHER", active_until="2999-01-01T00:00:00.000Z", version=1
+    )
+
+    resolve(runs, CampaignStart(campaign_id="nurture-events", run_id="MINE"))
+
+    assert runs.runs["MINE"].skipped_reason == "campaign_busy"
+
+
+def test_an_unknown_or_engage_campaign_cannot_be_resolved() -> None:
+    with pytest.raises(CampaignNotFound):
+        resolve(FakeRuns(), CampaignStart(campaign_id="welcome"))
+
+
+# --- Tallying ------------------------------------------------------------------------------------------
+
+
+def run_with_batches(runs: FakeRuns, *batches: CampaignBatch) -> RunRef:
+    run = CampaignRun(
+        run_id="R",
+        campaign_id="nurture-events",
+        version=1,
+        step=0,
+        trigger="manual",
+        execution=EXECUTION,
+        started_at="2026-03-02T10:00:00.000Z",
+    )
+    runs.save_run(run)
+    runs.put_batches(batches)
+    return run.ref()
+
+
+def test_tally_waits_for_the_earliest_deferred_slot_and_sends_only_batches_with_deferred_candidates() -> None:
+    runs = FakeRuns()
+    ref = run_with_batches(
+        runs,
+        CampaignBatch(run_id="R", batch=1, candidate_ids=["a"], outcomes={"a": "sent"}),
+        CampaignBatch(run_id="R", batch=2, candidate_ids=["b", "c"], deferred={"b": "2026-03-05T10:00:01.000Z"}),
+        CampaignBatch(run_id="R", batch=3, candidate_ids=["d"], deferred={"d": "2026-03-02T14:00:00.000Z"}),
+    )
+
+    state = tally_run(TallyRequest(action="tally", execution=EXECUTION, run=ref), ports(runs), now=NOW)
+
+    assert (state.done, state.batches, state.next_at) == (False, [2, 3], "2026-03-02T14:00:00.000Z")
+    assert (state.run.round, state.run.not_before) == (1, "2026-03-02T14:00:00.000Z")
+    assert runs.finished == []
+
+
+def test_tally_with_nothing_deferred_records_the_result_counted_by_reason() -> None:
+    runs = FakeRuns()
+    outcomes = {"a": "sent", "b": "sent", "c": "unknown", "d": "skipped:paused", "e": "failed:MessageRejected"}
+    ref = run_with_batches(runs, CampaignBatch(run_id="R", batch=1, candidate_ids=list(outcomes), outcomes=outcomes))
+
+    state = tally_run(TallyRequest(action="tally", execution=EXECUTION, run=ref), ports(runs), now=NOW)
+
+    assert state.done
+    [result] = runs.finished
+    assert (result.status, result.sent, result.unknown) == ("finished", 2, 1)
+    assert (result.skipped, result.failed) == ({"paused": 1}, {"MessageRejected": 1})
+
+
+def test_a_failure_after_resolve_claimed_the_run_is_recorded_on_it_and_frees_the_campaign() -> None:
+    runs = FakeRuns()
+    resolve(runs, CampaignStart(campaign_id="nurture-events", run_id="R"))
+    # Resolve failed after its claim: the Catch's state is the execution input with the error.
+    state = {"campaign_id": "nurture-events", "error": {"Error": "States.Timeout", "Cause": "..."}}
+
+    record_run_failure(FailureRequest(action="failed", execution=EXECUTION, state=state), ports(runs), now=NOW)
+
+    [failed] = runs.finished
+    assert (failed.run_id, failed.status, failed.error) == ("R", "failed", "States.Timeout")
+    assert runs.state("nurture-events").active_run is None
+
+
+# --- Starting a send -----------------------------------------------------------------------------------
+
+
+class Launcher:
+    def __init__(self) -> None:
+        self.started: list[tuple[str, dict[str, Any]]] = []
+
+    def start(self, name: str, payload: dict[str, Any]) -> str:
+        self.started.append((name, payload))
+        return f"arn:execution:{name}"
+
+
+def test_a_send_now_starts_an_execution_for_a_new_run() -> None:
+    launcher = Launcher()
+
+    accepted = start_campaign_send(FakeSequences(), FakeRuns(), launcher, "nurture-events", caller=CALLER, now=NOW)
+
+    [(name, payload)] = launcher.started
+    assert name == f"nurture-events-{accepted.run_id}" and accepted.execution == f"arn:execution:{name}"
+    assert payload == {
+        "campaign_id": "nurture-events",
+        "trigger": "manual",
+        "run_id": accepted.run_id,
+        "requested_by": "recruiter:rec-1",
+    }
+
+
+def test_a_send_now_is_refused_while_a_run_holds_the_campaign_or_when_it_is_inactive() -> None:
+    runs = FakeRuns()
+    runs.states["nurture-events"] = CampaignState(
+        campaign_id="nurture-events", active_run="R", active_until=(NOW + timedelta(days=1)).isoformat()
+    )
+
+    with pytest.raises(CampaignBusy):
+        start_campaign_send(FakeSequences(), runs, Launcher(), "nurture-events", caller=CALLER, now=NOW)
+    inactive = FakeSequences(events_campaign(active=False))
+    with pytest.raises(Conflict):
+        start_campaign_send(inactive, FakeRuns(), Launcher(), "nurture-events", caller=CALLER, now=NOW)
