@@ -49,11 +49,13 @@ def json_path(document: Any, path: str) -> Any:
     return value
 
 
-def execution_input(mapping: Mapping[str, str] | None, event: Mapping[str, Any]) -> Any:
-    """The state machine input: the whole event, or one key per entry of the target's input map."""
-    if mapping is None:
-        return event
-    return {key: json_path(event, path) for key, path in mapping.items()}
+def target_input(target: spec.TargetSpec, event: Mapping[str, Any]) -> dict[str, Any]:
+    """What a target receives, as an EventBridge input transformer builds it: the target's constants and one
+    key per entry of its input map; the whole event when it has neither."""
+    if target.input is None and target.constants is None:
+        return dict(event)
+    paths = {key: json_path(event, path) for key, path in (target.input or {}).items()}
+    return {**(target.constants or {}), **paths}
 
 
 def execution_name(rule_name: str, target_index: int, event_id: str) -> str:
@@ -107,7 +109,7 @@ class TargetInvoker:
 
     def deliver(self, target: spec.TargetSpec, event: Mapping[str, Any], *, rule: str, index: int) -> None:
         if target.kind == "function":
-            result = self._runtime.invoke(target.name, dict(event))
+            result = self._runtime.invoke(target.name, target_input(target, event))
             if result.errored:
                 raise DeliveryFailed(f"function {target.name} failed: {result.json().get('errorType')}")
             return
@@ -124,7 +126,8 @@ class TargetInvoker:
 
         A record the function reports in batchItemFailures stays on the queue in AWS; here it is retried.
         """
-        result = self._runtime.invoke(target.name, {"Records": [sqs_record(event, queue=f"{target.name}-events")]})
+        record = sqs_record(target_input(target, event), queue=f"{target.name}-events")
+        result = self._runtime.invoke(target.name, {"Records": [record]})
         if result.errored:
             raise DeliveryFailed(f"function {target.name} failed: {result.json().get('errorType')}")
         failures = (result.json() or {}).get("batchItemFailures") or []
@@ -137,7 +140,7 @@ class TargetInvoker:
             client.start_execution(
                 stateMachineArn=self._state_machines[target.name],
                 name=execution_name(rule, index, str(event.get("id") or "")),
-                input=json.dumps(execution_input(target.input, event)),
+                input=json.dumps(target_input(target, event)),
             )
         except client.exceptions.ExecutionAlreadyExists:
             log.info("execution for event %s already started", event.get("id"))

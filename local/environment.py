@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,10 @@ class LocalSettings:
     def outbox_dir(self) -> Path:
         return self.state_dir / "outbox"
 
+    @property
+    def reports_dir(self) -> Path:
+        return self.state_dir / "reports"
+
 
 def settings_from(environ: Mapping[str, str], port_arg: int | None = None) -> LocalSettings:
     """Settings from `--port`, then PORT, AWS_REGION, TALENTPOOL_TIME_SCALE and TALENTPOOL_LOCAL_DIR."""
@@ -100,8 +106,23 @@ def bucket_name(bucket: Any) -> str:
     return f"talentpool-{bucket.name}"
 
 
+@cache
+def deployment_context() -> dict[str, Any]:
+    """cdk.json's context: the settings a deployment gets, so the local runtime uses the same ones."""
+    context: dict[str, Any] = json.loads((spec.ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return context
+
+
+def schedule_expression(schedule: spec.ScheduleSpec) -> str:
+    """The schedule's cdk.json setting when it names one, else its default expression (as CDK decides)."""
+    if schedule.expression_setting is None:
+        return schedule.default_expression
+    return str(deployment_context().get(schedule.expression_setting) or schedule.default_expression)
+
+
 def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, str]:
     """Local values by variable name, including names the spec may not list yet (ignored until it does)."""
+    context = deployment_context()
     return {
         "TABLE_NAME": TABLE_NAME,
         "EVENT_BUS_NAME": spec.BUS_NAME,
@@ -111,16 +132,17 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "PUBLIC_BASE_URL": settings.base_url,
         "IP_HASH_SALT": settings.ip_hash_salt,
         "WEB_ROOT": str(spec.WEB_DIR),
-        "CONSENT_TEXT_VERSION": CONSENT_TEXT_VERSION,
+        "CONSENT_TEXT_VERSION": str(context.get("consent_text_version", CONSENT_TEXT_VERSION)),
         "CORS_ORIGIN": settings.base_url,
         # The local user pool (local/auth.py) for handlers that verify a recruiter token themselves.
         "JWKS_URL": f"{settings.base_url}{JWKS_PATH}",
         "JWT_ISSUER": settings.issuer,
         "JWT_AUDIENCE": JWT_AUDIENCE,
-        # Sequences: the same defaults cdk.json ships with.
-        "DEFAULT_TIMEZONE": "Europe/London",
-        "FREQUENCY_CAP": "2",
-        "COMPANY_NAME": "Talentpool",
+        # Sequences and reports: the settings cdk.json gives a deployment.
+        "DEFAULT_TIMEZONE": str(context["timezone_default"]),
+        "FREQUENCY_CAP": str(context["frequency_cap"]),
+        "COMPANY_NAME": str(context["company_name"]),
+        "CONSENT_MONTHS": str(context["retention_months"]),
         **{bucket.env.value: bucket_name(bucket) for bucket in buckets()},
     }
 

@@ -44,6 +44,7 @@ class Deployment:
     functions: dict[str, str] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)
     rule_queues: dict[str, str] = field(default_factory=dict)
+    streams: dict[str, str] = field(default_factory=dict)  # consumer function -> stream ARN
 
 
 class AwsClients:
@@ -58,6 +59,7 @@ class AwsClients:
         self.iam = session.client("iam")
         self.lambda_ = session.client("lambda")
         self.s3 = session.client("s3")
+        self.scheduler = session.client("scheduler")
         self.secretsmanager = session.client("secretsmanager")
         self.ses = session.client("ses")
         self.sesv2 = session.client("sesv2")
@@ -185,6 +187,23 @@ def connect_buckets(clients: AwsClients, deployment: Deployment) -> None:
         )
 
 
+def create_stream_mappings(clients: AwsClients, streams: Iterable[spec.StreamSpec], deployment: Deployment) -> None:
+    """Each spec stream consumer reads the table's stream (delivered by local/streams.py, not by moto)."""
+    streams = list(streams)
+    if not streams:
+        return
+    stream_arn = clients.dynamodb.describe_table(TableName=deployment.table_name)["Table"]["LatestStreamArn"]
+    for stream in streams:
+        clients.lambda_.create_event_source_mapping(
+            EventSourceArn=stream_arn,
+            FunctionName=stream.function,
+            BatchSize=stream.batch_size,
+            StartingPosition="TRIM_HORIZON",
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+        )
+        deployment.streams[stream.function] = stream_arn
+
+
 def rule_queue_name(rule: spec.RuleSpec) -> str:
     return ("talentpool-rule-" + re.sub(r"[^A-Za-z0-9_-]", "-", rule.name))[:80]
 
@@ -224,4 +243,5 @@ def info(deployment: Deployment, moto_endpoint: str) -> dict[str, Any]:
         "state_machines": dict(deployment.state_machines),
         "buckets": {b.name: environment.bucket_name(b) for b in environment.buckets()},
         "rules": sorted(deployment.rule_queues),
+        "streams": dict(deployment.streams),
     }

@@ -17,13 +17,16 @@ from typing import Any
 
 from infra import spec
 from local import auth, environment, resources, ses_events
-from local.clock import Schedule, ScheduleClock, scheduled_event
-from local.dispatch import Dispatcher, RuleTap, TargetInvoker, deliver_to_targets, validate_targets
+from local.clock import ClockEntry, ScheduleClock, SequenceTime, scheduled_event
+from local.dispatch import DeliveryFailed, Dispatcher, RuleTap, TargetInvoker, deliver_to_targets, validate_targets
 from local.environment import ACCOUNT, LocalSettings
 from local.gateway import Gateway, GatewayServer, LocalRoutes, Reply, Request, RouteTable, error_reply, json_reply
 from local.lambdas import LambdaRuntime
 from local.moto_patches import SentMessage, Undo, patch_lambda, patch_s3_notifications, patch_ses, patch_wait
 from local.outbox import Outbox
+from local.reports import REPORT_FUNCTION, REPORTS_BUCKET, ReportMirror
+from local.scheduler import SchedulerTargets, SchedulerWatcher
+from local.streams import StreamDelivery, patch_dynamodb_serialised, patch_stream_delivery
 
 log = logging.getLogger("local")
 
@@ -42,6 +45,8 @@ class LocalRuntime:
         self._moto: Any = None
         self._dispatcher: Dispatcher | None = None
         self._clock: ScheduleClock | None = None
+        self._scheduler: SchedulerWatcher | None = None
+        self._streams: StreamDelivery | None = None
         self._server: GatewayServer | None = None
         self._stopping = threading.Event()
 
@@ -61,11 +66,18 @@ class LocalRuntime:
         self.lambdas = LambdaRuntime(spec.FUNCTIONS, region=self.settings.region, account=ACCOUNT)
         self.outbox = Outbox(self.settings.outbox_dir)
         self.outbox.clear()
+        self._streams = StreamDelivery(
+            self.lambdas.invoke,
+            batch_sizes={stream.function: stream.batch_size for stream in spec.STREAMS},
+            region=self.settings.region,
+        )
         self._undo += [
             patch_lambda(self.lambdas),
             patch_wait(self.settings.time_scale),
             patch_ses(self._on_sent),
             patch_s3_notifications(),
+            patch_dynamodb_serialised(),
+            patch_stream_delivery(self._streams),
         ]
 
         self.clients = resources.AwsClients(self.settings.region)
@@ -78,8 +90,12 @@ class LocalRuntime:
         resources.create_functions(self.clients, spec.FUNCTIONS, values, self.deployment)
         resources.create_state_machines(self.clients, spec.STATE_MACHINES, self.deployment)
         resources.connect_buckets(self.clients, self.deployment)
-        validate_targets(spec.RULES, self.deployment.functions, self.deployment.state_machines)
+        resources.create_stream_mappings(self.clients, spec.STREAMS, self.deployment)
+        validate_targets(
+            [*spec.RULES, *self._schedule_rules()], self.deployment.functions, self.deployment.state_machines
+        )
         resources.create_rules(self.clients, spec.RULES, self.deployment)
+        self.reports = ReportMirror(self.clients.s3, self._reports_bucket(), self.settings.reports_dir)
 
         self.invoker = TargetInvoker(self.lambdas, self.clients.stepfunctions, self.deployment.state_machines)
         taps = [RuleTap(rule, self.deployment.rule_queues[rule.name]) for rule in spec.RULES]
@@ -87,6 +103,12 @@ class LocalRuntime:
         self._dispatcher.start()
         self._clock = self._schedule_clock()
         self._clock.start()
+        self._scheduler = SchedulerWatcher(
+            self.clients.scheduler,
+            self._clock,
+            SchedulerTargets(self._start_execution, self._invoke_or_raise, self._stopping),
+        )
+        self._scheduler.start()
 
         self.issuer = auth.LocalIssuer(issuer=self.settings.issuer)
         self.token = self.issuer.mint()
@@ -110,19 +132,47 @@ class LocalRuntime:
         self._moto.start()
         return int(self._moto.get_host_and_port()[1])
 
+    # -- schedules -----------------------------------------------------------------------------------
+
     def _schedule_clock(self) -> ScheduleClock:
-        """Schedules in the spec (spec.SCHEDULES, when it has any: name, expression, targets) fire locally."""
-        clock = ScheduleClock(self.settings.time_scale)
-        for schedule in getattr(spec, "SCHEDULES", ()):
-            clock.add(Schedule(schedule.name, schedule.expression, self._firing(schedule.name, schedule.targets)))
+        """spec.SCHEDULES fire from the local clock on sequence time, as their EventBridge rules would."""
+        clock = ScheduleClock(SequenceTime(self.settings.time_scale))
+        now = clock.time.now()
+        for schedule in spec.SCHEDULES:
+            expression = environment.schedule_expression(schedule)
+            clock.add(ClockEntry(schedule.name, expression, self._firing(schedule), anchor=now))
         return clock
 
-    def _firing(self, name: str, targets: tuple[spec.TargetSpec, ...]) -> Callable[[], None]:
-        def fire() -> None:
-            event = scheduled_event(name, account=ACCOUNT, region=self.settings.region)
-            deliver_to_targets(self.invoker, name, targets, event, self._stopping)
+    def _firing(self, schedule: spec.ScheduleSpec) -> Callable[[datetime], None]:
+        def fire(_due: datetime) -> None:
+            # The event carries the real time: what the handlers read from the store is stamped with it.
+            event = scheduled_event(schedule.name, account=ACCOUNT, region=self.settings.region)
+            deliver_to_targets(self.invoker, schedule.name, (schedule.target,), event, self._stopping)
+            if schedule.target.name == REPORT_FUNCTION:
+                self.reports.mirror()
 
         return fire
+
+    @staticmethod
+    def _schedule_rules() -> list[spec.RuleSpec]:
+        """Schedules as rules, so start-up checks their targets like any rule's."""
+        return [spec.RuleSpec(s.name, s.description, {}, (s.target,)) for s in spec.SCHEDULES]
+
+    def _start_execution(self, state_machine_arn: str, name: str, payload: str) -> None:
+        client = self.clients.stepfunctions
+        try:
+            client.start_execution(stateMachineArn=state_machine_arn, name=name, input=payload)
+        except client.exceptions.ExecutionAlreadyExists:
+            log.info("execution %s already started", name)
+
+    def _invoke_or_raise(self, function: str, event: Any) -> None:
+        result = self.lambdas.invoke(function, event)
+        if result.errored:
+            raise DeliveryFailed(f"function {function} failed: {result.json().get('errorType')}")
+
+    def _reports_bucket(self) -> str | None:
+        names = {bucket.name: bucket for bucket in environment.buckets()}
+        return environment.bucket_name(names[REPORTS_BUCKET]) if REPORTS_BUCKET in names else None
 
     # -- email ---------------------------------------------------------------------------------------
 
@@ -145,9 +195,37 @@ class LocalRuntime:
         routes.add("GET", "/_local/info", lambda _: json_reply(HTTPStatus.OK, self.info()))
         routes.add("GET", "/_local/outbox", lambda _: json_reply(HTTPStatus.OK, self.outbox_json()))
         routes.add("POST", "/_local/token", self._mint_token)
+        routes.add("POST", "/_local/run/report", self._run_report)
         routes.add("GET", environment.JWKS_PATH, self._jwks)
         routes.add("GET", f"{environment.ISSUER_PATH}{environment.JWKS_PATH}", self._jwks)  # where Cognito has it
         return routes
+
+    def _run_report(self, request: Request) -> Reply:
+        """Run the report job now with the JSON body as its event ({period?, date?}); mirror what it wrote."""
+        if REPORT_FUNCTION not in self.lambdas.names:
+            return error_reply(
+                HTTPStatus.NOT_FOUND,
+                "not_found",
+                f"There is no {REPORT_FUNCTION!r} function in infra/spec.py yet, so there is no report job to run",
+            )
+        try:
+            event = request.json()
+        except ValueError:
+            return error_reply(HTTPStatus.BAD_REQUEST, "malformed_request", "The request body is not valid JSON")
+        if not isinstance(event, dict):
+            return error_reply(HTTPStatus.BAD_REQUEST, "malformed_request", "The request body must be a JSON object")
+        result = self.lambdas.invoke(REPORT_FUNCTION, event)
+        if result.errored:
+            error = result.json()
+            return error_reply(
+                HTTPStatus.BAD_GATEWAY,
+                "report_failed",
+                f"The report function failed: {error.get('errorType')}: {error.get('errorMessage')}",
+            )
+        return json_reply(
+            HTTPStatus.OK,
+            {"report": result.json(), "mirrored": self.reports.mirror(), "folder": str(self.reports.folder)},
+        )
 
     def _jwks(self, _: Request) -> Reply:
         return json_reply(HTTPStatus.OK, self.issuer.jwks())
@@ -160,6 +238,8 @@ class LocalRuntime:
             "audience": self.issuer.audience,
             "time_scale": self.settings.time_scale,
             "outbox_dir": str(self.outbox.folder),
+            "reports_dir": str(self.reports.folder),
+            "schedules": self._clock.keys() if self._clock else [],
             "local_routes": self.local_routes.paths,
         }
 
@@ -189,7 +269,15 @@ class LocalRuntime:
     def stop(self) -> None:
         """Gateway first (no new work), then the clock and dispatcher, then moto; each step on its own."""
         self._stopping.set()
-        for step in (self._stop_server, self._stop_clock, self._stop_dispatcher, self._stop_moto, self._unpatch):
+        steps = (
+            self._stop_server,
+            self._stop_clock,
+            self._stop_dispatcher,
+            self._stop_streams,
+            self._stop_moto,
+            self._unpatch,
+        )
+        for step in steps:
             try:
                 step()
             except Exception:
@@ -200,8 +288,14 @@ class LocalRuntime:
             self._server.stop()
 
     def _stop_clock(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.stop()
         if self._clock is not None:
             self._clock.stop()
+
+    def _stop_streams(self) -> None:
+        if self._streams is not None:
+            self._streams.stop()
 
     def _stop_dispatcher(self) -> None:
         if self._dispatcher is not None:
@@ -229,7 +323,8 @@ class LocalRuntime:
                 f"  Outbox         {base}/_local/outbox   (files in {self.outbox.folder})",
                 f"  Local info     {base}/_local/info",
                 f"  moto           {self.moto_endpoint}",
-                f"  Time scale     {self.settings.time_scale:g}x: a day of Wait lasts {day_s:g} s",
+                f"  Time scale     {self.settings.time_scale:g}x: a day of Wait (and of schedules) lasts {day_s:g} s",
+                *self._report_lines(base),
                 "",
                 "Recruiter token (12 h, groups recruiters and admins):",
                 f"  {self.token}",
@@ -239,6 +334,11 @@ class LocalRuntime:
                 "",
             ]
         )
+
+    def _report_lines(self, base: str) -> list[str]:
+        if REPORT_FUNCTION not in self.lambdas.names:
+            return []
+        return [f"  Reports        POST {base}/_local/run/report   (files in {self.reports.folder})"]
 
 
 def token_request_errors(body: Any) -> list[dict[str, Any]]:

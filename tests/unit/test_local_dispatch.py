@@ -14,9 +14,9 @@ from local.dispatch import (
     TargetInvoker,
     deliver_to_targets,
     deliver_with_retries,
-    execution_input,
     execution_name,
     json_path,
+    target_input,
     validate_targets,
 )
 from local.lambdas import Invocation
@@ -51,18 +51,27 @@ def test_json_paths_outside_the_subset_are_refused(path: str) -> None:
         json_path(EVENT, path)
 
 
-def test_execution_input_follows_the_targets_map() -> None:
+def test_the_input_follows_the_targets_map() -> None:
     mapping = {"candidate_id": "$.detail.candidate_id", "event_id": "$.id", "kind": "$.detail-type"}
 
-    assert execution_input(mapping, EVENT) == {
+    assert target_input(spec.TargetSpec("state_machine", "engage", input=mapping), EVENT) == {
         "candidate_id": "01AB",
         "event_id": EVENT["id"],
         "kind": "CandidateConfirmed",
     }
 
 
+def test_constants_sit_beside_the_mapped_paths() -> None:
+    target = spec.TargetSpec("function", "report", input={"time": "$.id"}, constants={"period": "week"})
+
+    assert target_input(target, EVENT) == {"period": "week", "time": EVENT["id"]}
+    assert target_input(spec.TargetSpec("function", "report", constants={"period": "week"}), EVENT) == {
+        "period": "week"
+    }
+
+
 def test_without_a_map_the_whole_event_is_the_input() -> None:
-    assert execution_input(None, EVENT) == EVENT
+    assert target_input(spec.TargetSpec("state_machine", "engage"), EVENT) == EVENT
 
 
 def test_execution_names_are_valid_unique_per_target_and_stable_on_retry() -> None:
@@ -89,7 +98,8 @@ def test_the_spec_rules_name_real_targets_with_supported_paths() -> None:
     [
         spec.TargetSpec("function", "nope"),
         spec.TargetSpec("state_machine", "nope"),
-        spec.TargetSpec("queue", "notify"),
+        spec.TargetSpec("queue", "nope"),
+        spec.TargetSpec("topic", "notify"),
         spec.TargetSpec("function", "notify", input={"x": "$..x"}),
     ],
 )
@@ -101,13 +111,14 @@ def test_a_rule_that_cannot_be_delivered_fails_at_start_up(target: spec.TargetSp
 
 
 class FakeRuntime:
-    def __init__(self, errored: bool = False) -> None:
+    def __init__(self, errored: bool = False, answer: Any = None) -> None:
         self.calls: list[tuple[str, Any]] = []
         self.errored = errored
+        self.answer = {"ok": True} if answer is None else answer
 
     def invoke(self, name: str, event: Any) -> Invocation:
         self.calls.append((name, event))
-        payload = {"errorType": "RuntimeError"} if self.errored else {"ok": True}
+        payload = {"errorType": "RuntimeError"} if self.errored else self.answer
         return Invocation(json.dumps(payload), self.errored, "")
 
 
@@ -202,3 +213,39 @@ def test_each_target_is_retried_on_its_own() -> None:
     deliver_to_targets(invoker, "r", targets, EVENT, threading.Event(), retry_delays=(0,))
 
     assert runtime.calls == [("notify", EVENT)]
+
+
+def test_a_queue_target_hands_its_function_an_sqs_batch_of_the_event() -> None:
+    runtime = FakeRuntime(answer={"batchItemFailures": []})
+    invoker = TargetInvoker(runtime, FakeStepFunctions(), {})  # type: ignore[arg-type]
+
+    invoker.deliver(spec.TargetSpec("queue", "ses_events"), EVENT, rule="ses-events", index=0)
+
+    [(name, batch)] = runtime.calls
+    [record] = batch["Records"]
+    assert name == "ses_events"
+    # What Lambda's SQS event source mapping sends: the event as the message body, with SQS's own fields
+    assert json.loads(record["body"]) == EVENT
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == "arn:aws:sqs:us-east-1:123456789012:ses_events-events"
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert {"messageId", "receiptHandle", "md5OfBody", "awsRegion", "messageAttributes"} <= set(record)
+
+
+def test_a_record_the_queue_function_reports_as_failed_is_a_failed_delivery_and_retried() -> None:
+    runtime = FakeRuntime(answer={"batchItemFailures": [{"itemIdentifier": "m1"}]})
+    invoker = TargetInvoker(runtime, FakeStepFunctions(), {})  # type: ignore[arg-type]
+    target = spec.TargetSpec("queue", "ses_events")
+
+    with pytest.raises(DeliveryFailed, match="1 failed record"):
+        invoker.deliver(target, EVENT, rule="ses-events", index=0)
+    deliver_to_targets(invoker, "ses-events", (target,), EVENT, threading.Event(), retry_delays=(0, 0))
+
+    assert len(runtime.calls) == 1 + 3  # each attempt is a fresh delivery of the same event
+
+
+def test_a_queue_function_that_raises_is_a_failed_delivery() -> None:
+    invoker = TargetInvoker(FakeRuntime(errored=True), FakeStepFunctions(), {})  # type: ignore[arg-type]
+
+    with pytest.raises(DeliveryFailed, match="RuntimeError"):
+        invoker.deliver(spec.TargetSpec("queue", "ses_events"), EVENT, rule="ses-events", index=0)

@@ -6,12 +6,13 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from local.clock import Schedule, ScheduleClock, rate_seconds, scheduled_event
+from local.clock import ClockEntry, ScheduleClock, SequenceTime, scheduled_event
+from local.cron import ScheduleExpressionError
 from local.moto_patches import patch_wait, scaled_wait
 
 
@@ -80,33 +81,129 @@ def test_the_wait_patch_replaces_moto_and_can_be_undone() -> None:
     assert WaitFunction.__dict__["_wait_interval"] is original
 
 
-@pytest.mark.parametrize(
-    ("expression", "seconds"),
-    [("rate(1 day)", 86400), ("rate(2 hours)", 7200), ("rate(5 minutes)", 300), ("rate( 1 minute )", 60)],
-)
-def test_rate_expressions(expression: str, seconds: int) -> None:
-    assert rate_seconds(expression) == seconds
+class FakeTime:
+    """Wall and monotonic seconds the test moves by hand."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def wall(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
 
 
-@pytest.mark.parametrize("expression", ["rate(1 days)", "rate(2 hour)", "rate(0 minutes)", "cron(0 6 * * ? *)"])
-def test_expressions_eventbridge_or_the_local_clock_would_refuse(expression: str) -> None:
-    with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
-        rate_seconds(expression)
+START = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)  # a Thursday, 05:00 UTC
 
 
-def test_the_clock_fires_each_schedule_once_per_scaled_period() -> None:
-    now = [0.0]
-    clock = ScheduleClock(scale=8640, monotonic=lambda: now[0])  # a day is 10 s
-    clock.add(Schedule("daily", "rate(1 day)", lambda: None))
-    clock.add(Schedule("hourly", "rate(1 hour)", lambda: None))
-    fired: dict[str, int] = {}
+def clock_at(start: datetime = START, scale: float = 8640) -> tuple[ScheduleClock, FakeTime]:
+    fake = FakeTime(start.timestamp())
+    time_source = SequenceTime(scale, wall=fake.wall, start=fake.now)
+    return ScheduleClock(time_source, monotonic=fake.monotonic, min_interval_s=1.0), fake
 
-    now[0] = 0.2
-    assert clock.due(0.0, fired) == []
-    now[0] = 0.5  # an hour of scaled time
-    assert [s.name for s in clock.due(0.0, fired)] == ["hourly"]
-    now[0] = 10.0  # a day
-    assert sorted(s.name for s in clock.due(0.0, fired)) == ["daily", "hourly"]
+
+def test_sequence_time_starts_at_real_time_and_passes_scale_times_faster() -> None:
+    fake = FakeTime(START.timestamp())
+    sequence = SequenceTime(8640, wall=fake.wall, start=fake.now)
+
+    assert sequence.now() == START
+    fake.now += 10
+    assert sequence.now() == START + timedelta(days=1)
+    assert sequence.of(START + timedelta(seconds=5)) == START + timedelta(hours=12)
+
+
+def test_a_daily_cron_fires_at_its_hour_of_each_sequence_day() -> None:
+    clock, fake = clock_at()
+    fired: list[datetime] = []
+    clock.add(ClockEntry("daily", "cron(0 6 * * ? *)", fired.append))
+
+    fake.now += 0.4  # 05:57 sequence time
+    assert clock.due() == []
+    fake.now += 0.1  # 06:12
+    [(entry, due_at)] = clock.due()
+    assert due_at == datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+    assert entry.next_at == datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+    fake.now += 5  # the next sequence day's 06:00 has not come yet
+    assert clock.due() == []
+    fake.now += 5
+    assert [due for _, due in clock.due()] == [datetime(2026, 11, 27, 6, 0, tzinfo=UTC)]
+
+
+def test_firings_missed_together_become_one_and_none_comes_within_a_second_of_the_last() -> None:
+    clock, fake = clock_at(scale=86400 * 10)  # a day is 0.1 s
+    clock.add(ClockEntry("daily", "cron(0 6 * * ? *)", lambda _: None))
+
+    fake.now += 0.55  # five sequence days
+    assert len(clock.due()) == 1
+    fake.now += 0.5  # five more, but only half a real second since the last firing
+    assert clock.due() == []
+    fake.now += 0.5
+    assert len(clock.due()) == 1
+
+
+def test_a_schedule_still_running_skips_the_firing_that_comes_meanwhile() -> None:
+    clock, fake = clock_at()
+    clock.add(ClockEntry("hourly", "rate(1 hour)", lambda _: None, anchor=START))
+    fake.now += 0.5  # an hour and a bit
+    [(entry, _)] = clock.due()
+
+    entry.running = True
+    fake.now += 1.5
+    assert clock.due() == []
+    entry.running = False
+    assert len(clock.due()) == 1
+
+
+def test_a_rate_counts_from_its_anchor() -> None:
+    clock, fake = clock_at()
+    clock.add(ClockEntry("every-2h", "rate(2 hours)", lambda _: None, anchor=START - timedelta(hours=1)))
+
+    [entry_key] = clock.keys()
+    assert entry_key == "every-2h"
+    fake.now += 60 * 60 / 8640  # 06:00: one hour after start, two after the anchor
+    [(_, due_at)] = clock.due()
+    assert due_at == START + timedelta(hours=1)
+
+
+def test_a_one_time_schedule_leaves_the_clock_after_it_fired() -> None:
+    clock, fake = clock_at()
+    clock.add(ClockEntry("once", "at(2026-11-26T08:00:00)", lambda _: None))
+
+    fake.now += 2  # 09:48
+    assert len(clock.due()) == 1
+    assert clock.keys() == []
+
+
+def test_the_clock_runs_each_firing_on_its_own_thread_and_survives_a_failing_one() -> None:
+    clock = ScheduleClock(SequenceTime(86400 * 100), tick_s=0.01, min_interval_s=0.05)
+    calls: list[str] = []
+    done = threading.Event()
+
+    def fails(_: datetime) -> None:
+        calls.append("fails")
+        raise RuntimeError("boom")
+
+    def works(_: datetime) -> None:
+        calls.append("works")
+        if calls.count("works") >= 2:
+            done.set()
+
+    clock.add(ClockEntry("fails", "rate(1 hour)", fails))
+    clock.add(ClockEntry("works", "rate(1 hour)", works))
+    clock.start()
+    try:
+        assert done.wait(10)
+    finally:
+        clock.stop()
+    assert "fails" in calls
+
+
+def test_an_expression_the_clock_cannot_run_is_refused_when_added() -> None:
+    clock, _ = clock_at()
+
+    with pytest.raises(ScheduleExpressionError, match="L"):
+        clock.add(ClockEntry("last-day", "cron(0 6 L * ? *)", lambda _: None))
 
 
 def test_a_scheduled_event_is_shaped_like_eventbridges() -> None:
