@@ -59,7 +59,9 @@ class SchedulerTargets:
         self._stopping = stopping
         self._warned: set[str] = set()
 
-    def fire(self, schedule: dict[str, Any]) -> None:
+    def fire(self, schedule: dict[str, Any], scheduled: datetime) -> None:
+        """Call the target for the firing due at `scheduled` (sequence time): Scheduler's scheduled-time, the
+        same on every retry of this firing, which is what a target may use to recognise a duplicate."""
         target = schedule.get("Target") or {}
         arn = str(target.get("Arn", ""))
         name = f"{schedule.get('GroupName', 'default')}/{schedule.get('Name')}"
@@ -67,7 +69,7 @@ class SchedulerTargets:
         payload = context_input(
             str(target.get("Input") or "{}"),
             schedule_arn=str(schedule.get("Arn", "")),
-            scheduled=datetime.now(UTC),  # the data targets read is stamped with real time
+            scheduled=scheduled,
             execution_id=execution_id,
             attempt=1,
         )
@@ -172,8 +174,8 @@ class SchedulerWatcher:
         except (ScheduleExpressionError, ValueError) as exc:
             log.warning("schedule %s cannot run locally: %s", key, exc)
 
-    def _fire(self, schedule: dict[str, Any], _due: datetime) -> None:
-        self._targets.fire(schedule)
+    def _fire(self, schedule: dict[str, Any], due: datetime) -> None:
+        self._targets.fire(schedule, due)
         one_time = str(schedule.get("ScheduleExpression", "")).startswith("at(")
         if one_time and schedule.get("ActionAfterCompletion") == "DELETE":
             try:
