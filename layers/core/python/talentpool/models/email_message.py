@@ -38,6 +38,8 @@ class OutgoingEmail(BaseModel):
         message["Message-ID"] = make_msgid(domain=Address(addr_spec=self.from_address).domain)
         for name, value in self.headers.items():
             message[name] = value
-        message.set_content(self.text)
-        message.add_alternative(self.html, subtype="html")
+        # Quoted-printable bodies stay 7-bit whatever the words (names, "·", "é"), so every relay and parser
+        # reads them the same; 8bit parts are what the longer line policy would otherwise choose.
+        message.set_content(self.text, cte="quoted-printable")
+        message.add_alternative(self.html, subtype="html", cte="quoted-printable")
         return message.as_bytes()
