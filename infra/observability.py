@@ -1,4 +1,5 @@
-"""Alarms an operator needs: function errors and near-timeouts, API 5xx, unpublished and parked events, to SNS."""
+"""Alarms an operator needs: function errors and near-timeouts, failed executions, API 5xx, unpublished and parked
+events, to SNS."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import spec
@@ -38,12 +40,21 @@ class Alarms(Construct):
         function_specs: Sequence[spec.FunctionSpec],
         stage: apigw.Stage,
         dead_letter_queues: Mapping[str, sqs.IQueue],
+        state_machines: Mapping[str, sfn.IStateMachine],
         alarm_email: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = self._topic(alarm_email)
         for name, function in functions.items():
             self._alarm(f"{name}-errors", function.metric_errors(period=PERIOD), f"The {name} function failed")
+        for name, machine in state_machines.items():
+            # A function that answers a task token with an error (a sequence that failed for good) is no
+            # Lambda error, so only the execution's own metric sees it. Stopped executions are not failures.
+            self._alarm(
+                f"{name}-executions-failed",
+                machine.metric_failed(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+                f"A {name} execution failed: the timeline of its candidate names the error",
+            )
         for function_spec in function_specs:
             if function_spec.timeout_s >= LONG_RUNNING_SECONDS:
                 self._near_timeout_alarm(function_spec, functions[function_spec.name])

@@ -77,6 +77,7 @@ class TalentpoolStack(Stack):
             function_specs=spec.FUNCTIONS,
             stage=self.api.rest_api.deployment_stage,
             dead_letter_queues=self.events.dead_letter_queues | self.streams.dead_letter_queues,
+            state_machines=self.sequences.by_name,
             alarm_email=settings.alarm_email,
         )
         self._outputs()

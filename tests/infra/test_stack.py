@@ -709,6 +709,20 @@ def test_long_running_functions_alarm_before_they_time_out(default_synth: Synth,
     assert alarm["AlarmActions"] == [ref(topic)]
 
 
+@pytest.mark.parametrize("machine", spec.STATE_MACHINES, ids=lambda m: m.name)
+def test_each_state_machine_alarms_on_a_failed_execution(default_synth: Synth, machine: spec.StateMachineSpec) -> None:
+    machine_id = default_synth.logical_id(default_synth.stack.sequences.by_name[machine.name])
+    topic = default_synth.logical_id(default_synth.stack.alarms.topic)
+    assert any(
+        a["Namespace"] == "AWS/States"
+        and a["MetricName"] == "ExecutionsFailed"
+        and a["Dimensions"] == [{"Name": "StateMachineArn", "Value": ref(machine_id)}]
+        and a["Statistic"] == "Sum"
+        and _alerts_at_one_in_five_minutes(a, topic)
+        for a in _alarms(default_synth)
+    )
+
+
 def test_the_importer_counts_as_long_running() -> None:
     assert "importer" in {function.name for function in LONG_RUNNING}
 
