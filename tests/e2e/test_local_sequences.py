@@ -114,6 +114,17 @@ def test_a_confirmed_candidate_gets_the_welcome_series_until_a_one_click_unsubsc
     assert len(later) == sent_before == 3  # the confirmation, the welcome, day 3
     assert not [m for m in later if "roles that match" in m["subject"].lower()]
 
+    # And SES's delivery events came back through the default bus, the ses-events queue and ses_events
+    def delivered() -> int:
+        timeline = dynamodb.query(
+            TableName=table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :tl)",
+            ExpressionAttributeValues={":pk": {"S": f"CAND#{candidate_id}"}, ":tl": {"S": "TL#"}},
+        )["Items"]
+        return [item["kind"]["S"] for item in timeline].count("email_delivered")
+
+    assert wait_for(lambda: delivered() >= 2, 30, "the welcome and day-3 deliveries on the timeline")
+
 
 def recruiter_token(runtime: LocalProcess) -> str:
     with runtime.client as client:
