@@ -56,6 +56,8 @@ def test_each_rule_targets_something_that_exists(rule: spec.RuleSpec) -> None:
     for target in rule.targets:
         _target_exists(target)
     assert rule.bus in {spec.BUS_NAME, "default"}
+    # CDK needs a typed part of the pattern to accept the rule (the template then gets the whole pattern).
+    assert isinstance(rule.pattern.get("source"), list) and all(isinstance(s, str) for s in rule.pattern["source"])
 
 
 def test_rule_and_schedule_names_are_unique() -> None:
