@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +23,23 @@ class ReportMirror:
         self.folder = folder
         self._etags: dict[str, str] = {}
 
-    def mirror(self) -> list[str]:
-        """The paths (relative to the folder) written this time; none when there is no reports bucket yet."""
+    def mirror(self, always: Iterable[str] = ()) -> list[str]:
+        """The paths (relative to the folder) written this time; none when there is no reports bucket yet.
+
+        Keys in `always` (what a run says it wrote) are copied even when unchanged, so a run's answer can
+        name its files whether or not an earlier run wrote the same bytes.
+        """
         if self.bucket is None:
             return []
+        forced = set(always)
         written = []
         for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=PREFIX):
             for item in page.get("Contents", []):
                 key, etag = str(item["Key"]), str(item.get("ETag", ""))
                 relative = key.removeprefix(PREFIX)
-                if not relative or relative.endswith("/") or self._etags.get(key) == etag:
+                if not relative or relative.endswith("/"):
+                    continue
+                if self._etags.get(key) == etag and key not in forced:
                     continue
                 target = self._inside(relative)
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -222,10 +222,10 @@ class LocalRuntime:
                 "report_failed",
                 f"The report function failed: {error.get('errorType')}: {error.get('errorMessage')}",
             )
-        return json_reply(
-            HTTPStatus.OK,
-            {"report": result.json(), "mirrored": self.reports.mirror(), "folder": str(self.reports.folder)},
-        )
+        report = result.json()
+        keys = report.get("keys", []) if isinstance(report, dict) else []
+        mirrored = self.reports.mirror(always=[str(key) for key in keys])
+        return json_reply(HTTPStatus.OK, {"report": report, "mirrored": mirrored, "folder": str(self.reports.folder)})
 
     def _jwks(self, _: Request) -> Reply:
         return json_reply(HTTPStatus.OK, self.issuer.jwks())

@@ -144,6 +144,9 @@ def test_run_report_runs_the_report_job_or_says_there_is_none(runtime: LocalProc
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["mirrored"], body
+    assert sorted(body["mirrored"]) == sorted(
+        k.removeprefix("reports/") for k in body["report"]["keys"] if k.startswith("reports/")
+    )
     for relative in body["mirrored"]:
-        assert relative.startswith("dt=")
+        assert relative.startswith("dt=")  # the body asked for the default, a daily report
         assert (runtime.local_dir / "reports" / relative).is_file()

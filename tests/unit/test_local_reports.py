@@ -53,6 +53,18 @@ def test_only_new_or_changed_files_are_copied_again(s3: Any, tmp_path: Path) -> 
     assert (tmp_path / "dt=2026-11-25" / "summary.json").read_text() == '{"pool": 4}'
 
 
+def test_the_files_a_run_names_are_copied_even_when_unchanged(s3: Any, tmp_path: Path) -> None:
+    """A re-run for the same day may write the same bytes; its answer should still name its files."""
+    put(s3, "reports/dt=2026-11-25/summary.json", '{"pool": 3}')
+    put(s3, "reports/dt=2026-11-25/funnel.csv", "stage,count\n")
+    mirror = ReportMirror(s3, BUCKET, tmp_path)
+    mirror.mirror()
+
+    again = mirror.mirror(always=["reports/dt=2026-11-25/summary.json", "tables/funnel/dt=2026-11-25/funnel.csv"])
+
+    assert again == ["dt=2026-11-25/summary.json"]
+
+
 def test_a_key_that_would_leave_the_folder_is_refused(s3: Any, tmp_path: Path) -> None:
     put(s3, "reports/../../escape.txt", "no")
 
