@@ -145,6 +145,21 @@ class ReportEnv(FunctionEnv):
     reports_bucket: str
 
 
+class AggregatesEnv(FunctionEnv):
+    """The stream consumer that keeps the report aggregates (see infra/spec.py): the table it reads and writes,
+    the bucket its event log goes to, and how long confirmed consent lasts (CONSENT_MONTHS, which CDK fills
+    from cdk.json `retention_months`; unset or empty means the same default, 24)."""
+
+    table_name: str
+    reports_bucket: str
+    consent_months: int = Field(default=24, ge=1, le=120)
+
+    @field_validator("consent_months", mode="before")
+    @classmethod
+    def _unset_is_default(cls, value: object) -> object:
+        return cls.model_fields["consent_months"].default if value in (None, "") else value
+
+
 class CampaignStepEnv(SequenceStepEnv):
     """The nurture machine's tasks (see infra/spec.py): the engage send path's settings, plus SES_SEND_RATE,
     the account's SES maximum send rate in emails a second, which bounds the Map's concurrency."""
