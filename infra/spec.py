@@ -44,6 +44,12 @@ class Env(StrEnum):
     DEFAULT_TIMEZONE = "DEFAULT_TIMEZONE"
     FREQUENCY_CAP = "FREQUENCY_CAP"
     COMPANY_NAME = "COMPANY_NAME"
+    SES_SEND_RATE = "SES_SEND_RATE"
+    NURTURE_STATE_MACHINE_ARN = "NURTURE_STATE_MACHINE_ARN"
+    SCHEDULE_GROUP = "SCHEDULE_GROUP"
+    SCHEDULER_ROLE_ARN = "SCHEDULER_ROLE_ARN"
+    REPORTS_BUCKET = "REPORTS_BUCKET"
+    CONSENT_MONTHS = "CONSENT_MONTHS"
 
 
 class Grant(StrEnum):
@@ -58,6 +64,10 @@ class Grant(StrEnum):
     IMPORTS_READ = "imports:read"
     WORKFLOW_STOP = "workflow:stop"  # stop a candidate's running executions (erasure, un-enrolment)
     WORKFLOW_CALLBACK = "workflow:callback"  # SendTaskSuccess/Failure for the engage machine's task tokens
+    WORKFLOW_START = "workflow:start"  # start a nurture campaign send now
+    SCHEDULES_MANAGE = "schedules:manage"  # EventBridge Scheduler schedules of nurture campaigns (+ PassRole)
+    REPORTS_WRITE = "reports:write"  # write report files and the event log
+    REPORTS_READ = "reports:read"  # list and read reports (and presign links to them)
 
 
 class Auth(StrEnum):
@@ -73,6 +83,8 @@ class FunctionSpec:
     description: str
     env: tuple[Env, ...]
     grants: tuple[Grant, ...]
+    # Invoked once after every deploy (a CDK trigger) and when the local runtime starts: idempotent set-up.
+    run_on_deploy: bool = False
     memory_mb: int = 512
     timeout_s: int = 10
     uses_web: bool = False
@@ -206,9 +218,25 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         name="recruiter_api",
-        description="The recruiter API: profiles, stages, timeline, segments, imports, templates, GDPR",
-        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.IMPORTS_UPLOAD, Grant.WORKFLOW_STOP),
+        description="The recruiter API: profiles, stages, timeline, segments, imports, sequences, reports, GDPR",
+        env=(
+            Env.TABLE_NAME,
+            Env.EVENT_BUS_NAME,
+            Env.IMPORTS_BUCKET,
+            Env.REPORTS_BUCKET,
+            Env.NURTURE_STATE_MACHINE_ARN,
+            Env.SCHEDULE_GROUP,
+            Env.SCHEDULER_ROLE_ARN,
+        ),
+        grants=(
+            Grant.TABLE_READ_WRITE,
+            Grant.BUS_PUT,
+            Grant.IMPORTS_UPLOAD,
+            Grant.WORKFLOW_STOP,
+            Grant.WORKFLOW_START,
+            Grant.SCHEDULES_MANAGE,
+            Grant.REPORTS_READ,
+        ),
         memory_mb=1024,
         # Under API Gateway's 29 s integration limit, so a slow request ends in our error, not a gateway 504.
         timeout_s=25,
@@ -259,6 +287,47 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         uses_web=True,
     ),
     FunctionSpec(
+        name="campaign_step",
+        description="A nurture campaign send: resolve the audience into batches, send each batch, tally the run",
+        env=(
+            Env.TABLE_NAME,
+            Env.EVENT_BUS_NAME,
+            Env.TOKEN_SECRET_ARN,
+            Env.SENDER_EMAIL,
+            Env.SES_CONFIGURATION_SET,
+            Env.PUBLIC_BASE_URL,
+            Env.DEFAULT_TIMEZONE,
+            Env.FREQUENCY_CAP,
+            Env.COMPANY_NAME,
+            Env.SES_SEND_RATE,
+        ),
+        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
+        memory_mb=1024,
+        timeout_s=300,
+    ),
+    FunctionSpec(
+        name="seed",
+        description="After each deploy (and at local start): schedules every nurture campaign, built-in or saved",
+        env=(Env.TABLE_NAME, Env.NURTURE_STATE_MACHINE_ARN, Env.SCHEDULE_GROUP, Env.SCHEDULER_ROLE_ARN),
+        grants=(Grant.TABLE_READ, Grant.SCHEDULES_MANAGE),
+        timeout_s=60,
+        run_on_deploy=True,
+    ),
+    FunctionSpec(
+        name="aggregates",
+        description="Keeps the report counters from the table's stream, exactly once, and writes the event log",
+        env=(Env.TABLE_NAME, Env.REPORTS_BUCKET, Env.CONSENT_MONTHS),
+        grants=(Grant.TABLE_READ_WRITE, Grant.REPORTS_WRITE),
+        timeout_s=60,
+    ),
+    FunctionSpec(
+        name="report",
+        description="The daily and weekly report: reads the counters (never candidates) and writes files to S3",
+        env=(Env.TABLE_NAME, Env.REPORTS_BUCKET),
+        grants=(Grant.TABLE_READ, Grant.REPORTS_WRITE),
+        timeout_s=60,
+    ),
+    FunctionSpec(
         name="pages",
         description="Serves the candidate-facing web pages: the careers form and the thank-you page",
         env=(Env.WEB_ROOT, Env.PUBLIC_BASE_URL, Env.CONSENT_TEXT_VERSION),
@@ -305,6 +374,10 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("POST", "/sequences/{sequence_id}/enrollments", "recruiter_api", _R),
     RouteSpec("DELETE", "/sequences/{sequence_id}/enrollments/{candidate_id}", "recruiter_api", _R),
     RouteSpec("GET", "/candidates/{candidate_id}/enrollments", "recruiter_api", _R),
+    RouteSpec("POST", "/campaigns/{sequence_id}/send", "recruiter_api", _R),
+    RouteSpec("GET", "/reports", "recruiter_api", _R),
+    RouteSpec("GET", "/reports/latest", "recruiter_api", _R),
+    RouteSpec("GET", "/reports/{date}", "recruiter_api", _R),
     # Candidates, through signed links in their emails.
     RouteSpec("GET", "/unsubscribe/{token}", "self_service", Auth.PUBLIC),
     RouteSpec("POST", "/unsubscribe/{token}", "self_service", Auth.PUBLIC),
@@ -321,6 +394,12 @@ BUCKETS: tuple[BucketSpec, ...] = (
         expire_days=7,
         notify_prefix="uploads/",
         notify_function="importer",
+    ),
+    BucketSpec(
+        name="reports",
+        description="Reports (reports/, tables/ for Athena) and the pseudonymous event log (events/); no PII",
+        env=Env.REPORTS_BUCKET,
+        expire_days=400,
     ),
 )
 
@@ -384,11 +463,27 @@ RULES: tuple[RuleSpec, ...] = (
 
 STATE_MACHINES: tuple[StateMachineSpec, ...] = (
     StateMachineSpec("engage", "engage.asl.json", {"SequenceStepFunctionArn": "sequence_step"}),
+    StateMachineSpec("nurture", "nurture.asl.json", {"CampaignStepFunctionArn": "campaign_step"}),
 )
 
 # Scheduled rules (EventBridge Rules with a schedule expression) and DynamoDB stream consumers.
-SCHEDULES: tuple[ScheduleSpec, ...] = ()
-STREAMS: tuple[StreamSpec, ...] = ()
+SCHEDULES: tuple[ScheduleSpec, ...] = (
+    ScheduleSpec(
+        "daily-report",
+        "Yesterday's report, every morning (cdk.json report_schedule, 06:00 UTC by default)",
+        "report_schedule",
+        "cron(0 6 * * ? *)",
+        TargetSpec("function", "report"),
+    ),
+    ScheduleSpec(
+        "weekly-report",
+        "The week's summary, every Monday morning",
+        None,
+        "cron(0 7 ? * MON *)",
+        TargetSpec("function", "report", input={"time": "$.time"}, constants={"period": "week"}),
+    ),
+)
+STREAMS: tuple[StreamSpec, ...] = (StreamSpec("aggregates"),)
 
 
 def function(name: str) -> FunctionSpec:

@@ -12,6 +12,7 @@ from typing import Any
 
 from infra import spec
 
+SCHEDULE_GROUP = "talentpool"
 ACCOUNT = "123456789012"  # moto's default account: every ARN the runtime builds uses it
 DEFAULT_PORT = 3000
 DEFAULT_REGION = "us-east-1"
@@ -143,6 +144,11 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "FREQUENCY_CAP": str(context["frequency_cap"]),
         "COMPANY_NAME": str(context["company_name"]),
         "CONSENT_MONTHS": str(context["retention_months"]),
+        # Nurture campaigns: schedules go to the local Scheduler group, which starts the local nurture machine.
+        "SES_SEND_RATE": str(context.get("ses_send_rate", 14)),
+        "NURTURE_STATE_MACHINE_ARN": f"arn:aws:states:{settings.region}:{ACCOUNT}:stateMachine:nurture",
+        "SCHEDULE_GROUP": SCHEDULE_GROUP,
+        "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/talentpool-local",
         **{bucket.env.value: bucket_name(bucket) for bucket in buckets()},
     }
 
