@@ -92,9 +92,24 @@ def _errors_use_the_contract(schema: dict[str, Any]) -> None:
                     response["content"] = {
                         "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
                     }
-    for unused in ("HTTPValidationError", "ValidationError"):
-        if unused not in json.dumps(schema.get("paths")):
-            components.pop(unused, None)
+                elif status == "204" or status.startswith("3"):
+                    response.pop("content", None)  # no body, whatever the route's return type says
+    _prune_unused(schema)
+
+
+def _prune_unused(schema: dict[str, Any]) -> None:
+    """Drop component schemas nothing refers to any more (e.g. Powertools' own validation-error shapes)."""
+    components = schema.get("components", {}).get("schemas", {})
+    reachable: set[str] = set()
+    pending = set(re.findall(r"#/components/schemas/([\w.-]+)", json.dumps(schema.get("paths"))))
+    while pending:
+        name = pending.pop()
+        if name in reachable or name not in components:
+            continue
+        reachable.add(name)
+        pending |= set(re.findall(r"#/components/schemas/([\w.-]+)", json.dumps(components[name])))
+    for name in set(components) - reachable:
+        del components[name]
 
 
 def _document_token_on_capture(schema: dict[str, Any]) -> None:
@@ -112,7 +127,10 @@ def _document_token_on_capture(schema: dict[str, Any]) -> None:
         }
     operation.setdefault("responses", {}).update(
         {
-            "201": {"description": "With a recruiter's token: the sourced candidate was added"},
+            "201": {
+                "description": "With a recruiter's token: the sourced candidate was added",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreatedCandidate"}}},
+            },
             "401": {"description": "A token was sent but is not valid"},
             "403": {"description": "The token's user is not a recruiter"},
             "409": {"description": "With a token: already in the pool, or erased at their request"},

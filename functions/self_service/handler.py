@@ -34,6 +34,7 @@ from talentpool.models.preferences import (
     PreferencesView,
     form_to_request,
 )
+from talentpool.models.recruiter import CandidateExport
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.events import EventBus
@@ -299,7 +300,7 @@ def _wants_json() -> bool:
     summary="Unsubscribe: the confirm page",
     description="Public. The visible unsubscribe link in every marketing email. Shows a page with a button; "
     "never changes anything, because mail scanners open links before people do.",
-    responses={200: {"description": "The confirm page"}, 403: {"description": "Invalid or expired link"}},
+    responses={200: http.html_page("The confirm page"), 403: {"description": "Invalid or expired link"}},
 )
 def get_unsubscribe(token: str) -> Response[Any]:
     view = self_service.unsubscribe_page(token, secret=_secret(), now=utcnow(), repo=REPO)
@@ -314,7 +315,10 @@ def get_unsubscribe(token: str) -> Response[Any]:
     summary="Unsubscribe in one click (RFC 8058)",
     description="Public. The List-Unsubscribe target: mail clients POST `List-Unsubscribe=One-Click` with no "
     "cookies. Takes effect at once and answers 200; repeating it changes nothing.",
-    responses={200: {"description": "Unsubscribed (an HTML page)"}, 403: {"description": "Invalid or expired link"}},
+    responses={
+        200: http.page_or_json("Unsubscribed", {"type": "object", "properties": {"status": {"type": "string"}}}),
+        403: {"description": "Invalid or expired link"},
+    },
 )
 def post_unsubscribe(token: str) -> Response[Any]:
     view = self_service.unsubscribe(token, secret=_secret(), now=utcnow(), repo=REPO, bus=BUS)
@@ -346,7 +350,10 @@ def _unsubscribed_page(heading: str, message: str, *, next_steps: bool = True) -
     summary="The preference centre",
     description="Public. Topics, frequency, pause, unsubscribe, and the candidate's data. `?step=delete` shows "
     "the confirmation before erasure. With `Accept: application/json`, the preferences as JSON.",
-    responses={200: {"description": "The page, or the preferences as JSON"}, 403: {"description": "Invalid link"}},
+    responses={
+        200: http.page_or_json("The page, or the preferences as JSON", {"type": "object"}),
+        403: {"description": "Invalid link"},
+    },
 )
 def get_preferences(token: str) -> Response[Any]:
     view = self_service.preferences_view(token, secret=_secret(), now=utcnow(), repo=REPO)
@@ -367,7 +374,7 @@ def get_preferences(token: str) -> Response[Any]:
     "(weeks: 1, 2, 4, 8 or 12), resume, unsubscribe, or delete (with confirm=yes). A browser is sent back to "
     "the page (303); JSON gets the preferences as they are now.",
     responses={
-        200: {"description": "JSON: the preferences now; a browser after deletion: the confirmation page"},
+        200: http.page_or_json("JSON: the preferences now; a browser after deletion: the page", {"type": "object"}),
         303: {"description": "Back to the preference centre with a notice"},
         403: {"description": "Invalid link"},
         422: {"description": "A choice that is not valid: the page again with the error shown at the field"},
@@ -400,7 +407,10 @@ def _submitted() -> dict[str, Any]:
     "/preferences/<token>/export",
     summary="Download my data",
     description="Public. Everything held about the link's holder (GDPR Art. 15/20), as a JSON attachment.",
-    responses={200: {"description": f"The export, as {EXPORT_FILENAME}"}, 403: {"description": "Invalid link"}},
+    responses={
+        200: http.model_response(CandidateExport, f"The export, as {EXPORT_FILENAME}"),
+        403: {"description": "Invalid link"},
+    },
 )
 def get_export(token: str) -> Response[Any]:
     export = self_service.export_data(token, secret=_secret(), now=utcnow(), repo=REPO)

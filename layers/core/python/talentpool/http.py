@@ -270,3 +270,11 @@ def model_response(model: type[Any], description: str) -> OpenAPIResponse:
 def html_page(description: str) -> OpenAPIResponse:
     """An OpenAPI response for a route that answers with an HTML page."""
     return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def page_or_json(description: str, json_schema: dict[str, Any]) -> OpenAPIResponse:
+    """An OpenAPI response for a route that answers a browser with a page and an API client with JSON."""
+    return {
+        "description": description,
+        "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": json_schema}},
+    }

@@ -17,6 +17,7 @@ from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
 from talentpool.logic.campaign_schedules import ScheduleSettings, sync_schedule
+from talentpool.models.campaigns import CampaignSendAccepted
 from talentpool.models.sequences import Sequence, SequenceKind
 from talentpool.observability import logger
 from talentpool.store.campaign_runs import CampaignLauncher, CampaignRunStore
@@ -93,7 +94,7 @@ Launcher = Annotated[CampaignLauncher, Depends(launcher)]
     "frequency cap or outside their send window get it when they may, within 7 days. The answer is 202 with "
     "the run id and the execution.",
     responses={
-        202: {"description": "{campaign_id, run_id, execution}"},
+        202: http.model_response(CampaignSendAccepted, "The run id and the execution"),
         401: {"description": "No valid token"},
         403: {"description": "Not in an allowed group"},
         404: {"description": "No such sequence, or it is an engage sequence"},

@@ -52,10 +52,7 @@ ERRORS: dict[int, OpenAPIResponse] = {
     "15 minutes; the upload starts the import. Each import runs once: to import another file, start another "
     "import. Columns, aliases and limits: docs/imports.md.",
     responses={
-        201: {
-            "description": "Waiting for the upload",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ImportCreated"}}},
-        },
+        201: http.model_response(ImportCreated, "Waiting for the upload"),
         422: {"description": "Validation failed; `fields` says which"},
         **ERRORS,
     },

@@ -109,7 +109,7 @@ def search_candidates(
     summary="Save a segment",
     description="A named filter (the same filters as GET /candidates, without limit and cursor). It is "
     "evaluated whenever it is read, so its members follow the pool. Segments are campaign audiences.",
-    responses={201: {"description": "The saved segment"}, **ERRORS},
+    responses={201: http.model_response(Segment, "The saved segment"), **ERRORS},
     tags=["Segments"],
 )
 def post_segment(request: SegmentRequest, caller: Recruiter, repo: Segments, _: NoQuery) -> Response[Any]:

@@ -20,7 +20,10 @@ from talentpool.clock import utcnow
 from talentpool.logic import sequences
 from talentpool.models.sequences import (
     EnrollmentRequest,
+    EnrollmentResult,
     EnrolmentList,
+    EnrolmentView,
+    Sequence,
     SequenceDefinition,
     SequenceList,
     sequence_json,
@@ -101,7 +104,7 @@ DEFINITION_DOC = (
     "/sequences",
     summary="Create a sequence",
     description=f"Admins only. {DEFINITION_DOC} The new sequence is version 1.",
-    responses={201: {"description": "The stored sequence, version 1"}, **AUTH_ERRORS, **INVALID},
+    responses={201: http.model_response(Sequence, "The stored sequence, version 1"), **AUTH_ERRORS, **INVALID},
     tags=["Sequences"],
 )
 def post_sequence(
@@ -130,7 +133,7 @@ def get_sequences(caller: Recruiter, store: Sequences) -> SequenceList:
     summary="Get a sequence",
     description="The current version, or an earlier one with ?version=: an enrolment keeps the version it "
     "started with.",
-    responses={200: {"description": "The sequence"}, **AUTH_ERRORS, **NOT_FOUND},
+    responses={200: http.model_response(Sequence, "The sequence"), **AUTH_ERRORS, **NOT_FOUND},
     tags=["Sequences"],
 )
 def get_sequence(
@@ -148,7 +151,7 @@ def get_sequence(
     description=f"Admins only. {DEFINITION_DOC} Saving makes the next version; it applies to new enrolments "
     "only, and people already enrolled finish the version they started. The kind cannot change.",
     responses={
-        200: {"description": "The new version"},
+        200: http.model_response(Sequence, "The new version"),
         409: {"description": "Someone saved a version at the same time"},
         **AUTH_ERRORS,
         **NOT_FOUND,
@@ -176,7 +179,7 @@ def put_sequence(
     "with the reason: unknown ids, no active consent, unsubscribed, suppressed, in a stage the sequence exits "
     "on, or already enrolled.",
     responses={
-        202: {"description": "{requested, skipped: [{candidate_id, reason}]}"},
+        202: http.model_response(EnrollmentResult, "Requested, and who was skipped and why"),
         409: {"description": "The sequence is inactive"},
         **AUTH_ERRORS,
         **NOT_FOUND,
@@ -206,7 +209,7 @@ def post_enrollments(
     description="Stops the candidate's execution of the sequence at once (no later email), marks the "
     "enrolment stopped and notes it on their timeline.",
     responses={
-        200: {"description": "The stopped enrolment"},
+        200: http.model_response(EnrolmentView, "The stopped enrolment"),
         404: {"description": "No such candidate, or not running in this sequence"},
         **AUTH_ERRORS,
     },
