@@ -244,6 +244,3 @@ class CandidateStore:
             f"{keys.IDEMPOTENCY_PREFIX}capture", filter_contains=("data", candidate.candidate_id), consistent=True
         )
         self.table.batch_delete([{PK: i[PK], SK: i[SK]} for i in remembered])
-
-
-_timeline_item = timeline_item  # TODO(owner of store/enrolments.py): import timeline_item; remove this alias

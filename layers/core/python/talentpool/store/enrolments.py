@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from talentpool.models.candidate import TimelineEntry
 from talentpool.models.sequences import Enrolment
 from talentpool.store import keys
-from talentpool.store.candidates import _timeline_item
+from talentpool.store.candidates import timeline_item
 from talentpool.store.schema import PK, SK
 from talentpool.store.table import Table, TransactionCancelled, Write
 
@@ -24,7 +24,7 @@ def enrolment_key(candidate_id: str, sequence_id: str) -> dict[str, str]:
 
 def timeline_writes(entries: Iterable[TimelineEntry]) -> list[Write]:
     # Timeline items are built by the candidate store, so every writer of the timeline writes the same shape.
-    return [Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(_timeline_item, entries)]
+    return [Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(timeline_item, entries)]
 
 
 class EnrolmentStore:

@@ -11,14 +11,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from talentpool.models import aggregates as agg
 from talentpool.store import segments, sequences
+from talentpool.store.aggregates import AggregateStore
 from talentpool.store.schema import SK
 from talentpool.store.table import Table
-
-
-def _counters(items: list[dict[str, Any]]) -> dict[str, int]:
-    return {str(item[SK]): int(item.get(agg.COUNT, 0)) for item in items}
 
 
 def _names(items: list[dict[str, Any]]) -> dict[str, str]:
@@ -30,19 +26,19 @@ class AggregateData:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self.counters = AggregateStore(table)  # the one reader of the counter partitions
 
     def _all(self, pk: str, **kwargs: Any) -> list[dict[str, Any]]:
         return list(self.table.query_all(pk, **kwargs))
 
     def totals(self) -> Mapping[str, int]:
-        return _counters(self._all(agg.TOTAL_PK))
+        return self.counters.read_totals()
 
     def day(self, day: date) -> Mapping[str, int]:
-        return _counters(self._all(agg.day_pk(day)))
+        return self.counters.read_day(day)
 
     def expiring(self, first: date, last: date) -> Mapping[date, int]:
-        items = self._all(agg.EXPIRY_PK, sk_between=(first.isoformat(), last.isoformat()))
-        return {date.fromisoformat(key): count for key, count in _counters(items).items()}
+        return self.counters.read_expiry(first, last)
 
     def segment_names(self) -> Mapping[str, str]:
         return _names(self._all(segments.DIRECTORY))
