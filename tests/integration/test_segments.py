@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from talentpool.auth import Principal
+from talentpool.errors import SegmentNotFound
 from talentpool.logic import segments
 from talentpool.models.search import SegmentRequest
 from talentpool.store.search import SearchIndex
@@ -96,7 +97,7 @@ def test_evaluate_segment_yields_every_member_for_a_campaign(pool):
     )
     members = segments.evaluate_segment(SegmentStore(table), SearchIndex(table), segment.segment_id)
     assert [m.candidate_id for m in members] == [pool["gil"], pool["ana"]]
-    with pytest.raises(segments.SegmentNotFound):
+    with pytest.raises(SegmentNotFound):
         segments.evaluate_segment(SegmentStore(table), SearchIndex(table), UNKNOWN)
 
 

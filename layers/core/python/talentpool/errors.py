@@ -49,6 +49,10 @@ class CandidateNotFound(NotFound):
     code = "candidate_not_found"
 
 
+class SegmentNotFound(NotFound):
+    code = "segment_not_found"
+
+
 class Conflict(TalentpoolError):
     code = "conflict"
 

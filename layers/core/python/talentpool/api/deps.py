@@ -11,6 +11,8 @@ from talentpool import auth
 from talentpool.config import RecruiterApiEnv, load
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.events import EventBus
+from talentpool.store.search import SearchIndex
+from talentpool.store.segments import SegmentStore
 from talentpool.store.table import Table
 from talentpool.store.workflows import Workflows
 
@@ -27,6 +29,16 @@ def candidates() -> CandidateStore:
 @cache
 def bus() -> EventBus:
     return EventBus(env().event_bus_name)
+
+
+@cache
+def search_index() -> SearchIndex:
+    return SearchIndex(Table(env().table_name))
+
+
+@cache
+def segment_store() -> SegmentStore:
+    return SegmentStore(Table(env().table_name))
 
 
 @cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -33,19 +32,8 @@ from talentpool.models.search import (
 from talentpool.observability import logger
 from talentpool.store.search import SearchIndex
 from talentpool.store.segments import SegmentStore
-from talentpool.store.table import Table
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
-
-
-@cache
-def search_index() -> SearchIndex:
-    return SearchIndex(Table(deps.env().table_name))
-
-
-@cache
-def segment_store() -> SegmentStore:
-    return SegmentStore(Table(deps.env().table_name))
 
 
 def known_params(*models: type[BaseModel]) -> Callable[[Request], None]:
@@ -67,8 +55,8 @@ def known_params(*models: type[BaseModel]) -> Callable[[Request], None]:
 
 
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
-Index = Annotated[SearchIndex, Depends(search_index)]
-Segments = Annotated[SegmentStore, Depends(segment_store)]
+Index = Annotated[SearchIndex, Depends(deps.search_index)]
+Segments = Annotated[SegmentStore, Depends(deps.segment_store)]
 SegmentId = Annotated[str, Path(min_length=1, max_length=64, description="The segment's id")]
 SearchQuery = Annotated[None, Depends(known_params(SearchParams))]
 PagingQuery = Annotated[None, Depends(known_params(PageParams))]

@@ -9,7 +9,7 @@ from typing import Protocol
 from talentpool import cursor
 from talentpool.auth import Principal
 from talentpool.clock import isoformat
-from talentpool.errors import FieldError, NotFound, ValidationFailed
+from talentpool.errors import FieldError, SegmentNotFound, ValidationFailed
 from talentpool.ids import is_id, new_id
 from talentpool.logic.search import IndexReader, count_matching, iter_matching, search_page
 from talentpool.models.search import (
@@ -22,10 +22,6 @@ from talentpool.models.search import (
 )
 
 LIST_CURSOR_KEYS = frozenset({"segment"})
-
-
-class SegmentNotFound(NotFound):
-    code = "segment_not_found"
 
 
 class SegmentRepository(Protocol):
