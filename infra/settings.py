@@ -14,6 +14,8 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # The bounds sequence_step's environment model enforces.
 MAX_FREQUENCY_CAP = 14
 MAX_COMPANY_NAME = 100
+# campaign_step's bound on SES_SEND_RATE (emails a second); SES grants production accounts 14 to start with.
+MAX_SES_SEND_RATE = 10_000
 SCHEDULE_EXPRESSION = re.compile(r"^(cron|rate)\(.+\)$")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
@@ -42,6 +44,7 @@ class Settings:
     company_name: str = "Talentpool"
     report_schedule: str = "cron(0 6 * * ? *)"
     retention_months: int = 24
+    ses_send_rate: int = 14
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in LOG_RETENTION_DAYS:
@@ -61,9 +64,11 @@ class Settings:
             raise ValueError("report_schedule must be an EventBridge cron(...) or rate(...) expression")
 
     def _check_sequences(self) -> None:
-        """What sequence_step checks at cold start (talentpool.config.SequenceStepEnv), so no deploy gets that far."""
+        """What sequence_step and campaign_step check at cold start (talentpool.config), so no deploy gets that far."""
         if not 1 <= self.frequency_cap <= MAX_FREQUENCY_CAP:
             raise ValueError(f"frequency_cap must be 1 to {MAX_FREQUENCY_CAP} emails per 7 days")
+        if not 1 <= self.ses_send_rate <= MAX_SES_SEND_RATE:
+            raise ValueError(f"ses_send_rate must be 1 to {MAX_SES_SEND_RATE} emails a second (the SES account's rate)")
         if not self.company_name.strip() or len(self.company_name) > MAX_COMPANY_NAME:
             raise ValueError(f"company_name must be 1 to {MAX_COMPANY_NAME} characters")
         try:

@@ -45,6 +45,8 @@ def test_command_line_strings_are_coerced_to_the_setting_types() -> None:
         {"timezone_default": "Mars/Olympus_Mons"},
         {"company_name": " "},
         {"report_schedule": "every day at six"},
+        {"ses_send_rate": 0},
+        {"ses_send_rate": "10001"},
     ],
 )
 def test_bad_settings_fail_the_synth(context: dict[str, object]) -> None:
