@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import cast
 
 from aws_cdk import Duration
@@ -41,13 +41,32 @@ class Functions(Construct):
         environment: Mapping[spec.Env, str],
         layers: Sequence[lambda_.ILayerVersion],
         log_retention_days: int,
+        late: Sequence[spec.Env] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self._specs = tuple(specs)
+        self._late = set(late)
         self.by_name: dict[str, lambda_.Function] = {
             function_spec.name: self._function(function_spec, environment, layers, log_retention_days)
             for function_spec in self._specs
         }
+
+    def add_environment(self, values: Mapping[spec.Env, str]) -> None:
+        """Set the `late` variables, whose values exist only once the functions do (a state machine's ARN: the
+        machine needs the functions it invokes), on every function whose spec lists them."""
+        unknown = set(values) - self._late
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))} were not declared late")
+        for function_spec in self._specs:
+            for env in function_spec.env:
+                if env in values:
+                    self.by_name[function_spec.name].add_environment(env.value, values[env])
+        self._late -= set(values)
+
+    def check_environment(self) -> None:
+        """Every late variable got its value; a function would otherwise start without one it needs."""
+        if self._late:
+            raise KeyError(f"no value was set for {', '.join(sorted(self._late))}")
 
     def add_grants(self, grants: Mapping[spec.Grant, GrantCall]) -> None:
         """Each function gets exactly the permissions its spec lists, each one grant call."""
@@ -78,7 +97,7 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=_role(scope, log_group),
-            environment=function_environment(function_spec, environment),
+            environment=function_environment(function_spec, environment, late=self._late),
         )
         acknowledge(
             function,
@@ -89,12 +108,15 @@ class Functions(Construct):
         return function
 
 
-def function_environment(function_spec: spec.FunctionSpec, values: Mapping[spec.Env, str]) -> dict[str, str]:
-    """Exactly the variables the spec lists for this function (plus Powertools'), nothing another one needs."""
-    missing = [env for env in function_spec.env if env not in values]
+def function_environment(
+    function_spec: spec.FunctionSpec, values: Mapping[spec.Env, str], *, late: Collection[spec.Env] = ()
+) -> dict[str, str]:
+    """Exactly the variables the spec lists for this function (plus Powertools'), nothing another one needs;
+    `late` ones are added afterwards (Functions.add_environment)."""
+    missing = [env for env in function_spec.env if env not in values and env not in late]
     if missing:
         raise KeyError(f"no value for {', '.join(missing)} (needed by {function_spec.name})")
-    return {env.value: values[env] for env in function_spec.env} | POWERTOOLS_ENVIRONMENT
+    return {env.value: values[env] for env in function_spec.env if env in values} | POWERTOOLS_ENVIRONMENT
 
 
 def _role(scope: Construct, log_group: logs.ILogGroup) -> iam.Role:

@@ -23,6 +23,7 @@ STOP_ACTIONS = ("states:StopExecution", "states:DescribeExecution")
 # A Lambda that a `.waitForTaskToken` task invokes answers the waiting task with these.
 CALLBACK_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
 CALLBACK_RESOURCE = ".waitForTaskToken"
+START_ACTIONS = ("states:StartExecution",)
 
 
 def placeholders(asl_file: Path) -> set[str]:
@@ -54,33 +55,31 @@ class Sequences(Construct):
             machine.name: self._state_machine(machine, functions, log_retention_days) for machine in machines
         }
 
-    def execution_arns(self) -> list[str]:
-        """`arn:…:execution:<state machine name>:*`: every execution of each of these state machines."""
-        stack = Stack.of(self)
-        return [
-            stack.format_arn(
-                service="states",
-                resource="execution",
-                resource_name=f"{machine.state_machine_name}:*",
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-            for machine in self.by_name.values()
-        ]
+    def execution_arn(self, machine: str) -> str:
+        """`arn:…:execution:<state machine name>:*`: every execution of one of these state machines."""
+        return Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.by_name[machine].state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
 
-    def grant_stop_executions(self, grantee: iam.IGrantable) -> iam.Policy | None:
-        """Stop and describe executions of these state machines; with none, grant nothing at all."""
-        arns = self.execution_arns()
-        if not arns:
-            return None
-        policy = self._policy("StopExecutions", grantee, STOP_ACTIONS, arns)
-        for arn in arns:
-            acknowledge(
-                policy,
-                resource_finding(self, arn),
-                "Executions are named per candidate at run time, so only the state machine part of the ARN is "
-                "known: the wildcard covers this state machine's executions and nothing else.",
-            )
+    def grant_stop_executions(self, machine: str, grantee: iam.IGrantable) -> iam.Policy:
+        """Stop and describe executions of one state machine (engage: erasure and un-enrolment stop a candidate's
+        runs), and of no other: a campaign send is never stopped on a candidate's behalf."""
+        arn = self.execution_arn(machine)
+        policy = self._policy("StopExecutions", grantee, STOP_ACTIONS, [arn])
+        acknowledge(
+            policy,
+            resource_finding(self, arn),
+            "Executions are named per candidate at run time, so only the state machine part of the ARN is "
+            "known: the wildcard covers this state machine's executions and nothing else.",
+        )
         return policy
+
+    def grant_start_executions(self, machine: str, grantee: iam.IGrantable) -> iam.Policy:
+        """StartExecution on one state machine (nurture: a recruiter's "send now", and Scheduler's role)."""
+        return self._policy(f"Start-{machine}", grantee, START_ACTIONS, [self.by_name[machine].state_machine_arn])
 
     def grant_task_callbacks(self, grantee: iam.IGrantable) -> iam.Policy | None:
         """Answer the task tokens of the state machines that hand this function one (`.waitForTaskToken`).

@@ -11,20 +11,32 @@ from constructs import Construct
 from infra import spec
 from infra.api import PublicApi
 from infra.auth import RecruiterPool
+from infra.campaigns import CampaignSchedules
 from infra.data import CandidateTable
+from infra.deploy_hooks import RunOnDeploy
 from infra.email import SenderIdentity
 from infra.events import DomainEvents
 from infra.functions import Functions, GrantCall
 from infra.layers import SharedLayers
 from infra.observability import Alarms
+from infra.reporting import ReportTables
 from infra.secrets import TokenSigningKey
 from infra.sequences import Sequences
 from infra.settings import Settings
 from infra.storage import Buckets
 from infra.streams import StreamConsumers
+from talentpool.models.aggregates import EVENT_LOG_PREFIX
+from talentpool.store.reports import REPORTS_PREFIX, TABLES_PREFIX
 
 WEB_ROOT = "/opt/web"  # where the core layer's web/ folder is mounted
 IMPORTS = "imports"  # the spec.BUCKETS entry the imports grants are about
+REPORTS = "reports"  # the spec.BUCKETS entry the reports grants are about
+ENGAGE = "engage"  # the state machine whose executions run per candidate (WORKFLOW_STOP)
+NURTURE = "nurture"  # the state machine a campaign send starts (WORKFLOW_START, NURTURE_STATE_MACHINE_ARN)
+# What the report job and the stream consumer write: report files, their Athena copies, the event log.
+# Values that exist only once the functions do: the state machines are built from the functions they invoke.
+LATE_ENVIRONMENT = (spec.Env.NURTURE_STATE_MACHINE_ARN,)
+REPORT_WRITES = (f"{REPORTS_PREFIX}*", f"{TABLES_PREFIX}*", f"{EVENT_LOG_PREFIX}*")
 
 
 class TalentpoolStack(Stack):
@@ -44,6 +56,7 @@ class TalentpoolStack(Stack):
             retain=settings.retain_data,
             log_retention_days=settings.log_retention_days,
         )
+        self.campaigns = CampaignSchedules(self, "Campaigns")
         self.function_environment = self._environment()
         self.functions = Functions(
             self,
@@ -52,6 +65,7 @@ class TalentpoolStack(Stack):
             environment=self.function_environment,
             layers=SharedLayers(self, "Layers").all,
             log_retention_days=settings.log_retention_days,
+            late=LATE_ENVIRONMENT,
         )
         self.api.add_routes(spec.ROUTES, self.functions.by_name)
         self.sequences = Sequences(
@@ -61,9 +75,14 @@ class TalentpoolStack(Stack):
             functions=self.functions.by_name,
             log_retention_days=settings.log_retention_days,
         )
+        self.function_environment |= self._late_environment()
+        self.functions.add_environment(self._late_environment())
+        self.functions.check_environment()
         # Last of the resources grants name: the state machines, which need the functions first.
         self.grants = self._grants()
         self.functions.add_grants(self.grants)
+        self.sequences.grant_start_executions(NURTURE, self.campaigns.role)
+        self.reporting = ReportTables(self, "Reporting", bucket=self.storage.by_name[REPORTS])
         self.storage.add_notifications(self.functions.by_name)
         self.events.add_rules(spec.RULES, self.functions.by_name, self.sequences.by_name)
         self.events.add_schedules(spec.SCHEDULES, settings, self.functions.by_name, self.sequences.by_name)
@@ -79,6 +98,14 @@ class TalentpoolStack(Stack):
             dead_letter_queues=self.events.dead_letter_queues | self.streams.dead_letter_queues,
             state_machines=self.sequences.by_name,
             alarm_email=settings.alarm_email,
+        )
+        # Last: run-on-deploy functions (seed) run once everything above exists.
+        self.deploy_hooks = RunOnDeploy(
+            self,
+            "RunOnDeploy",
+            specs=spec.FUNCTIONS,
+            functions=self.functions.by_name,
+            after=list(self.node.children),
         )
         self._outputs()
 
@@ -111,11 +138,19 @@ class TalentpoolStack(Stack):
             "COMPANY_NAME": settings.company_name,
             # Reports: how long a confirmed consent lasts (its expiry is counted), the data retention period.
             "CONSENT_MONTHS": str(settings.retention_months),
+            # Nurture campaigns: the Map's concurrency and pacing, the machine a send starts, where schedules live.
+            "SES_SEND_RATE": str(settings.ses_send_rate),
+            "SCHEDULE_GROUP": self.campaigns.group_name,
+            "SCHEDULER_ROLE_ARN": self.campaigns.role.role_arn,
         } | {env.value: value for env, value in self.storage.environment().items()}
-        missing = [env.value for env in spec.Env if env.value not in by_name]
+        missing = [env.value for env in spec.Env if env.value not in by_name and env not in LATE_ENVIRONMENT]
         if missing:
             raise KeyError(f"infra/stack.py has no value for {', '.join(missing)}")
-        return {env: by_name[env.value] for env in spec.Env}
+        return {env: by_name[env.value] for env in spec.Env if env.value in by_name}
+
+    def _late_environment(self) -> dict[spec.Env, str]:
+        """LATE_ENVIRONMENT's values, once the state machines exist."""
+        return {spec.Env.NURTURE_STATE_MACHINE_ARN: self.sequences.by_name[NURTURE].state_machine_arn}
 
     def _grants(self) -> dict[spec.Grant, GrantCall]:
         """Each spec permission is exactly one grant_* call on the resource that owns it."""
@@ -127,8 +162,12 @@ class TalentpoolStack(Stack):
             spec.Grant.TOKEN_SECRET_READ: self.token_key.secret.grant_read,
             spec.Grant.IMPORTS_UPLOAD: partial(self.storage.grant_upload, IMPORTS),
             spec.Grant.IMPORTS_READ: partial(self.storage.grant_read, IMPORTS),
-            spec.Grant.WORKFLOW_STOP: self.sequences.grant_stop_executions,
+            spec.Grant.WORKFLOW_STOP: partial(self.sequences.grant_stop_executions, ENGAGE),
             spec.Grant.WORKFLOW_CALLBACK: self.sequences.grant_task_callbacks,
+            spec.Grant.WORKFLOW_START: partial(self.sequences.grant_start_executions, NURTURE),
+            spec.Grant.SCHEDULES_MANAGE: self.campaigns.grant_manage,
+            spec.Grant.REPORTS_WRITE: partial(self.storage.grant_put_under, REPORTS, REPORT_WRITES),
+            spec.Grant.REPORTS_READ: partial(self.storage.grant_read_prefix, REPORTS, REPORTS_PREFIX),
         }
 
     def _outputs(self) -> None:
@@ -138,6 +177,9 @@ class TalentpoolStack(Stack):
             "UserPoolClientId": self.auth.cli_client.user_pool_client_id,
             "TableName": self.data.table.table_name,
             "EventBusName": self.events.bus.event_bus_name,
+            "ScheduleGroupName": self.campaigns.group_name,
+            "GlueDatabaseName": self.reporting.database_name,
+            "AthenaWorkGroupName": self.reporting.workgroup.ref,
         }
         for name, bucket in self.storage.by_name.items():
             outputs[f"{name.title()}BucketName"] = bucket.bucket_name

@@ -67,15 +67,20 @@ class Buckets(Construct):
 
     def grant_upload(self, name: str, grantee: iam.IGrantable) -> iam.Grant:
         """Put objects where uploads land, and nowhere else: a presigned PUT URL carries the signer's rights."""
-        grant = self.by_name[name].grant_put(grantee, self.uploads_pattern(name))
+        return self.grant_put_under(name, (self.uploads_pattern(name),), grantee)
+
+    def grant_put_under(self, name: str, patterns: Sequence[str], grantee: iam.IGrantable) -> iam.Grant:
+        """Put objects under each key pattern (one grant_put each), and nowhere else in the bucket."""
+        grants = [self.by_name[name].grant_put(grantee, pattern) for pattern in patterns]
         self._acknowledge_grant(
             grantee,
             name,
+            patterns,
             actions=("s3:Abort*",),
             reason="CDK's grant_put (the spec maps each permission to one grant call): s3:Abort* matches only "
-            "s3:AbortMultipartUpload, and the objects are keys under the upload prefix, named per import at run time.",
+            "s3:AbortMultipartUpload, and the objects are keys under fixed prefixes, named per run at run time.",
         )
-        return grant
+        return grants[0]
 
     def grant_read(self, name: str, grantee: iam.IGrantable) -> iam.Grant:
         """Read where uploads land (the only objects the bucket holds); no writes, no deletes."""
@@ -83,10 +88,37 @@ class Buckets(Construct):
         self._acknowledge_grant(
             grantee,
             name,
+            (self.uploads_pattern(name),),
             actions=("s3:GetObject*", "s3:GetBucket*", "s3:List*"),
             reason="CDK's grant_read (the spec maps each permission to one grant call): read-only and confined to "
             "this one bucket, object reads on keys under the upload prefix (named per import at run time), "
             "s3:GetBucket* and s3:List* on the bucket itself.",
+        )
+        return grant
+
+    def grant_read_prefix(self, name: str, prefix: str, grantee: iam.IGrantable) -> iam.Grant:
+        """GetObject under `prefix` and ListBucket limited to keys under it: nothing else the bucket holds.
+
+        CDK's grant_read would allow s3:List* on the whole bucket, which would show every other prefix's keys.
+        """
+        bucket = self.by_name[name]
+        pattern = f"{prefix}*"
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["s3:GetObject"], resource_arns=[bucket.arn_for_objects(pattern)]
+        )
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["s3:ListBucket"],
+            resource_arns=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [pattern]}},
+        )
+        self._acknowledge_grant(
+            grantee,
+            name,
+            (pattern,),
+            actions=(),
+            reason="Objects are named per report date at run time; the wildcard covers keys under one fixed prefix "
+            "of this bucket, and listing is limited to the same prefix.",
         )
         return grant
 
@@ -141,14 +173,16 @@ class Buckets(Construct):
             auto_delete_objects=not self._retain,
         )
 
-    def _acknowledge_grant(self, grantee: iam.IGrantable, name: str, *, actions: tuple[str, ...], reason: str) -> None:
+    def _acknowledge_grant(
+        self, grantee: iam.IGrantable, name: str, patterns: Sequence[str], *, actions: tuple[str, ...], reason: str
+    ) -> None:
         principal = grantee.grant_principal
         if not isinstance(principal, Construct):
             return
         bucket = cast(CfnResource, self.by_name[name].node.default_child)
         for finding in (
             *(f"IAM5[Action::{action}]" for action in actions),
-            arn_finding(bucket, "/" + self.uploads_pattern(name)),
+            *(arn_finding(bucket, "/" + pattern) for pattern in patterns),
         ):
             acknowledge(principal, finding, reason)
 

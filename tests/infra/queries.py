@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import ArnFormat
 
 from infra import spec
-from infra.sequences import CALLBACK_ACTIONS, CALLBACK_RESOURCE, STOP_ACTIONS, asl_path
+from infra.campaigns import MANAGE_ACTIONS, SCHEDULER_SERVICE
+from infra.sequences import CALLBACK_ACTIONS, CALLBACK_RESOURCE, START_ACTIONS, STOP_ACTIONS, asl_path
+from infra.stack import ENGAGE, NURTURE, REPORT_WRITES, REPORTS
 from tests.infra.synth import Synth
 
 # What each S3 grant may do: a presigned PUT needs the writes, the importer only the reads.
@@ -129,20 +130,27 @@ def uploads_arn(synth: Synth, bucket: str) -> dict[str, Any]:
     return joined(arn(synth.logical_id(synth.stack.storage.by_name[bucket])), f"/{prefix}*")
 
 
-def execution_arns(synth: Synth) -> list[Any]:
-    """`arn:…:states:…:execution:<state machine name>:*` for each deployed state machine."""
+def engage_executions(synth: Synth) -> list[Any]:
+    """`arn:…:states:…:execution:<engage's name>:*`: the per-candidate executions erasure may stop."""
     stack = synth.stack
-    return [
-        stack.resolve(
-            stack.format_arn(
-                service="states",
-                resource="execution",
-                resource_name=f"{machine.state_machine_name}:*",
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-        )
-        for machine in stack.sequences.by_name.values()
-    ]
+    return [stack.resolve(stack.sequences.execution_arn(ENGAGE))]
+
+
+def bucket_arn(synth: Synth, bucket: str) -> dict[str, Any]:
+    return arn(synth.logical_id(synth.stack.storage.by_name[bucket]))
+
+
+def objects_arn(synth: Synth, bucket: str, pattern: str) -> dict[str, Any]:
+    return joined(bucket_arn(synth, bucket), f"/{pattern}")
+
+
+def report_writes(synth: Synth) -> list[Any]:
+    """Where the report job and the stream consumer may put objects: report files, Athena copies, the event log."""
+    return sorted((objects_arn(synth, REPORTS, p) for p in REPORT_WRITES), key=json.dumps)
+
+
+def schedules_arn(synth: Synth) -> Any:
+    return synth.stack.resolve(synth.stack.campaigns.schedules_arn())
 
 
 def own_queues(synth: Synth, name: str) -> list[Any]:
@@ -218,19 +226,39 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
             assert verbs <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
             assert targets == [ref(synth.logical_id(stack.token_key.secret))]
             found.add(spec.Grant.TOKEN_SECRET_READ)
-        elif services == {"s3"} and verbs <= S3_WRITES:
-            assert targets == [uploads_arn(synth, "imports")]
+        elif services == {"s3"} and verbs <= S3_WRITES and targets == [uploads_arn(synth, "imports")]:
             found.add(spec.Grant.IMPORTS_UPLOAD)
+        elif services == {"s3"} and verbs <= S3_WRITES:
+            assert sorted(targets, key=json.dumps) == report_writes(synth)
+            found.add(spec.Grant.REPORTS_WRITE)
+        elif verbs == {"s3:GetObject"}:
+            assert targets == [objects_arn(synth, REPORTS, "reports/*")]
+            found.add(spec.Grant.REPORTS_READ)
+        elif verbs == {"s3:ListBucket"}:
+            assert targets == [bucket_arn(synth, REPORTS)]
+            assert statement["Condition"] == {"StringLike": {"s3:prefix": ["reports/*"]}}
+            found.add(spec.Grant.REPORTS_READ)
         elif services == {"s3"} and verbs <= S3_READS:
-            bucket = arn(synth.logical_id(stack.storage.by_name["imports"]))
+            bucket = bucket_arn(synth, "imports")
             assert all(r in (bucket, uploads_arn(synth, "imports")) for r in targets)
             found.add(spec.Grant.IMPORTS_READ)
+        elif services == {"scheduler"}:
+            assert verbs == set(MANAGE_ACTIONS)
+            assert targets == [schedules_arn(synth)]
+            found.add(spec.Grant.SCHEDULES_MANAGE)
+        elif verbs == {"iam:PassRole"}:
+            assert targets == [arn(synth.logical_id(stack.campaigns.role))]
+            assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": SCHEDULER_SERVICE}}
+            found.add(spec.Grant.SCHEDULES_MANAGE)
         elif services == {"states"} and verbs == set(CALLBACK_ACTIONS):
             assert targets == callback_machines(synth, name)
             found.add(spec.Grant.WORKFLOW_CALLBACK)
+        elif services == {"states"} and verbs == set(START_ACTIONS):
+            assert targets == [ref(synth.logical_id(stack.sequences.by_name[NURTURE]))]
+            found.add(spec.Grant.WORKFLOW_START)
         elif services == {"states"}:
             assert verbs == set(STOP_ACTIONS)
-            assert targets == execution_arns(synth)
+            assert targets == engage_executions(synth)
             found.add(spec.Grant.WORKFLOW_STOP)
         else:
             pytest.fail(f"{name} may do more than its spec grants: {sorted(verbs)}")
@@ -238,9 +266,5 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
 
 
 def expected_grants(synth: Synth, function: spec.FunctionSpec) -> set[spec.Grant]:
-    """The spec's grants, less the workflow ones when there are no state machines (they then grant nothing)."""
-    grants = set(function.grants)
-    if not synth.stack.sequences.by_name:
-        grants.discard(spec.Grant.WORKFLOW_STOP)
-        grants.discard(spec.Grant.WORKFLOW_CALLBACK)
-    return grants
+    """The spec's grants: each one is a statement the function's role carries, and nothing else is."""
+    return set(function.grants)

@@ -1,8 +1,8 @@
 """Code paths the current spec does not use yet, driven by a synthetic spec and non-default settings.
 
 Scheduled rules (one from a setting, one with fixed input next to a JSONPath), a DynamoDB stream consumer,
-a DKIM domain sender, and data that is not retained: each is synthesised and checked, with cdk-nag and
-cfn-lint, before a real issue depends on it.
+a DKIM domain sender, a sandbox send rate, and data that is not retained: each is synthesised and checked, with
+cdk-nag and cfn-lint, before a real issue depends on it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from cfnlint.api import lint
 
 from infra import spec
+from infra.deploy_hooks import CONTENT_HASH
 from infra.streams import RETRY_ATTEMPTS
 from tests.infra.queries import arn, expected_grants, granted, ref, statements
 from tests.infra.synth import Synth, synthesise
@@ -42,6 +43,7 @@ CONTEXT = {
     "cognito_plus_tier": True,
     "api_stage": "v1",
     "report_schedule": "cron(30 5 * * ? *)",
+    "ses_send_rate": 1,  # an account still in the SES sandbox
 }
 
 
@@ -152,6 +154,8 @@ def test_context_settings_reach_the_resources(synth: Synth) -> None:
     variables = notify["Environment"]["Variables"]
     assert variables["PUBLIC_BASE_URL"] == CONTEXT["public_base_url"]
     assert variables["SENDER_EMAIL"] == CONTEXT["sender_email"]
+    campaign_step = synth.resources[synth.logical_id(synth.stack.functions.by_name["campaign_step"])]["Properties"]
+    assert campaign_step["Environment"]["Variables"]["SES_SEND_RATE"] == "1"
     (table,) = synth.of_type("AWS::DynamoDB::Table").values()
     assert table["DeletionPolicy"] == "Delete"
     assert table["Properties"]["DeletionProtectionEnabled"] is False
@@ -169,3 +173,14 @@ def test_cdk_nag_and_cfn_lint_pass_with_every_path_in_use(synth: Synth) -> None:
         f"{m.rule.id}: {m.message}" for m in lint(json.dumps(synth.template.to_json())) if m.rule.id.startswith("E")
     ]
     assert errors == []
+
+
+def test_a_second_synth_gives_the_seed_trigger_the_same_content_hash(synth: Synth, default_synth: Synth) -> None:
+    """Same code, other settings and another moment: nothing in the hash depends on time, paths or settings, so a
+    deploy re-runs seed when deployed code changes and only then."""
+
+    def content_hash(of: Synth) -> str:
+        (trigger,) = of.of_type("Custom::Trigger").values()
+        return str(trigger["Properties"][CONTENT_HASH])
+
+    assert content_hash(synth) == content_hash(default_synth)

@@ -22,7 +22,7 @@ from tests.infra.queries import (
     actions,
     all_actions,
     arn,
-    execution_arns,
+    engage_executions,
     expected_grants,
     function_props,
     granted,
@@ -332,7 +332,7 @@ def test_sequence_step_may_answer_the_engage_machines_task_tokens_and_nothing_el
 def test_unenrolment_and_erasure_may_stop_engage_executions(default_synth: Synth, name: str) -> None:
     """A recruiter's un-enrolment and an erasure (recruiter or the candidate's "delete everything") stop runs."""
     (stop,) = [s for s in statements(default_synth, name) if "states:StopExecution" in actions(s)]
-    assert resources(stop) == execution_arns(default_synth)
+    assert resources(stop) == engage_executions(default_synth)
     assert rendered(resources(stop)[0]).endswith(
         f":execution:<{default_synth.logical_id(default_synth.stack.sequences.by_name['engage'])}.Name>:*"
     )
@@ -581,23 +581,35 @@ def test_capture_may_write_the_table_and_put_events_and_nothing_else(default_syn
     assert "*" not in capture
 
 
-def test_recruiter_api_may_put_uploads_only_and_send_no_email(default_synth: Synth) -> None:
+def test_recruiter_api_may_put_uploads_only_read_reports_only_and_send_no_email(default_synth: Synth) -> None:
     s3_statements = [
         s for s in statements(default_synth, "recruiter_api") if any(a.startswith("s3:") for a in actions(s))
     ]
-    assert s3_statements
-    for statement in s3_statements:
-        assert "s3:PutObject" in actions(statement)
+    writes = [s for s in s3_statements if any(a.startswith("s3:Put") for a in actions(s))]
+    reads = [s for s in s3_statements if s not in writes]
+    assert writes
+    for statement in writes:
         assert not {a for a in actions(statement) if a.startswith(("s3:Get", "s3:List", "s3:Delete"))}
         assert resources(statement) == [uploads_arn(default_synth, "imports")]
+    # Reading is reports only: GET /reports lists report dates and presigns links to their files.
+    assert sorted(a for s in reads for a in actions(s)) == ["s3:GetObject", "s3:ListBucket"]
     assert not {a for a in all_actions(default_synth, "recruiter_api") if a.startswith("ses:")}
 
 
-def test_recruiter_api_may_stop_executions_of_the_spec_state_machines_only(default_synth: Synth) -> None:
-    """With no state machines deployed, the grant adds nothing: no states:* on a wildcard."""
-    stop = [s for s in statements(default_synth, "recruiter_api") if any(a.startswith("states:") for a in actions(s))]
-    expected = [execution_arns(default_synth)] if default_synth.stack.sequences.by_name else []
-    assert [resources(s) for s in stop] == expected
+def test_recruiter_api_stops_engage_runs_and_starts_nurture_runs_only(default_synth: Synth) -> None:
+    stack = default_synth.stack
+    by_action = {
+        action: resources(s)
+        for s in statements(default_synth, "recruiter_api")
+        for action in actions(s)
+        if action.startswith("states:")
+    }
+    nurture = ref(default_synth.logical_id(stack.sequences.by_name["nurture"]))
+    assert by_action == {
+        "states:StopExecution": engage_executions(default_synth),
+        "states:DescribeExecution": engage_executions(default_synth),
+        "states:StartExecution": [nurture],
+    }
 
 
 def test_importer_may_read_the_imports_bucket_but_not_write_it(default_synth: Synth) -> None:
@@ -658,6 +670,7 @@ def test_cli_client_has_no_secret_and_signs_in_with_a_password_or_srp(default_sy
 def test_outputs_name_what_an_operator_needs(default_synth: Synth) -> None:
     outputs = default_synth.template.to_json()["Outputs"]
     assert {"ApiUrl", "UserPoolId", "UserPoolClientId", "TableName", "EventBusName"} <= set(outputs)
+    assert {"ScheduleGroupName", "GlueDatabaseName", "AthenaWorkGroupName"} <= set(outputs)
     assert {f"{bucket.name.title()}BucketName" for bucket in spec.BUCKETS} <= set(outputs)
 
 

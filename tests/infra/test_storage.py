@@ -48,7 +48,9 @@ def _is_private_encrypted_and_ssl_only(synth: Synth, bucket_id: str) -> None:
 
 
 def _expires_after(synth: Synth, bucket_id: str, days: int) -> None:
-    (rule,) = synth.resources[bucket_id]["Properties"]["LifecycleConfiguration"]["Rules"]
+    # Other rules may expire a prefix sooner (Athena's query results); this one covers the whole bucket.
+    rules = synth.resources[bucket_id]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (rule,) = [r for r in rules if r["Id"] == "Expire"]
     assert rule["Status"] == "Enabled"
     assert rule["ExpirationInDays"] == days
     assert "Prefix" not in rule and "Filter" not in rule  # the whole bucket
