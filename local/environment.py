@@ -12,7 +12,9 @@ from typing import Any
 
 from infra import spec
 
-SCHEDULE_GROUP = "talentpool"
+SCHEDULE_GROUP = "talentpool"  # the EventBridge Scheduler group campaign schedules live in
+ROLE_NAME = "talentpool-local"  # the one role every local function, state machine and schedule uses
+NURTURE = "nurture"  # the spec state machine NURTURE_STATE_MACHINE_ARN names
 ACCOUNT = "123456789012"  # moto's default account: every ARN the runtime builds uses it
 DEFAULT_PORT = 3000
 DEFAULT_REGION = "us-east-1"
@@ -146,11 +148,16 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "CONSENT_MONTHS": str(context["retention_months"]),
         # Nurture campaigns: schedules go to the local Scheduler group, which starts the local nurture machine.
         "SES_SEND_RATE": str(context.get("ses_send_rate", 14)),
-        "NURTURE_STATE_MACHINE_ARN": f"arn:aws:states:{settings.region}:{ACCOUNT}:stateMachine:nurture",
+        "NURTURE_STATE_MACHINE_ARN": state_machine_arn(settings.region, NURTURE),
         "SCHEDULE_GROUP": SCHEDULE_GROUP,
-        "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/talentpool-local",
+        "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}",
         **{bucket.env.value: bucket_name(bucket) for bucket in buckets()},
     }
+
+
+def state_machine_arn(region: str, name: str) -> str:
+    """The ARN moto gives the spec state machine `name` (checked against it at start: resources.check_arns)."""
+    return f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{spec.state_machine(name).name}"
 
 
 def handler_environment(settings: LocalSettings, token_secret_arn: str) -> dict[spec.Env, str]:

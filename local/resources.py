@@ -15,7 +15,7 @@ from local import environment
 from local.environment import LocalSettings
 from talentpool.store import schema
 
-ROLE_NAME = "talentpool-local"
+ROLE_NAME = environment.ROLE_NAME
 DISPATCH_TARGET_ID = "local-dispatch"
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _LAMBDA_RUNTIME = "python3.12"
@@ -41,6 +41,7 @@ class Deployment:
     bus_name: str
     token_secret_arn: str = ""
     role_arn: str = ""
+    schedule_group: str = ""
     functions: dict[str, str] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)
     rule_queues: dict[str, str] = field(default_factory=dict)
@@ -124,6 +125,10 @@ def create_foundation(clients: AwsClients, settings: LocalSettings, deployment: 
     deployment.role_arn = clients.iam.create_role(
         RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST_POLICY)
     )["Role"]["Arn"]
+    # Campaign schedules are created at run time (seed, the recruiter API) in this group; moto answers a
+    # CreateSchedule in a group that does not exist with a 500, where AWS says ResourceNotFound.
+    clients.scheduler.create_schedule_group(Name=environment.SCHEDULE_GROUP)
+    deployment.schedule_group = environment.SCHEDULE_GROUP
 
 
 def create_functions(
@@ -165,6 +170,19 @@ def create_state_machines(
             type="STANDARD",
         )
         deployment.state_machines[machine.name] = created["stateMachineArn"]
+
+
+def check_arns(values: Mapping[spec.Env, str], deployment: Deployment) -> None:
+    """Every state machine or role ARN the environment hands a function names one that was created, so a
+    function never starts a machine that is not there (the local ARNs are built by convention)."""
+    created = {*deployment.state_machines.values(), deployment.role_arn}
+    wrong = [
+        f"{env.value}={value}"
+        for env, value in values.items()
+        if value.startswith(("arn:aws:states:", "arn:aws:iam:")) and value not in created
+    ]
+    if wrong:
+        raise RuntimeError(f"the local environment names resources that were not created: {', '.join(wrong)}")
 
 
 def connect_buckets(clients: AwsClients, deployment: Deployment) -> None:
@@ -244,4 +262,21 @@ def info(deployment: Deployment, moto_endpoint: str) -> dict[str, Any]:
         "buckets": {b.name: environment.bucket_name(b) for b in environment.buckets()},
         "rules": sorted(deployment.rule_queues),
         "streams": dict(deployment.streams),
+        "schedule_group": deployment.schedule_group,
     }
+
+
+def scheduler_schedules(clients: AwsClients) -> list[dict[str, str]]:
+    """The EventBridge Scheduler schedules that exist now (campaigns' `campaign-<id>`), as moto lists them."""
+    schedules = []
+    for page in clients.scheduler.get_paginator("list_schedules").paginate():
+        schedules += [
+            {
+                "group": str(item.get("GroupName", "")),
+                "name": str(item.get("Name", "")),
+                "state": str(item.get("State", "")),
+                "target": str((item.get("Target") or {}).get("Arn", "")),
+            }
+            for item in page.get("Schedules", [])
+        ]
+    return sorted(schedules, key=lambda s: (s["group"], s["name"]))

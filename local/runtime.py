@@ -18,6 +18,7 @@ from typing import Any
 from infra import spec
 from local import auth, environment, resources, ses_events
 from local.clock import ClockEntry, ScheduleClock, SequenceTime, scheduled_event
+from local.deploy_hooks import run_on_deploy
 from local.dispatch import DeliveryFailed, Dispatcher, RuleTap, TargetInvoker, deliver_to_targets, validate_targets
 from local.environment import ACCOUNT, LocalSettings
 from local.gateway import Gateway, GatewayServer, LocalRoutes, Reply, Request, RouteTable, error_reply, json_reply
@@ -41,6 +42,7 @@ class LocalRuntime:
         self.settings = settings
         self.started_in_s = 0.0
         self.token = ""
+        self.deploy_runs: dict[str, str] = {}
         self._undo: list[Undo] = []
         self._moto: Any = None
         self._dispatcher: Dispatcher | None = None
@@ -89,6 +91,7 @@ class LocalRuntime:
         environment.apply(os.environ, values)  # before any handler is imported: they read it once
         resources.create_functions(self.clients, spec.FUNCTIONS, values, self.deployment)
         resources.create_state_machines(self.clients, spec.STATE_MACHINES, self.deployment)
+        resources.check_arns(values, self.deployment)
         resources.connect_buckets(self.clients, self.deployment)
         resources.create_stream_mappings(self.clients, spec.STREAMS, self.deployment)
         validate_targets(
@@ -103,11 +106,14 @@ class LocalRuntime:
         self._dispatcher.start()
         self._clock = self._schedule_clock()
         self._clock.start()
+        # Everything exists now, as after a deploy: the run-on-deploy functions (seed: campaign schedules) run.
+        self.deploy_runs = run_on_deploy(spec.FUNCTIONS, self.lambdas.invoke)
         self._scheduler = SchedulerWatcher(
             self.clients.scheduler,
             self._clock,
             SchedulerTargets(self._start_execution, self._invoke_or_raise, self._stopping),
         )
+        self._scheduler.sync()  # what seed created is on the clock before the first request
         self._scheduler.start()
 
         self.issuer = auth.LocalIssuer(issuer=self.settings.issuer)
@@ -240,6 +246,8 @@ class LocalRuntime:
             "outbox_dir": str(self.outbox.folder),
             "reports_dir": str(self.reports.folder),
             "schedules": self._clock.keys() if self._clock else [],
+            "scheduler_schedules": resources.scheduler_schedules(self.clients),
+            "run_on_deploy": dict(self.deploy_runs),
             "local_routes": self.local_routes.paths,
         }
 
@@ -324,6 +332,8 @@ class LocalRuntime:
                 f"  Local info     {base}/_local/info",
                 f"  moto           {self.moto_endpoint}",
                 f"  Time scale     {self.settings.time_scale:g}x: a day of Wait (and of schedules) lasts {day_s:g} s",
+                f"  Schedules      {len(self._clock.keys()) if self._clock else 0} on the local clock "
+                f"(reports, campaigns in Scheduler group {self.deployment.schedule_group})",
                 *self._report_lines(base),
                 "",
                 "Recruiter token (12 h, groups recruiters and admins):",
