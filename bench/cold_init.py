@@ -1,0 +1,639 @@
+"""Cold init: each function's fresh process imports its handler and serves one real event, against the boto3 floor.
+
+The floor is a fresh process that imports boto3 and creates one client: what any Python Lambda that calls
+AWS pays. Both are timed inside the child from its first line, so interpreter start-up is left out of both
+(the child's wall time, which includes it, is recorded too). Events are served for real by handlers pointed
+at a `python -m local` runtime's moto server: every run is checked for its status code and its side effect.
+Floor and function runs alternate, so a busy machine slows both alike; figures are medians.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import support
+
+TARGET_RATIO = 1.3
+# Timed runs per function: the issue asks for at least 5; BENCH_COLD_ROUNDS overrides for a quick look.
+ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", "9"))
+DEPLOYED_ROUNDS = max(1, (ROUNDS + 1) // 2)  # the no-bytecode variant: slower runs, a secondary figure
+TOP_IMPORTS = 10
+MARKER = "BENCH-RESULT "
+RECRUITER_CLAIMS = {"sub": "bench", "cognito:groups": "recruiters"}
+
+FLOOR_CHILD = f"""\
+import time
+_started, _cpu = time.perf_counter(), time.process_time()
+import boto3
+boto3.client("dynamodb")
+_done, _cpu_done = time.perf_counter(), time.process_time()
+import json
+print({MARKER!r} + json.dumps({{"init_ms": (_done - _started) * 1000, "cpu_ms": (_cpu_done - _cpu) * 1000}}))
+"""
+
+# Timed from its first line: import the handler the way Lambda does (by file, as talentpool_fn_<name>),
+# read the event (not counted: Lambda hands it over already parsed), serve it, report.
+FUNCTION_CHILD = f"""\
+import time
+_started, _cpu = time.perf_counter(), time.process_time()
+import importlib.util
+import sys
+
+
+class _Context:
+    def __init__(self, name):
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + name
+        self.aws_request_id = "00000000-0000-4000-8000-000000000000"
+        self.log_group_name = "/aws/lambda/" + name
+        self.log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self):
+        return 600_000
+
+
+def _main():
+    name, handler_path, event_path = sys.argv[1:4]
+    spec = importlib.util.spec_from_file_location("talentpool_fn_" + name, handler_path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    imported, cpu_imported = time.perf_counter(), time.process_time()
+    import json
+
+    with open(event_path) as file:
+        event = json.load(file)
+    loaded, cpu_loaded = time.perf_counter(), time.process_time()
+    response = module.lambda_handler(event, _Context(name))
+    served, cpu_served = time.perf_counter(), time.process_time()
+    figures = {{
+        "import_ms": (imported - _started) * 1000,
+        "serve_ms": (served - loaded) * 1000,
+        "init_ms": (imported - _started + served - loaded) * 1000,
+        "cpu_ms": (cpu_imported - _cpu + cpu_served - cpu_loaded) * 1000,
+        "import_cpu_ms": (cpu_imported - _cpu) * 1000,
+        "serve_cpu_ms": (cpu_served - cpu_loaded) * 1000,
+        "response": response,
+    }}
+    print({MARKER!r} + json.dumps(figures, default=str))
+
+
+_main()
+"""
+
+
+# --- scenarios: one realistic event per function, and how to tell it was really served -------------------
+
+
+Verify = Callable[[dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    event: dict[str, Any]
+    verify: Verify  # raises unless the response and the side effect are right; says what it checked
+
+
+def _status(response: dict[str, Any], *allowed: int) -> int:
+    status = int(response.get("statusCode", 0))
+    assert status in allowed, f"status {status}: {str(response.get('body'))[:300]}"
+    return status
+
+
+def _body(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])
+
+
+def prepare_capture(backend: support.Backend) -> Prepared:
+    email = support.unique_email("cold-capture")
+    event = support.api_event("POST", "/candidates", body=support.capture_body(email))
+
+    def verify(response: dict[str, Any]) -> str:
+        _status(response, 202)
+        candidate_id = _body(response)["candidate_id"]
+        stored = backend.candidate(candidate_id)["candidate"]
+        assert stored["email"] == email, "a different candidate was stored"
+        backend.wait_for_mail(email, "Please confirm your email address")  # the event went out and was acted on
+        return "202; candidate stored; CandidateCaptured published (confirmation email in the outbox)"
+
+    return Prepared(event, verify)
+
+
+def prepare_confirm(backend: support.Backend) -> Prepared:
+    email = support.unique_email("cold-confirm")
+    candidate_id = backend.capture(email)
+    token = backend.confirmation_token(email)
+    event = support.api_event("GET", "/confirm", query={"token": token}, headers={"Accept": "text/html"})
+
+    def verify(response: dict[str, Any]) -> str:
+        _status(response, 200)
+        consent = backend.candidate(candidate_id)["candidate"]["consent"]["status"]
+        assert consent == "active", f"consent is {consent}"
+        return "200 page; consent recorded (status active)"
+
+    return Prepared(event, verify)
+
+
+def prepare_notify(backend: support.Backend) -> Prepared:
+    email = support.unique_email("cold-notify")
+    candidate_id = backend.capture(email)
+    event = support.stage_changed_event(candidate_id)
+
+    def verify(response: dict[str, Any]) -> str:
+        assert response == {"sent": True}, f"response {response}"
+        backend.wait_for_mail(email, "We have received your application")
+        return "StageChanged to applied: the status email is in the outbox"
+
+    return Prepared(event, verify)
+
+
+class _RecruiterApi:
+    """GET /candidates/{id} for one candidate created once through the runtime."""
+
+    candidate_id: str | None = None
+
+    def __call__(self, backend: support.Backend) -> Prepared:
+        if self.candidate_id is None:
+            self.candidate_id = backend.capture(support.unique_email("cold-recruiter"))
+        candidate_id = self.candidate_id
+        event = support.api_event(
+            "GET",
+            f"/candidates/{candidate_id}",
+            claims=RECRUITER_CLAIMS,
+            path_parameters={"candidate_id": candidate_id},
+            resource="/candidates/{candidate_id}",
+        )
+
+        def verify(response: dict[str, Any]) -> str:
+            _status(response, 200)
+            assert _body(response)["candidate"]["candidate_id"] == candidate_id
+            return "200 with the candidate's profile"
+
+        return Prepared(event, verify)
+
+
+def prepare_pages(backend: support.Backend) -> Prepared:
+    event = support.api_event("GET", "/careers", headers={"Accept": "text/html"})
+
+    def verify(response: dict[str, Any]) -> str:
+        _status(response, 200)
+        assert "<form" in response["body"], "no form in the page"
+        return "200 careers form"
+
+    return Prepared(event, verify)
+
+
+def prepare_importer(backend: support.Backend) -> Prepared:
+    import_id = backend.start_import()
+    key = f"uploads/{import_id}.csv"
+    people = [support.unique_email("cold-import") for _ in range(2)]
+    content = support.csv_bytes("email,first name,skills", *(f"{p},Imported,Python" for p in people))
+    etag, size = backend.upload("imports", key, content)
+    event = support.s3_object_created(backend.bucket("imports"), key, etag, size, backend.info["region"])
+
+    def verify(response: dict[str, Any]) -> str:
+        [result] = response["imports"]
+        assert result == {"import_id": import_id, "status": "completed"}, f"importer returned {result}"
+        status = backend.import_status(import_id)
+        assert (status["status"], status["imported"]) == ("completed", len(people)), f"import status {status}"
+        for person in people:  # their Art. 14 notices: the CandidateCaptured events went out
+            backend.wait_for_mail(person)
+        return f"import completed: {len(people)} rows imported, their Art. 14 notices in the outbox"
+
+    return Prepared(event, verify)
+
+
+def prepare_self_service(backend: support.Backend) -> Prepared:
+    """RFC 8058 one-click unsubscribe, as a mail client posts it: the most frequent self-service call."""
+    candidate_id = backend.capture(support.unique_email("cold-unsubscribe"))
+    token = backend.unsubscribe_token(candidate_id)
+    event = support.api_event(
+        "POST",
+        f"/unsubscribe/{token}",
+        raw_body="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "Mozilla/5.0 (Google-Mail)"},
+        path_parameters={"token": token},
+        resource="/unsubscribe/{token}",
+    )
+
+    def verify(response: dict[str, Any]) -> str:
+        _status(response, 200)
+        assert backend.candidate(candidate_id)["candidate"].get("unsubscribed_at"), "not unsubscribed"
+        return "200; candidate unsubscribed"
+
+    return Prepared(event, verify)
+
+
+def prepare_ses_events(backend: support.Backend) -> Prepared:
+    """One SQS batch holding one SES Open event (EventBridge-shaped) for an email a candidate received."""
+    from tests import ses_samples
+
+    candidate_id = backend.capture(support.unique_email("cold-ses"))
+    opened = ses_samples.ses_event(
+        "Open",
+        ses_samples.opened(time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())),
+        candidate_id=candidate_id,
+        message_id=f"bench-{candidate_id}",
+        kind="marketing",
+        sequence_id="BENCH",
+        step="1",
+    )
+    event = ses_samples.sqs_batch(ses_samples.sqs_record(opened))
+
+    def verify(response: dict[str, Any]) -> str:
+        assert response == {"batchItemFailures": []}, f"response {response}"
+        engagement = backend.candidate(candidate_id)["candidate"].get("engagement", 0)
+        assert engagement > 0, "the open did not raise the engagement score"
+        return "batch of one Open event; engagement score raised"
+
+    return Prepared(event, verify)
+
+
+SCENARIOS: dict[str, Callable[[support.Backend], Prepared]] = {
+    "capture": prepare_capture,
+    "confirm": prepare_confirm,
+    "notify": prepare_notify,
+    "recruiter_api": _RecruiterApi(),
+    "importer": prepare_importer,
+    "pages": prepare_pages,
+    "self_service": prepare_self_service,
+    "ses_events": prepare_ses_events,
+}
+# Functions whose event needs more than a request: say why they are not measured yet.
+NOT_YET = {
+    "sequence_step": "its input is a task of a running engage execution (a Step Functions callback token)",
+}
+
+
+# --- running children ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    init_ms: float  # inside the child, from its first line (for a function: import + serve)
+    cpu_ms: float  # the same span in the child's CPU time: what other load on the machine disturbs least
+    wall_ms: float  # the whole child process, interpreter start-up and exit included
+    figures: dict[str, Any]
+    stderr: str
+
+
+def _child(code: str, args: list[str], env: dict[str, str], flags: tuple[str, ...] = ()) -> ChildRun:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *flags, "-c", code, *args],
+        env=env,
+        cwd=support.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    wall_ms = (time.perf_counter() - started) * 1000
+    results = support.read_json_lines(done.stdout, MARKER)
+    if done.returncode != 0 or not results:
+        raise RuntimeError(f"child failed ({done.returncode}):\n{done.stderr[-3000:]}\n{done.stdout[-2000:]}")
+    figures = results[-1]
+    return ChildRun(float(figures["init_ms"]), float(figures["cpu_ms"]), wall_ms, figures, done.stderr)
+
+
+def run_floor(backend: support.Backend, flags: tuple[str, ...] = ()) -> ChildRun:
+    return _child(FLOOR_CHILD, [], backend.floor_environment(), flags)
+
+
+def run_function(
+    backend: support.Backend, name: str, folder: Path, workdir: Path, flags: tuple[str, ...] = ()
+) -> tuple[ChildRun, str]:
+    prepared = SCENARIOS[name](backend)
+    event_path = workdir / f"{name}.json"
+    event_path.write_text(json.dumps(prepared.event))
+    run = _child(
+        FUNCTION_CHILD, [name, str(folder / "handler.py"), str(event_path)], backend.function_environment(name), flags
+    )
+    try:
+        checked = prepared.verify(run.figures["response"])
+    except AssertionError as error:
+        # What the runtime logged is where a missing side effect (an email that never came) is explained.
+        raise AssertionError(f"{name}: {error}\n--- the runtime's last output:\n{backend.log_tail()}") from error
+    # The event's consequences (emails, and the SES events each email raises) run in the runtime; let them
+    # finish, so they do not slow the moto server during the next timed run.
+    backend.wait_until_idle()
+    return run, checked
+
+
+# --- import costs ---------------------------------------------------------------------------------------
+
+
+def parse_importtime(stderr: str) -> list[tuple[str, int, float, float]]:
+    """(module, depth, self ms, cumulative ms) for each line `python -X importtime` printed."""
+    rows = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        self_us, cumulative_us, name = line[len("import time:") :].split("|", 2)
+        depth = (len(name) - len(name.lstrip()) - 1) // 2  # one space after the bar, then two per level
+        rows.append((name.strip(), depth, int(self_us) / 1000, int(cumulative_us) / 1000))
+    return rows
+
+
+def import_costs(stderr: str) -> dict[str, Any]:
+    rows = parse_importtime(stderr)
+    top = sorted(rows, key=lambda r: r[3], reverse=True)[:TOP_IMPORTS]
+    packages: dict[str, float] = {}
+    for name, _, self_ms, _ in rows:
+        package = name.split(".")[0]
+        packages[package] = packages.get(package, 0.0) + self_ms
+    return {
+        "total_ms": round(sum(r[2] for r in rows), 1),
+        "top_cumulative": [{"module": n, "depth": d, "cumulative_ms": round(c, 1)} for n, d, _, c in top],
+        "by_package_self_ms": {
+            k: round(v, 1) for k, v in sorted(packages.items(), key=lambda kv: kv[1], reverse=True)[:12]
+        },
+    }
+
+
+# --- the benchmark --------------------------------------------------------------------------------------
+
+
+def _revision() -> str:
+    """The commit measured; BENCH_REVISION names it when the bench runs in an exported copy of the tree."""
+    if os.environ.get("BENCH_REVISION"):
+        return os.environ["BENCH_REVISION"]
+    git = shutil.which("git") or "git"
+    done = subprocess.run(
+        [git, "describe", "--always", "--dirty", "--abbrev=10"],
+        cwd=support.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+@dataclass
+class Sample:
+    """Interleaved runs: every function run comes right after a floor run, under the same interpreter flags."""
+
+    floors: list[ChildRun]
+    runs: dict[str, list[ChildRun]]
+    paired: dict[str, list[float]]  # each function run ÷ the floor run just before it
+
+    @property
+    def floor_ms(self) -> float:
+        return support.median(f.init_ms for f in self.floors)
+
+    def ratio(self, name: str) -> float:
+        return support.median(r.init_ms for r in self.runs[name]) / self.floor_ms
+
+    def cpu_ratio(self, name: str) -> float:
+        return support.median(r.cpu_ms for r in self.runs[name]) / support.median(f.cpu_ms for f in self.floors)
+
+    def summary(self, name: str) -> dict[str, Any]:
+        runs = self.runs[name]
+        return {
+            "init_ms": support.spread(r.init_ms for r in runs),
+            "import_ms": support.spread(r.figures["import_ms"] for r in runs),
+            "serve_ms": support.spread(r.figures["serve_ms"] for r in runs),
+            "serve_cpu_ms": support.spread(r.figures["serve_cpu_ms"] for r in runs),
+            "cpu_ms": support.spread(r.cpu_ms for r in runs),
+            "wall_ms": support.spread(r.wall_ms for r in runs),
+            "ratio": round(self.ratio(name), 2),
+            "paired_ratio": support.spread(self.paired[name], digits=2),
+            "cpu_ratio": round(self.cpu_ratio(name), 2),
+        }
+
+    def floor_summary(self) -> dict[str, Any]:
+        return {
+            "init_ms": support.spread(f.init_ms for f in self.floors),
+            "cpu_ms": support.spread(f.cpu_ms for f in self.floors),
+            "wall_ms": support.spread(f.wall_ms for f in self.floors),
+        }
+
+
+def measure(
+    backend: support.Backend,
+    functions: dict[str, Path],
+    rounds: int,
+    workdir: Path,
+    checks: dict[str, str],
+    flags: tuple[str, ...] = (),
+) -> Sample:
+    sample = Sample([], {name: [] for name in functions}, {name: [] for name in functions})
+    for _ in range(rounds):
+        for name in random.sample(list(functions), len(functions)):
+            floor = run_floor(backend, flags)
+            function, checks[name] = run_function(backend, name, functions[name], workdir, flags)
+            sample.floors.append(floor)
+            sample.runs[name].append(function)
+            sample.paired[name].append(function.init_ms / floor.init_ms)
+    return sample
+
+
+def without_package_bytecode(
+    backend: support.Backend, functions: dict[str, Path], workdir: Path, checks: dict[str, str]
+) -> tuple[str, ...]:
+    """Interpreter flags for a start as the layers are deployed: no .pyc for any package, only the stdlib's.
+
+    infra/layers.py installs the dependency layer with --no-compile and leaves *.pyc out of the core layer
+    and the function code, and /opt is read-only in Lambda, so every cold start compiles boto3, Powertools,
+    pydantic and talentpool from source. A private pycache_prefix holding only the stdlib's bytecode (the
+    runtime ships that compiled), with writing disabled, reproduces it.
+    """
+    prefix = workdir / "pycache"
+    writing = ("-X", f"pycache_prefix={prefix}")
+    run_floor(backend, writing)
+    for name in functions:
+        run_function(backend, name, functions[name], workdir, writing)
+    paths = sysconfig.get_paths()
+    for packages in {support.ROOT, Path(paths["purelib"]), Path(paths["platlib"])}:  # layer, functions, venv
+        shutil.rmtree(prefix / packages.relative_to(packages.anchor), ignore_errors=True)
+    for name in functions:  # warm-up again, now compiling every package from source
+        checks[name] = run_function(backend, name, functions[name], workdir, ("-B", *writing))[1]
+    return ("-B", *writing)
+
+
+def run() -> dict[str, Any]:
+    from infra import spec
+
+    every = {f.name: f.folder for f in spec.FUNCTIONS}
+    skipped: dict[str, str] = {
+        name: NOT_YET.get(name, "no event for it in bench/cold_init.py yet") for name in every if name not in SCENARIOS
+    }
+    checks: dict[str, str] = {}
+    imports: dict[str, Any] = {}
+    with support.Backend.start() as backend, tempfile.TemporaryDirectory(prefix="bench-cold-") as work:
+        workdir = Path(work)
+        backend.silence_bucket_notifications("imports")
+        # Warm-up, not timed: bytecode caches written, moto's first-request paths taken, each scenario proven.
+        run_floor(backend)
+        functions: dict[str, Path] = {}
+        for name in (n for n in every if n not in skipped):
+            try:
+                _, checks[name] = run_function(backend, name, every[name], workdir)
+            except Exception as error:  # an event we cannot build or serve yet: say why, do not time it
+                skipped[name] = f"could not serve its event: {str(error).strip().splitlines()[-1][:200]}"
+            else:
+                functions[name] = every[name]
+        cached = measure(backend, functions, ROUNDS, workdir, checks)
+        floor_imports = import_costs(run_floor(backend, ("-X", "importtime")).stderr)
+        for name in functions:
+            run_, _ = run_function(backend, name, functions[name], workdir, ("-X", "importtime"))
+            imports[name] = import_costs(run_.stderr)
+        deployed_checks: dict[str, str] = {}
+        flags = without_package_bytecode(backend, functions, workdir, deployed_checks)
+        deployed = measure(backend, functions, DEPLOYED_ROUNDS, workdir, deployed_checks, flags)
+
+    results = {
+        name: {
+            **cached.summary(name),
+            "pass": cached.ratio(name) <= TARGET_RATIO,
+            "served": checks[name],
+            "imports": imports[name],
+            "deployed": deployed.summary(name),
+        }
+        for name in functions
+    }
+    return {
+        "target_ratio": TARGET_RATIO,
+        "rounds": ROUNDS,
+        "deployed_rounds": DEPLOYED_ROUNDS,
+        "revision": _revision(),
+        "floor": {**cached.floor_summary(), "imports": floor_imports, "deployed": deployed.floor_summary()},
+        "functions": results,
+        "skipped": skipped,
+    }
+
+
+def _ms(spread: dict[str, Any]) -> str:
+    return f"{spread['median']:.0f} ({spread['p25']:.0f}-{spread['p75']:.0f})"
+
+
+def _ratio(f: dict[str, Any]) -> str:
+    return f"**{f['ratio']:.2f}x**"
+
+
+def _paired(f: dict[str, Any]) -> str:
+    paired = f["paired_ratio"]
+    return f"{paired['median']:.2f}x ({paired['p25']:.2f}-{paired['p75']:.2f})"
+
+
+def _packages(imports: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v:.0f}" for k, v in list(imports["by_package_self_ms"].items())[:6])
+
+
+def describe(figures: dict[str, Any]) -> str:
+    floor = figures["floor"]
+    functions: dict[str, Any] = figures["functions"]
+    target = figures["target_ratio"]
+    main = support.markdown_table(
+        [
+            "function",
+            "init + serve ms, median (IQR)",
+            "import + serve ms (serve CPU)",
+            "child wall ms",
+            f"÷ floor; target ≤ {target}x",
+            "paired ÷ floor (IQR)",
+            "CPU ÷ floor CPU",
+            "result",
+            "event served (checked every run)",
+        ],
+        (
+            [
+                f"`{name}`",
+                _ms(f["init_ms"]),
+                f"{f['import_ms']['median']:.0f} + {f['serve_ms']['median']:.0f} ({f['serve_cpu_ms']['median']:.0f})",
+                f"{f['wall_ms']['median']:.0f}",
+                _ratio(f),
+                _paired(f),
+                f"{f['cpu_ratio']:.2f}x",
+                support.verdict(f["pass"]),
+                f["served"],
+            ]
+            for name, f in functions.items()
+        ),
+    )
+    deployed = support.markdown_table(
+        ["function", "init + serve ms, median (IQR)", "import + serve ms", "÷ floor", "paired ÷ floor (IQR)"],
+        (
+            [
+                f"`{name}`",
+                _ms(f["deployed"]["init_ms"]),
+                f"{f['deployed']['import_ms']['median']:.0f} + {f['deployed']['serve_ms']['median']:.0f}",
+                _ratio(f["deployed"]),
+                _paired(f["deployed"]),
+            ]
+            for name, f in functions.items()
+        ),
+    )
+    skipped = "".join(f"\n- `{name}` not measured: {why}." for name, why in figures.get("skipped", {}).items())
+    imports = [["floor", f"{floor['imports']['total_ms']:.0f}", _packages(floor["imports"]), "boto3 and botocore"]]
+    for name, f in functions.items():
+        top = "; ".join(
+            f"{'·' * m['depth']}{m['module']} {m['cumulative_ms']:.0f}" for m in f["imports"]["top_cumulative"]
+        )
+        imports.append([f"`{name}`", f"{f['imports']['total_ms']:.0f}", _packages(f["imports"]), top])
+    return f"""
+## Cold init
+
+Target (issue 2, section 5; issue 4, section 6): a fresh process that imports a function's handler and serves
+one realistic event takes at most {target}x the floor, a fresh process that imports boto3 and creates one
+client.
+
+How: {figures["rounds"]} timed runs per function, each right after a floor run, in an order shuffled per round.
+Both are timed inside the child from its first line, so interpreter start-up is left out of both; the child's
+whole wall time is shown too. The handler is imported by file as Lambda does, and serves its event against a
+`python -m local` runtime's moto server, with the environment that runtime gives the function (spec variables,
+fake credentials, `POWERTOOLS_TRACE_DISABLED=true`) plus the variables Lambda's runtime sets
+(`LAMBDA_TASK_ROOT` and friends: without them the X-Ray SDK builds two botocore clients at import, which it
+never does in Lambda). Every run is checked: status code and side effect. The target's ratio is the median ÷
+the median floor. Two steadier views sit beside it, because other work shares this machine: each run ÷ the
+floor run just before it (median and IQR), and the same ratio in CPU time, which waiting for a busy CPU does
+not inflate. CPU time also leaves out the wait for moto's answers ("serve" minus "serve CPU" below): moto, in
+the local runtime's process, answers more slowly than DynamoDB or EventBridge do, so the wall-clock serve times
+overstate what AWS would show, and the CPU ratio is the closer view of the code's own cost.
+
+Floor: **{_ms(floor["init_ms"])} ms** median (IQR), n={floor["init_ms"]["n"]}; CPU {_ms(floor["cpu_ms"])} ms; child
+wall {floor["wall_ms"]["median"]:.0f} ms.
+Revision `{figures["revision"]}`, measured {figures.get("measured_at", "?")} on {figures.get("machine", "?")}.
+
+{main}
+{skipped}
+
+Reading it: `pages` makes no AWS call and never imports boto3, so its whole cold start (Powertools' resolver,
+pydantic, the careers-form model) costs about one floor. Every other function pays the floor itself (boto3 and
+one to three clients, each loading its service model) and then Powertools' resolver, batch or idempotency
+utilities, pydantic and the talentpool models on top: the import table below shows those alone take more than
+0.3x the floor, so 1.3x is out of reach for a function built on Powertools, pydantic and boto3 however lazily it
+imports. What lazy imports can do is keep a function from loading what its request path never uses; the
+module-level imports left are used on the measured paths.
+
+### As deployed: no bytecode for any package
+
+The layers are built without `.pyc` (`pip install --no-compile`, `*.pyc` excluded) and Lambda's `/opt` is
+read-only, so in AWS every cold start compiles boto3, botocore, Powertools, pydantic and talentpool from
+source. Same runs with a `pycache_prefix` holding only the standard library's bytecode, writing disabled
+({figures["deployed_rounds"]} rounds). Floor under the same condition: **{_ms(floor["deployed"]["init_ms"])} ms**.
+
+{deployed}
+
+### Where the cold start goes
+
+`python -X importtime`, one child per function serving the same event (with bytecode): total import time in
+ms, self time summed by top-level package, and the ten modules with the largest cumulative time (· marks
+nesting depth). The tracing inflates these figures, so compare them with each other only.
+
+{support.markdown_table(["process", "imports ms", "self ms by package", "top cumulative ms"], imports)}
+"""
