@@ -255,13 +255,11 @@ def _machine(
     secrets.token_secret.cache_clear()
     clock = SequenceClock(start)
     runtime = _OneAtATime(_warm_runtime(), duplicate)
-    original_now = talentpool.clock.utcnow
     original_wait = WaitFunction.__dict__["_wait_interval"]
     undo_lambda = patch_lambda(runtime)  # type: ignore[arg-type]
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), talentpool.clock.override(clock.now):
         account = Account()
         harness = _create(name, asl, fills, clock, runtime)
-        talentpool.clock.utcnow = clock.now  # type: ignore[assignment]
         WaitFunction._wait_interval = lambda self, env, wait_seconds: harness.park(self, env, wait_seconds)
         try:
             yield account, harness
@@ -270,7 +268,6 @@ def _machine(
                 if harness.status(arn) == "RUNNING":
                     harness.sfn.stop_execution(executionArn=arn, cause="test over")
             WaitFunction._wait_interval = original_wait
-            talentpool.clock.utcnow = original_now  # type: ignore[assignment]
             undo_lambda()
     clients.reset()
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from talentpool import auth, errors, http, pages
 from talentpool.clock import utcnow
 from talentpool.config import CaptureEnv, load
-from talentpool.logic.capture import CaptureContext, capture_candidate
+from talentpool.logic.capture import CaptureContext, capture_candidate, honeypot_response
 from talentpool.logic.profiles import create_by_recruiter
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
 from talentpool.models.capture_form import form_to_request
@@ -100,7 +100,7 @@ def post_candidate(
         else "body:" + hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     )
     try:
-        result = capture_once(
+        result = honeypot_response(request) or capture_once(
             attempt=CaptureAttempt(key=key, request=request, source_ip=meta.source_ip, user_agent=meta.user_agent)
         )
     except IdempotencyValidationError as exc:

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+
+_source: Callable[[], datetime] | None = None
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware in UTC (or a test's simulated time, see `override`)."""
+    return _source() if _source is not None else datetime.now(UTC)
+
+
+@contextmanager
+def override(source: Callable[[], datetime]) -> Iterator[None]:
+    """Make every `utcnow()` read `source` until the block ends.
+
+    Modules import `utcnow` by name, so replacing the attribute would leave some holding the replacement
+    after a test; swapping what the one function reads cannot leak.
+    """
+    global _source
+    previous, _source = _source, source
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def isoformat(moment: datetime) -> str:

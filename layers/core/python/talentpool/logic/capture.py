@@ -55,9 +55,8 @@ def capture_candidate(
     request: CaptureRequest, context: CaptureContext, repo: CandidateRepository, bus: EventPublisher
 ) -> CaptureResponse:
     """Store the candidate (new or merged), then announce it. A filled honeypot stores and sends nothing."""
-    if request.website:
-        metrics.add_metric(name="HoneypotTriggered", unit=MetricUnit.Count, value=1)
-        return CaptureResponse(candidate_id=new_id())
+    if (bot := honeypot_response(request)) is not None:
+        return bot
 
     candidate, merged, confirmation_requested = _store(request, context, repo)
     event = CandidateCaptured(
@@ -74,6 +73,17 @@ def capture_candidate(
         metrics.add_metric(name="EventPublishFailed", unit=MetricUnit.Count, value=1)
         logger.exception("CandidateCaptured not published", extra={"candidate_id": candidate.candidate_id})
     return CaptureResponse(candidate_id=candidate.candidate_id)
+
+
+def honeypot_response(request: CaptureRequest) -> CaptureResponse | None:
+    """For a filled honeypot (a bot), the answer a person would get; None for everyone else.
+
+    Checked before anything is written, the idempotency record included, so bots cost nothing.
+    """
+    if not request.website:
+        return None
+    metrics.add_metric(name="HoneypotTriggered", unit=MetricUnit.Count, value=1)
+    return CaptureResponse(candidate_id=new_id())
 
 
 def _consent_record(request: CaptureRequest, context: CaptureContext) -> ConsentRecord:
