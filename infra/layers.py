@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 from aws_cdk import AssetHashType
@@ -19,6 +20,7 @@ RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
 PYTHON_VERSION = "3.12"
 WHEEL_PLATFORM = "manylinux2014_aarch64"
+LAMBDA_PATH = "/opt/python"  # where a layer's python/ folder is mounted
 
 BUILD_DIR = spec.ROOT / ".build" / "layers"
 REQUIREMENTS = spec.ROOT / "requirements.txt"
@@ -26,10 +28,49 @@ CORE_PACKAGE = spec.LAYER_DIR / "python" / "talentpool"
 _JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
 
 
+@cache
+def runtime_python() -> str | None:
+    """A Python of the Lambda runtime's minor version, to compile bytecode it can use; None if none runs here.
+
+    A pyenv shim can exist for a version that is installed but not enabled, so each candidate is tried.
+    """
+    candidates = [shutil.which(f"python{PYTHON_VERSION}")]
+    candidates += sorted(
+        str(p) for p in Path.home().glob(f".pyenv/versions/{PYTHON_VERSION}.*/bin/python{PYTHON_VERSION}")
+    )
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys"], capture_output=True, check=False)  # noqa: S603
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def compile_bytecode(folder: Path) -> bool:
+    """Ship .pyc files so a cold start does not compile boto3, Powertools and pydantic from source.
+
+    /opt is read-only in Lambda, so without them every new execution environment compiles everything again
+    (the cold-init benchmark measured 1.1 s instead of 0.5 s for capture). `unchecked-hash` pycs are valid
+    whatever the files' timestamps in the zip, and are byte-for-byte reproducible, so asset hashes stay stable.
+    """
+    python = runtime_python()
+    if python is None:
+        return False
+    # -d names each file as Lambda will see it (/opt/python/...): right in tracebacks, and the same bytes
+    # whichever folder the build ran in.
+    command = [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", "-d", LAMBDA_PATH]
+    command.append(str(folder))
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (fixed argv)
+    if result.returncode != 0:
+        raise RuntimeError(f"compiling bytecode for the layer failed:\n{result.stdout}{result.stderr}")
+    return True
+
+
 def dependencies_key(requirements: Path = REQUIREMENTS) -> str:
-    """Changes whenever the pins or the target platform change, and only then."""
+    """Changes whenever the pins, the target platform or whether bytecode is shipped change, and only then."""
     digest = hashlib.sha256(requirements.read_bytes())
     digest.update(f"{WHEEL_PLATFORM}/cp{PYTHON_VERSION}".encode())
+    if runtime_python():
+        digest.update(b"+pyc")
     return digest.hexdigest()[:16]
 
 
@@ -70,6 +111,7 @@ def build_dependencies(requirements: Path = REQUIREMENTS, build_dir: Path = BUIL
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (fixed argv)
     if result.returncode != 0:
         raise RuntimeError(f"building the dependency layer failed:\n{result.stderr}")
+    compile_bytecode(staging / "python")
     for stale in root.iterdir():
         if stale.is_dir() and stale != staging:
             shutil.rmtree(stale, ignore_errors=True)
@@ -90,6 +132,7 @@ def stage_core(build_dir: Path = BUILD_DIR) -> Path:
         shutil.copytree(spec.WEB_DIR, staging / "web", ignore=_JUNK)
     else:
         (staging / "web").mkdir(parents=True)
+    compile_bytecode(staging / "python")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     return target

@@ -29,6 +29,8 @@ def test_pip_installs_arm64_cp312_wheels_once_and_drops_stale_builds(
     calls: list[list[str]] = []
 
     def fake_pip(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        if "compileall" in command:
+            return subprocess.CompletedProcess(command, 0, "", "")
         calls.append(command)
         target = Path(command[command.index("--target") + 1])
         (target / "pydantic").mkdir(parents=True)
@@ -70,5 +72,18 @@ def test_core_layer_has_the_package_under_python_and_the_pages_under_web(tmp_pat
     staged = layers.stage_core(tmp_path)
     assert (staged / "python" / "talentpool" / "store" / "schema.py").is_file()
     assert (staged / "web").is_dir()
-    assert not list(staged.rglob("__pycache__"))
-    assert not list(staged.rglob("*.pyc"))
+    compiled = list(staged.rglob("*.pyc"))
+    if layers.runtime_python():
+        # Bytecode for the Lambda runtime only (cpython-312), never the machine's own.
+        assert compiled
+        assert all(".cpython-312." in path.name for path in compiled)
+    else:
+        assert not compiled
+
+
+def test_layer_bytecode_is_reproducible(tmp_path: Path) -> None:
+    if not layers.runtime_python():
+        pytest.skip("no Python 3.12 here: layers ship without bytecode")
+    first = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in layers.stage_core(tmp_path / "a").rglob("*.pyc")}
+    second = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in layers.stage_core(tmp_path / "b").rglob("*.pyc")}
+    assert first == second
