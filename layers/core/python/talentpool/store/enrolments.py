@@ -9,7 +9,7 @@ from talentpool.models.sequences import Enrolment
 from talentpool.store import keys
 from talentpool.store.candidates import timeline_item
 from talentpool.store.schema import PK, SK
-from talentpool.store.table import Table, TransactionCancelled, Write
+from talentpool.store.table import Table, TransactionCancelled, Write, is_conditional_failure
 
 ENROLMENT_PREFIX = "ENROL#"  # the prefix erasure (logic.gdpr) looks under for running executions
 
@@ -20,6 +20,12 @@ def enrolment_sk(sequence_id: str) -> str:
 
 def enrolment_key(candidate_id: str, sequence_id: str) -> dict[str, str]:
     return {PK: keys.candidate_pk(candidate_id), SK: enrolment_sk(sequence_id)}
+
+
+def is_write_conflict(exc: Exception) -> bool:
+    """A single-item conditional write lost: its condition failed, or a transaction held the item just then."""
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    return is_conditional_failure(exc) or code == "TransactionConflictException"
 
 
 def timeline_writes(entries: Iterable[TimelineEntry]) -> list[Write]:
@@ -73,7 +79,17 @@ class EnrolmentStore:
     ) -> bool:
         key = enrolment_key(enrolment.candidate_id, enrolment.sequence_id)
         item = {**enrolment.model_dump(mode="json", exclude_none=True), "entity": "enrolment"}
-        put = Write("Put", key, item=item, condition=condition, names={"#status": "status"}, values=values)
+        names = {"#status": "status"}
+        if not entries:
+            # One item: a conditional PutItem, the same condition at half a one-item transaction's write units.
+            try:
+                self.table.put({**item, **key}, condition=condition, names=names, values=values)
+            except Exception as exc:
+                if is_conditional_failure(exc):
+                    return False
+                raise
+            return True
+        put = Write("Put", key, item=item, condition=condition, names=names, values=values)
         try:
             self.table.transact([put, *timeline_writes(entries)])
         except TransactionCancelled as exc:

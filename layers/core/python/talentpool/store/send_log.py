@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from talentpool.models.candidate import TimelineEntry
 from talentpool.models.sequences import SendLog
 from talentpool.store import keys
-from talentpool.store.enrolments import timeline_writes
+from talentpool.store.enrolments import is_write_conflict, timeline_writes
 from talentpool.store.schema import PK, SK
 from talentpool.store.table import Table, TransactionCancelled, Write
 
@@ -37,17 +37,24 @@ class SendLogStore:
         """Store `log` as the successor of the version it was read at; SendLogChanged if that is stale.
 
         Timeline `entries` commit in the same transaction, so "sent" and its record on the timeline agree.
+        Without entries (a reservation, a release) it is one conditional PutItem: the same condition, so the
+        same guarantee, at half a transaction's write units.
         """
         saved = log.model_copy(update={"version": log.version + 1})
         condition = "attribute_not_exists(pk)" if log.version == 0 else "#version = :version"
-        put = Write(
-            "Put",
-            send_log_key(log.candidate_id),
-            item={**saved.model_dump(mode="json", exclude_none=True), "entity": "send_log"},
-            condition=condition,
-            names={"#version": "version"} if log.version else {},
-            values={":version": log.version} if log.version else {},
-        )
+        names = {"#version": "version"} if log.version else {}
+        values = {":version": log.version} if log.version else {}
+        item = {**send_log_key(log.candidate_id), **saved.model_dump(mode="json", exclude_none=True)}
+        item["entity"] = "send_log"
+        if not entries:
+            try:
+                self.table.put(item, condition=condition, names=names, values=values)
+            except Exception as exc:
+                if is_write_conflict(exc):
+                    raise SendLogChanged(log.candidate_id) from exc
+                raise
+            return saved
+        put = Write("Put", send_log_key(log.candidate_id), item=item, condition=condition, names=names, values=values)
         try:
             self.table.transact([put, *timeline_writes(entries)])
         except TransactionCancelled as exc:
