@@ -8,33 +8,20 @@ sequence is never a Lambda error. Only a real fault raises, and the machine's Re
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import clock
 from talentpool.config import SequenceStepEnv, load
-from talentpool.logic.engage import (
-    EngagePorts,
-    EngageSettings,
-    SendResult,
-    SendTask,
-    TryLater,
-    record_failure,
-    report_outcome,
-    run_step,
-    send_step_email,
-)
-from talentpool.models.candidate import Candidate
-from talentpool.models.sequences import STEP_IN_PROGRESS, Sequence, StepRequest
+from talentpool.logic.engage import EngagePorts, EngageSettings, record_failure, report_outcome, run_step
+from talentpool.models.sequences import StepRequest
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.enrolments import EnrolmentStore
 from talentpool.store.events import EventBus
-from talentpool.store.idempotency import persistence
 from talentpool.store.mail import Mailer
 from talentpool.store.secrets import token_secret
 from talentpool.store.send_log import SendLogStore
@@ -61,37 +48,26 @@ PORTS = EngagePorts(
     ),
 )
 WORKFLOWS = Workflows()
-# A retried invocation of a step that already sent gets the recorded result back without touching SES.
-# The send log's reservation is what guarantees once-only for good; this saves the round trip.
-ONCE = IdempotencyConfig(event_key_jmespath="[execution, step]", expires_after_seconds=3600)
-
-
-@idempotent_function(
-    data_keyword_argument="task",
-    config=ONCE,
-    persistence_store=persistence(ENV.table_name, "sequence_step"),
-    output_serializer=PydanticSerializer(model=SendResult),
-)
-def send_once(task: SendTask, candidate: Candidate, sequence: Sequence) -> SendResult:
-    return send_step_email(task, candidate=candidate, sequence=sequence, ports=PORTS, now=clock.utcnow())
+# No Powertools idempotency here: the send log's reservation, keyed on (execution, step), is the idempotency
+# record (docs/sequences.md, "Sending exactly once"). A reservation holds, as "in progress", for as long as
+# the invocation that took it can live: this function's timeout, which is what an invocation has left when
+# it starts, plus a margin for the clocks of two hosts.
+LEASE_MARGIN = timedelta(seconds=5)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    ONCE.register_lambda_context(context)
+    lease = timedelta(milliseconds=context.get_remaining_time_in_millis()) + LEASE_MARGIN
     request = StepRequest.model_validate(event)
     if request.action == "failed":
         record_failure(request, PORTS, now=clock.utcnow())
         return {"recorded": True}
     if request.token is None:
         raise ValueError("a step needs the task token to report its outcome")
-    try:
-        outcome = run_step(request, PORTS, now=clock.utcnow(), send_once=send_once)
-    except IdempotencyAlreadyInProgressError:
-        # Another attempt at this very send is still running (or died moments ago): come back shortly.
-        outcome = TryLater(STEP_IN_PROGRESS, "step_in_progress")
+    ports = replace(PORTS, settings=replace(PORTS.settings, send_lease=lease))
+    outcome = run_step(request, ports, now=clock.utcnow())
     report_outcome(WORKFLOWS, request.token, outcome)
     logger.info(
         "sequence round",

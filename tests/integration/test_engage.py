@@ -7,6 +7,8 @@ the timeline, the enrolment, and how the execution ended.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -407,12 +409,38 @@ def test_a_duplicate_start_makes_one_enrolment(machine: Machine) -> None:
     assert sorted(end["error"] for end in ends) == ["Talentpool.SequenceExited", "Talentpool.SequenceFinished"]
 
 
+DEAD_TOKEN = "a-token-nobody-waits-for"  # what tests/sfn_harness.py's duplicate attempts report to
+
+
+def reports(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    """Every report a round made to a task token, (token, output or error), including to tokens nobody waits for."""
+    from talentpool.store.workflows import Workflows
+
+    made: list[tuple[str, Any]] = []
+    succeed, fail = Workflows.succeed, Workflows.fail
+
+    def succeeded(self: Workflows, token: str, output: dict[str, Any]) -> bool:
+        made.append((token, output))
+        return succeed(self, token, output)
+
+    def failed(self: Workflows, token: str, *, error: str, cause: str) -> bool:
+        made.append((token, error))
+        return fail(self, token, error=error, cause=cause)
+
+    monkeypatch.setattr(Workflows, "succeed", succeeded)
+    monkeypatch.setattr(Workflows, "fail", failed)
+    return made
+
+
 @pytest.mark.parametrize("round_", ["first", "second"])
-def test_a_send_task_run_twice_for_the_same_step_sends_once(round_: str) -> None:
+def test_a_send_task_run_twice_for_the_same_step_sends_once_and_answers_the_same(
+    round_: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def chosen(event: dict[str, Any]) -> bool:
         state = event["state"]
         return not state.get("version") if round_ == "first" else state.get("step") == 1
 
+    made = reports(monkeypatch)
     with engage_machine(MONDAY_10_UTC, duplicate=chosen) as (account, harness):
         candidate_id = add_candidate()
 
@@ -422,11 +450,52 @@ def test_a_send_task_run_twice_for_the_same_step_sends_once(round_: str) -> None
         assert len(account.sent()) == 3
         assert [e["data"]["step"] for e in entries(account, candidate_id, "email_sent")] == [0, 1, 2]
         assert len(entries(account, candidate_id, "sequence_enrolled")) == 1
+        assert not entries(account, candidate_id, "send_outcome_unknown")
         assert sent_at(account, candidate_id) == [
             MONDAY_10_UTC,
             MONDAY_10_UTC + timedelta(days=3),
             MONDAY_10_UTC + timedelta(days=10),
         ]
+        # The retry found the send in the send log and answered what the first attempt answered.
+        [first] = [i for i, (token, _) in enumerate(made) if token == DEAD_TOKEN]
+        assert made[first + 1][0] != DEAD_TOKEN and made[first + 1][1] == made[first][1]
+        assert isinstance(made[first][1], dict) and made[first][1]["step"] == (1 if round_ == "first" else 2)
+        assert not [i for i in account.items() if i["pk"].startswith("IDEMPOTENCY#")]  # the send log is the record
+
+
+def test_a_round_run_again_while_the_first_attempt_is_still_sending_sends_nothing_and_comes_back_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from talentpool.store.mail import Mailer
+
+    made = reports(monkeypatch)
+    original = Mailer.send
+    with engage_machine(MONDAY_10_UTC) as (account, harness):
+        duplicates: list[Any] = []
+
+        def send_while_a_duplicate_runs(self: Mailer, email: Any) -> str:
+            if email.tags["step"] == "1" and not duplicates:
+                # While SES is answering this attempt, the same round runs again (a retried Task whose first
+                # invocation is still under way): it finds the reservation held and answers StepInProgress.
+                _, event = harness.runtime.invocations[-1]
+                duplicates.append(harness.runtime.runtime.invoke("sequence_step", {**event, "token": DEAD_TOKEN}))
+            return original(self, email)
+
+        monkeypatch.setattr(Mailer, "send", send_while_a_duplicate_runs)
+        candidate_id = add_candidate()
+
+        arn = harness.start({"candidate_id": candidate_id})
+        harness.run()
+
+        assert [d.json() for d in duplicates] == [{"outcome": "try_later"}]
+        assert (DEAD_TOKEN, "Talentpool.StepInProgress") in made
+        assert len(account.sent()) == 3 and harness.status(arn) == "SUCCEEDED"
+        assert [e["data"]["step"] for e in entries(account, candidate_id, "email_sent")] == [0, 1, 2]
+        assert not entries(account, candidate_id, "send_outcome_unknown")
+
+
+def second_step(event: dict[str, Any]) -> bool:
+    return bool(event["state"].get("step") == 1 and event["state"].get("version"))
 
 
 def test_a_crash_after_ses_accepted_is_never_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -441,9 +510,6 @@ def test_a_crash_after_ses_accepted_is_never_sent_again(monkeypatch: pytest.Monk
             raise RuntimeError("the process died before recording the send")
         return message_id
 
-    def second_step(event: dict[str, Any]) -> bool:
-        return bool(event["state"].get("step") == 1 and event["state"].get("version"))
-
     monkeypatch.setattr(Mailer, "send", send_then_die)
     with engage_machine(MONDAY_10_UTC, duplicate=second_step) as (account, harness):
         candidate_id = add_candidate()
@@ -455,6 +521,65 @@ def test_a_crash_after_ses_accepted_is_never_sent_again(monkeypatch: pytest.Monk
         assert [e["data"]["step"] for e in entries(account, candidate_id, "send_outcome_unknown")] == [1]
         assert [e["data"]["step"] for e in entries(account, candidate_id, "email_sent")] == [0, 2]
         assert harness.status(arn) == "SUCCEEDED"
+
+
+def test_an_attempt_that_died_without_a_word_is_given_up_once_its_time_ran_out_and_never_resent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from talentpool.logic import engage
+    from talentpool.store.mail import Mailer
+
+    original = Mailer.send
+    monkeypatch.setattr(engage, "_abandon", lambda *args: None)  # killed: not even the reservation is given up
+    with engage_machine(MONDAY_10_UTC, duplicate=second_step) as (account, harness):
+        died: list[str] = []
+
+        def send_then_die(self: Mailer, email: Any) -> str:
+            message_id = original(self, email)
+            if email.tags["step"] == "1" and not died:
+                died.append(message_id)
+                harness.clock.advance(timedelta(minutes=2))  # the retry comes after that invocation's timeout
+                raise RuntimeError("the process was killed before recording the send")
+            return message_id
+
+        monkeypatch.setattr(Mailer, "send", send_then_die)
+        candidate_id = add_candidate()
+
+        arn = harness.start({"candidate_id": candidate_id})
+        harness.run()
+
+        assert len(account.sent()) == 3 and len(died) == 1
+        assert [e["data"]["step"] for e in entries(account, candidate_id, "send_outcome_unknown")] == [1]
+        assert [e["data"]["step"] for e in entries(account, candidate_id, "email_sent")] == [0, 2]
+        assert harness.status(arn) == "SUCCEEDED"
+
+
+def test_a_round_reads_the_send_log_candidate_and_enrolment_once_and_writes_no_one_item_transaction(
+    machine: Machine,
+) -> None:
+    from talentpool.store import clients
+
+    account, harness = machine
+    calls: list[tuple[int, str, dict[str, Any]]] = []
+
+    def seen(model: Any, params: dict[str, Any], **_: Any) -> None:
+        calls.append((len(harness.runtime.invocations), model.name, params))
+
+    # On the session before any client exists: a client copies the session's hooks when it is created.
+    clients._session().events.register("before-parameter-build.dynamodb", seen)
+    candidate_id = add_candidate()
+    calls.clear()
+
+    harness.start({"candidate_id": candidate_id})
+    harness.run()
+
+    assert len(account.sent()) == 3 and len(harness.runtime.invocations) == 3
+    reads = Counter((n, p["Key"]["sk"]["S"]) for n, op, p in calls if op == "GetItem")
+    assert {sk for _, sk in reads} >= {"SENDLOG", "PROFILE", "ENROL#welcome"}
+    assert max(reads.values()) == 1  # per round, each item is read once
+    transactions = [len(p["TransactItems"]) for _, op, p in calls if op == "TransactWriteItems"]
+    assert transactions and min(transactions) >= 2  # a single item is a conditional PutItem
+    assert not [p for _, _, p in calls if "IDEMPOTENCY#" in json.dumps(p)]
 
 
 def test_ses_throttling_is_retried_with_backoff_then_sent_once(

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from talentpool.config import SequenceStepEnv
+from talentpool.ids import new_id
 from talentpool.logic import builtin_sequences
 from talentpool.logic.engage import (
     Continue,
@@ -16,6 +17,7 @@ from talentpool.logic.engage import (
     EngageSettings,
     Exited,
     Finished,
+    ReservationHeld,
     SendTask,
     SlotTaken,
     TryLater,
@@ -73,11 +75,16 @@ WELCOME = builtin_sequences.builtin_sequences()["welcome"]
 
 
 class FakeSendLog:
+    """The send log item: a write must name the version it read (as the store's condition does)."""
+
     def __init__(self) -> None:
         self.log = SendLog(candidate_id=candidate().candidate_id)
         self.conflicts = 0
+        self.reads = 0
+        self.entries: list[TimelineEntry] = []  # written in the same transaction as the log
 
     def read(self, candidate_id: str) -> SendLog:
+        self.reads += 1
         return self.log
 
     def write(self, log: SendLog, entries: list[TimelineEntry]) -> SendLog:
@@ -88,6 +95,7 @@ class FakeSendLog:
         if log.version != self.log.version:
             raise SendLogChanged(log.candidate_id)
         self.log = log.model_copy(update={"version": log.version + 1})
+        self.entries.extend(entries)
         return self.log
 
 
@@ -103,14 +111,17 @@ class FakeCandidates:
 
 
 class FakeMailer:
-    def __init__(self, error: Exception | None = None) -> None:
+    def __init__(self, error: Exception | None = None, *, after: Exception | None = None) -> None:
         self.sent: list[OutgoingEmail] = []
-        self.error = error
+        self.error = error  # SES refuses
+        self.after = after  # SES accepts, then the attempt fails before it can record the send
 
     def send(self, email: OutgoingEmail) -> str:
         if self.error:
             raise self.error
         self.sent.append(email)
+        if self.after:
+            raise self.after
         return f"msg-{len(self.sent)}"
 
 
@@ -146,8 +157,20 @@ def task(step: int = 0, at: datetime = NOW) -> SendTask:
     )
 
 
-def send(p: EngagePorts, t: SendTask | None = None, who: Candidate | None = None) -> Any:
-    return send_step_email(t or task(), candidate=who or candidate(), sequence=WELCOME, ports=p, now=NOW)
+def send(
+    p: EngagePorts, t: SendTask | None = None, who: Candidate | None = None, *, now: datetime = NOW, **kw: Any
+) -> Any:
+    return send_step_email(t or task(), candidate=who or candidate(), sequence=WELCOME, ports=p, now=now, **kw)
+
+
+def reservation(taken_at: datetime, step: int = 0) -> SendRecord:
+    """A reservation another attempt took at `taken_at` and has not recorded a result for (yet)."""
+    return SendRecord(
+        key=send_key(EXECUTION, step),
+        at="2026-03-02T10:00:00.000Z",
+        status="reserved",
+        event_id=new_id(at_ms=int(taken_at.timestamp() * 1000)),
+    )
 
 
 # --- Who may be emailed ------------------------------------------------------------------------------------
@@ -221,15 +244,63 @@ def test_the_same_key_again_never_sends_again() -> None:
     assert len(p.bus.events) == 2 and p.bus.events[0].id == p.bus.events[1].id  # same event id: consumers dedupe
 
 
-def test_a_reservation_without_a_result_is_an_unknown_outcome_and_is_not_resent() -> None:
+def test_a_reservation_whose_attempt_died_is_an_unknown_outcome_and_is_not_resent() -> None:
     p = ports()
-    reserved = SendRecord(key=send_key(EXECUTION, 0), at="2026-03-02T10:00:00.000Z", status="reserved", event_id="e")
-    p.send_log.log = p.send_log.log.with_record(reserved, now=NOW)
+    died = reservation(NOW - SETTINGS.send_lease - timedelta(seconds=1))  # older than any invocation lives
+    p.send_log.log = p.send_log.log.with_record(died, now=NOW)
 
     result = send(p)
 
     assert result.status == "unknown" and p.mailer.sent == []
     assert p.send_log.read("x").sends[0].status == "unknown"
+    assert [e.kind for e in p.send_log.entries] == ["send_outcome_unknown"]  # with the record, in one write
+    assert p.bus.events == []
+
+
+def test_a_reservation_taken_moments_ago_is_a_send_in_progress_left_alone() -> None:
+    p = ports()
+    p.send_log.log = p.send_log.log.with_record(reservation(NOW - timedelta(seconds=3)), now=NOW)
+
+    with pytest.raises(ReservationHeld):
+        send(p)
+
+    assert p.mailer.sent == [] and p.send_log.entries == []
+    assert p.send_log.read("x").sends[0].status == "reserved"  # the other attempt records its own result
+
+
+def test_a_duplicate_attempt_while_the_first_is_sending_sends_nothing_and_the_first_records_once() -> None:
+    duplicates: list[BaseException] = []
+
+    class DuplicateMidSend(FakeMailer):
+        def send(self, email: OutgoingEmail) -> str:
+            if not duplicates:  # the same (execution, step) runs again while SES is answering the first
+                try:
+                    send(p)
+                except ReservationHeld as held:
+                    duplicates.append(held)
+            return super().send(email)
+
+    p = ports(DuplicateMidSend())
+
+    result = send(p)
+
+    assert len(duplicates) == 1 and result.status == "sent" and len(p.mailer.sent) == 1
+    assert [r.status for r in p.send_log.read("x").sends] == ["sent"]
+    assert [e.kind for e in p.send_log.entries] == ["email_sent"]
+
+
+def test_an_attempt_failing_after_ses_accepted_gives_its_reservation_up_and_a_retry_never_resends() -> None:
+    p = ports(FakeMailer(after=RuntimeError("the record could not be written")))
+
+    with pytest.raises(RuntimeError):
+        send(p)
+
+    [record] = p.send_log.read("x").sends
+    assert record.status == "unknown" and len(p.mailer.sent) == 1
+    p.mailer.after = None
+    again = send(p)  # the task retried at once: nothing to wait for, nothing sent
+    assert again.status == "unknown" and len(p.mailer.sent) == 1
+    assert [e.kind for e in p.send_log.entries] == ["send_outcome_unknown"]
 
 
 def test_a_full_cap_takes_no_slot_and_says_when_one_frees() -> None:
@@ -269,6 +340,25 @@ def test_a_concurrent_write_to_the_send_log_is_retried() -> None:
     p.send_log.conflicts = 2
 
     assert send(p).status == "sent"
+
+
+def test_a_send_given_the_log_reads_it_again_only_when_a_write_finds_it_changed() -> None:
+    p = ports()
+    log = p.send_log.read("x")
+    p.send_log.reads = 0
+
+    assert send(p, log=log).status == "sent"
+    assert p.send_log.reads == 0  # reserved and recorded over the log the round read
+
+    stale = ports()
+    log = stale.send_log.read("x")
+    other = SendRecord(key="other#0", at="2026-03-01T10:00:00.000Z", status="sent", event_id="e")
+    stale.send_log.log = log.with_record(other, now=NOW).model_copy(update={"version": 1})  # another sequence
+    stale.send_log.reads = 0
+
+    assert send(stale, log=log).status == "sent"  # the condition failed: read again, decided again
+    assert stale.send_log.reads == 1
+    assert [r.key for r in stale.send_log.read("x").sends] == ["other#0", send_key(EXECUTION, 0)]
 
 
 def test_old_sends_are_pruned_from_the_log() -> None:

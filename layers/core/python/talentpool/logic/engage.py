@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
 from talentpool.clock import isoformat, parse_iso
-from talentpool.ids import new_id
+from talentpool.ids import is_id, new_id
 from talentpool.logic.builtin_sequences import WELCOME_ID
 from talentpool.logic.links import preferences_url, unsubscribe_url
 from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
@@ -31,10 +31,12 @@ from talentpool.logic.ports import EventPublisher, MailSender
 from talentpool.logic.send_planning import next_send_time
 from talentpool.logic.sequences import SequenceSource, current_sequence, pinned_sequence
 from talentpool.models.candidate import Candidate, ConsentStatus, TimelineEntry
+from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import EmailSent
 from talentpool.models.sequences import (
     SEQUENCE_EXITED,
     SEQUENCE_FINISHED,
+    STEP_IN_PROGRESS,
     THROTTLED,
     EngageState,
     Enrolment,
@@ -52,6 +54,7 @@ from talentpool.store.send_log import SendLogChanged
 
 ACTOR = "sequence"
 _WRITE_ATTEMPTS = 5  # optimistic writes of the send log race only with the candidate's other sequences
+_ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32, as talentpool.ids writes it
 
 
 # --- Ports -------------------------------------------------------------------------------------------------
@@ -84,6 +87,9 @@ class EngageSettings:
     public_base_url: str
     default_timezone: str
     frequency_cap: int
+    # How long a reservation in the send log holds: an attempt that reserved longer ago than this cannot still
+    # be running. Lambda's limit by default; sequence_step passes its own invocation's time.
+    send_lease: timedelta = timedelta(minutes=15)
 
 
 @dataclass
@@ -189,8 +195,10 @@ class SendLogBusy(Exception):
     """The send log kept changing under us; the round is retried as a whole."""
 
 
-SendOnce = Callable[..., SendResult]
-"""`send_once(task=SendTask, candidate=..., sequence=...)`: `send_step_email` behind the handler's idempotency."""
+class ReservationHeld(SendLogBusy):
+    """Another attempt at this very send reserved it less than `send_lease` ago and may still be between SES
+    and its record: come back later (engage answers Talentpool.StepInProgress). A kind of SendLogBusy, so a
+    caller that only knows "busy, try again soon" (a nurture batch defers the candidate) is right too."""
 
 
 def send_key(execution: str, step: int) -> str:
@@ -198,21 +206,78 @@ def send_key(execution: str, step: int) -> str:
 
 
 def send_step_email(
-    task: SendTask, *, candidate: Candidate, sequence: Sequence, ports: EngagePorts, now: datetime
+    task: SendTask,
+    *,
+    candidate: Candidate,
+    sequence: Sequence,
+    ports: EngagePorts,
+    now: datetime,
+    log: SendLog | None = None,
 ) -> SendResult:
     """Reserve a slot in the send log, send through SES, mark it sent and record it: at most once per key.
 
-    The reservation is written (with the log's version as condition) before SES is called. So a retried
-    task finds its own record: "sent" returns what happened; "reserved" means an earlier attempt died
-    between reserving and recording, maybe after SES accepted the mail, so it is never sent again and the
-    timeline says the outcome is unknown.
+    The send log is the idempotency record (docs/sequences.md, "Sending exactly once"). The reservation is
+    written (with the log's version as condition) before SES is called, so a retried task finds its own
+    record: "sent" returns what happened; "reserved" means an earlier attempt is still sending (reserved less
+    than `send_lease` ago: ReservationHeld) or died between reserving and recording, maybe after SES accepted
+    the mail, so it is never sent again and the timeline says the outcome is unknown.
+
+    `log` is the candidate's send log as the caller last read it (read here when None); the conditional
+    writes guard against it being stale.
     """
+    return _deliver(task, candidate=candidate, sequence=sequence, ports=ports, now=now, log=log)[0]
+
+
+def _deliver(
+    task: SendTask,
+    *,
+    candidate: Candidate,
+    sequence: Sequence,
+    ports: EngagePorts,
+    now: datetime,
+    log: SendLog | None,
+) -> tuple[SendResult, SendLog]:
+    """`send_step_email`, also answering the send log as this send left it, so a round reads it only once."""
     key = send_key(task.execution, task.step)
     moment = parse_iso(task.at)
-    reserved, log = _reserve(task, key, moment, candidate, sequence, ports)
+    log = log if log is not None else ports.send_log.read(task.candidate_id)
+    if log.find(key) is not None:
+        return _known(task, log, key, ports, now)
+    email = _render(task, candidate, sequence, ports, now)
+    reserved, log = _reserve(task, key, moment, candidate, sequence, ports, now, log)
     if reserved is None:
-        return _known(task, log, key, candidate, ports, now)
-    email = render_marketing_email(
+        return _known(task, log, key, ports, now)
+    try:
+        message_id = ports.mailer.send(email)
+    except Throttled:
+        _release(ports, task.candidate_id, key, log)
+        raise
+    except Rejected as exc:
+        log = _release(ports, task.candidate_id, key, log)
+        ports.candidates.append_timeline([_entry(task, "email_failed", now, error=exc.code)])
+        metrics.add_metric(name="SequenceEmailsRejected", unit=MetricUnit.Count, value=1)
+        logger.warning("email rejected", extra={**_ids(task), "code": exc.code})
+        return SendResult(status="rejected", error=exc.code), log
+    except Exception:
+        _abandon(task, key, log, ports, now)
+        raise
+    sent = reserved.model_copy(update={"status": "sent", "message_id": message_id})
+    try:
+        log = _update_record(
+            ports, task.candidate_id, sent, moment, [_entry(task, "email_sent", now, message_id=message_id)], log
+        )
+    except Exception:
+        _abandon(task, key, log, ports, now)
+        raise
+    _announce(task, sent, now, ports)
+    metrics.add_metric(name="SequenceEmailsSent", unit=MetricUnit.Count, value=1)
+    return SendResult(status="sent", message_id=message_id), log
+
+
+def _render(
+    task: SendTask, candidate: Candidate, sequence: Sequence, ports: EngagePorts, now: datetime
+) -> OutgoingEmail:
+    return render_marketing_email(
         candidate=candidate,
         sequence=sequence,
         step_index=task.step,
@@ -225,30 +290,25 @@ def send_step_email(
             "kind": "marketing",
         },
     )
-    try:
-        message_id = ports.mailer.send(email)
-    except Throttled:
-        _release(ports, task.candidate_id, key)
-        raise
-    except Rejected as exc:
-        _release(ports, task.candidate_id, key)
-        ports.candidates.append_timeline([_entry(task, "email_failed", now, error=exc.code)])
-        metrics.add_metric(name="SequenceEmailsRejected", unit=MetricUnit.Count, value=1)
-        logger.warning("email rejected", extra={**_ids(task), "code": exc.code})
-        return SendResult(status="rejected", error=exc.code)
-    sent = reserved.model_copy(update={"status": "sent", "message_id": message_id})
-    _update_record(ports, task.candidate_id, sent, moment, [_entry(task, "email_sent", now, message_id=message_id)])
-    _announce(task, sent, now, ports)
-    metrics.add_metric(name="SequenceEmailsSent", unit=MetricUnit.Count, value=1)
-    return SendResult(status="sent", message_id=message_id)
 
 
 def _reserve(
-    task: SendTask, key: str, moment: datetime, candidate: Candidate, sequence: Sequence, ports: EngagePorts
+    task: SendTask,
+    key: str,
+    moment: datetime,
+    candidate: Candidate,
+    sequence: Sequence,
+    ports: EngagePorts,
+    now: datetime,
+    log: SendLog,
 ) -> tuple[SendRecord | None, SendLog]:
-    """(the new reservation, the log), or (None, the log) when a record for `key` already exists."""
-    for _ in range(_WRITE_ATTEMPTS):
-        log = ports.send_log.read(task.candidate_id)
+    """(the new reservation, the log with it), or (None, the log) when a record for `key` already exists.
+
+    The first attempt writes over the log the caller read; a condition failure means someone wrote it since,
+    so the log is read again and the decision taken again."""
+    for attempt in range(_WRITE_ATTEMPTS):
+        if attempt:
+            log = ports.send_log.read(task.candidate_id)
         if log.find(key) is not None:
             return None, log
         # The same rule that planned the round, applied to the log as it is now, inside the same write.
@@ -261,7 +321,8 @@ def _reserve(
             status="reserved",
             sequence_id=task.sequence_id,
             step=task.step,
-            event_id=new_id(),
+            # A ULID minted now: it also says when this attempt took the reservation (see `_held`).
+            event_id=new_id(at_ms=int(now.timestamp() * 1000)),
         )
         try:
             return record, ports.send_log.write(log.with_record(record, now=moment), [])
@@ -270,47 +331,101 @@ def _reserve(
     raise SendLogBusy(task.candidate_id)
 
 
-def _known(
-    task: SendTask, log: SendLog, key: str, candidate: Candidate, ports: EngagePorts, now: datetime
-) -> SendResult:
+def _known(task: SendTask, log: SendLog, key: str, ports: EngagePorts, now: datetime) -> tuple[SendResult, SendLog]:
+    """What became of a send whose key is already in the log: never a second email."""
     record = log.find(key)
-    assert record is not None
-    if record.status == "sent":
+    if record is not None and record.status == "reserved":
+        if _held(record, now, ports.settings):
+            logger.info("send in progress elsewhere", extra=_ids(task))
+            raise ReservationHeld(key)
+        log = _give_up(task, key, log, ports, now)
+        record = log.find(key)
+    if record is not None and record.status == "sent":
         # Recorded before an earlier attempt died: announce again with the same event id (consumers dedupe).
         _announce(task, record, now, ports)
-        return SendResult(status="sent", message_id=record.message_id)
-    if record.status == "reserved":
+        return SendResult(status="sent", message_id=record.message_id), log
+    return SendResult(status="unknown"), log
+
+
+def _held(record: SendRecord, now: datetime, settings: EngageSettings) -> bool:
+    """Whether the attempt that reserved `record` may still be running: it reserved less than `send_lease`
+    (the longest an invocation lives) ago. The reservation's event id is a ULID minted when it was taken."""
+    taken = _minted_at(record.event_id)
+    return taken is not None and now < taken + settings.send_lease
+
+
+def _minted_at(identifier: str) -> datetime | None:
+    """When a ULID from `talentpool.ids.new_id` was minted (its first ten characters are the milliseconds);
+    None for an id of another shape."""
+    if not is_id(identifier):
+        return None
+    millis = 0
+    for char in identifier[:10]:
+        millis = millis * 32 + _ULID_ALPHABET.index(char)
+    return datetime.fromtimestamp(millis / 1000, UTC)
+
+
+def _give_up(task: SendTask, key: str, log: SendLog, ports: EngagePorts, now: datetime) -> SendLog:
+    """The reservation's attempt is over (it died, or it is failing now) without a recorded result; SES may
+    have accepted the mail. The record becomes "unknown": it is never sent again and it counts toward the cap.
+
+    If this fails too, the reservation stays "reserved" and the next attempt gives it up once its lease has
+    run out.
+    """
+    for attempt in range(_WRITE_ATTEMPTS):
+        if attempt:
+            log = ports.send_log.read(task.candidate_id)
+        record = log.find(key)
+        if record is None or record.status != "reserved":
+            return log  # recorded (or taken back) meanwhile
         unknown = record.model_copy(update={"status": "unknown"})
-        _update_record(
-            ports, task.candidate_id, unknown, parse_iso(record.at), [_entry(task, "send_outcome_unknown", now)]
-        )
+        entry = _entry(task, "send_outcome_unknown", now)
+        try:
+            log = ports.send_log.write(log.with_record(unknown, now=parse_iso(record.at)), [entry])
+        except SendLogChanged:
+            continue
         metrics.add_metric(name="SequenceSendOutcomeUnknown", unit=MetricUnit.Count, value=1)
         logger.warning("send outcome unknown; not sending again", extra=_ids(task))
-    return SendResult(status="unknown")
+        return log
+    raise SendLogBusy(task.candidate_id)
+
+
+def _abandon(task: SendTask, key: str, log: SendLog, ports: EngagePorts, now: datetime) -> None:
+    """While this attempt fails between reserving and recording: give the reservation up, so a retry need
+    not wait for its lease. The failure being raised is what matters; this one's own failure is only logged."""
+    try:
+        _give_up(task, key, log, ports, now)
+    except Exception:
+        logger.exception("could not mark the send's outcome unknown", extra=_ids(task))
 
 
 def _update_record(
-    ports: EngagePorts, candidate_id: str, record: SendRecord, moment: datetime, entries: list[TimelineEntry]
-) -> None:
-    for _ in range(_WRITE_ATTEMPTS):
-        log = ports.send_log.read(candidate_id)
+    ports: EngagePorts,
+    candidate_id: str,
+    record: SendRecord,
+    moment: datetime,
+    entries: list[TimelineEntry],
+    log: SendLog,
+) -> SendLog:
+    for attempt in range(_WRITE_ATTEMPTS):
+        if attempt:
+            log = ports.send_log.read(candidate_id)
         try:
-            ports.send_log.write(log.with_record(record, now=moment), entries)
-            return
+            return ports.send_log.write(log.with_record(record, now=moment), entries)
         except SendLogChanged:
             continue
     raise SendLogBusy(candidate_id)
 
 
-def _release(ports: EngagePorts, candidate_id: str, key: str) -> None:
+def _release(ports: EngagePorts, candidate_id: str, key: str, log: SendLog) -> SendLog:
     """Take back a reservation SES refused: nothing went out, so it must not count toward the cap."""
-    for _ in range(_WRITE_ATTEMPTS):
-        log = ports.send_log.read(candidate_id)
+    for attempt in range(_WRITE_ATTEMPTS):
+        if attempt:
+            log = ports.send_log.read(candidate_id)
         if log.find(key) is None:
-            return
+            return log
         try:
-            ports.send_log.write(log.without(key), [])
-            return
+            return ports.send_log.write(log.without(key), [])
         except SendLogChanged:
             continue
     raise SendLogBusy(candidate_id)
@@ -414,14 +529,16 @@ def plan_send(
 
 @dataclass(frozen=True)
 class _Round:
-    """What a round read once and works with: the caller's execution, the candidate, the pinned sequence."""
+    """What a round read once and works with: the caller's execution, the candidate, the pinned sequence.
+
+    The candidate's send log is read once too, and passed along from check to reservation to record to the
+    next plan (`_proceed`): each write returns the log as written, and its condition guards the rest."""
 
     execution: str
     candidate: Candidate
     sequence: Sequence
     ports: EngagePorts
     now: datetime
-    send_once: SendOnce
 
     def entry(self, kind: str, **data: object) -> TimelineEntry:
         return timeline_entry(
@@ -434,14 +551,14 @@ class _Round:
         )
 
 
-def run_step(request: StepRequest, ports: EngagePorts, *, now: datetime, send_once: SendOnce) -> StepOutcome:
+def run_step(request: StepRequest, ports: EngagePorts, *, now: datetime) -> StepOutcome:
     """One round: the first one enrols and plans; every later one sends the step that is due, then plans."""
     if not request.state.started:
-        return _start(request.execution, request.state, ports, now, send_once)
-    return _resume(request.execution, request.state, ports, now, send_once)
+        return _start(request.execution, request.state, ports, now)
+    return _resume(request.execution, request.state, ports, now)
 
 
-def _start(execution: str, state: EngageState, ports: EngagePorts, now: datetime, send_once: SendOnce) -> StepOutcome:
+def _start(execution: str, state: EngageState, ports: EngagePorts, now: datetime) -> StepOutcome:
     sequence_id = state.sequence_id or WELCOME_ID
     sequence = current_sequence(ports.sequences, sequence_id)
     refusal = _refuse_to_start(sequence)
@@ -471,8 +588,8 @@ def _start(execution: str, state: EngageState, ports: EngagePorts, now: datetime
         enrolment=enrolment_sk(sequence_id),
     )
     # A welcome confirmed in waking hours goes now, in this same round: no Wait, no second Task.
-    round_ = _Round(execution, candidate, sequence, ports, now, send_once)
-    return _proceed(round_, enrolment, first, due=first_at <= now)
+    round_ = _Round(execution, candidate, sequence, ports, now)
+    return _proceed(round_, enrolment, first, due=first_at <= now, log=log)
 
 
 def _enrol(
@@ -487,7 +604,10 @@ def _enrol(
                 "already enrolled", extra={"candidate_id": candidate.candidate_id, "sequence_id": sequence.sequence_id}
             )
             return Exited("already_enrolled")
-        # This execution's own first round, retried: carry on with the version it pinned.
+        # This execution's own first round, retried: carry on with the version it pinned (read again only if
+        # a new version was saved in between).
+        if existing.version == sequence.version:
+            return existing, sequence
         return existing, pinned_sequence(ports.sequences, sequence.sequence_id, existing.version) or sequence
     stamp = isoformat(now)
     enrolment = Enrolment(
@@ -519,7 +639,7 @@ def _refuse_to_start(sequence: Sequence | None) -> str | None:
     return None
 
 
-def _resume(execution: str, state: EngageState, ports: EngagePorts, now: datetime, send_once: SendOnce) -> StepOutcome:
+def _resume(execution: str, state: EngageState, ports: EngagePorts, now: datetime) -> StepOutcome:
     """A round after a Wait: the step in `state` is due now."""
     if state.sequence_id is None or state.version is None:
         raise ValueError("a resumed round needs the sequence and the version it pinned")
@@ -532,11 +652,15 @@ def _resume(execution: str, state: EngageState, ports: EngagePorts, now: datetim
     sequence = pinned_sequence(ports.sequences, state.sequence_id, state.version)
     if sequence is None:
         raise LookupError(f"sequence {state.sequence_id} has no version {state.version}")
-    return _proceed(_Round(execution, candidate, sequence, ports, now, send_once), enrolment, state, due=True)
+    return _proceed(_Round(execution, candidate, sequence, ports, now), enrolment, state, due=True, log=None)
 
 
-def _proceed(round_: _Round, enrolment: Enrolment, state: EngageState, *, due: bool) -> StepOutcome:
-    """Exit, wait, or send the due step and plan the next, until a step is not due yet or none is left."""
+def _proceed(
+    round_: _Round, enrolment: Enrolment, state: EngageState, *, due: bool, log: SendLog | None
+) -> StepOutcome:
+    """Exit, wait, or send the due step and plan the next, until a step is not due yet or none is left.
+
+    `log` is the candidate's send log if this round has read it already; otherwise it is read once, here."""
     reason = exit_reason(round_.candidate, round_.sequence.exit_rules)
     if reason:
         return _exit(round_, enrolment, reason, state.step)
@@ -544,14 +668,17 @@ def _proceed(round_: _Round, enrolment: Enrolment, state: EngageState, *, due: b
     while state.step < len(steps):
         if not due or state.send_at is None:
             return _wait(round_, enrolment, state)
+        if log is None:
+            log = round_.ports.send_log.read(round_.candidate.candidate_id)
         moment = max(round_.now, parse_iso(state.send_at))
-        outcome = _send(round_, state, moment)
+        outcome = _send(round_, state, moment, log)
         if isinstance(outcome, datetime):
             # The window closed, a pause began or the cap filled since this was planned: wait, send nothing.
             return _wait(round_, enrolment, state.model_copy(update={"send_at": isoformat(outcome)}))
-        if not isinstance(outcome, SendResult):
+        if isinstance(outcome, TryLater):
             return outcome
-        if outcome.status == "rejected":
+        result, log = outcome
+        if result.status == "rejected":
             # SES refuses this address or message for good; the next steps would be refused the same way.
             return _exit(round_, enrolment, "email_rejected", state.step)
         following = state.step + 1
@@ -561,11 +688,12 @@ def _proceed(round_: _Round, enrolment: Enrolment, state: EngageState, *, due: b
         if following == len(steps):
             break
         # Delays count from this send, so a step that slipped (window, cap) never bunches up with the next.
+        # The log is the one the send left: this round's own writes are in it.
         next_at = plan_send(
             round_.candidate,
             round_.sequence,
             earliest=moment + steps[following].delay,
-            log=round_.ports.send_log.read(round_.candidate.candidate_id),
+            log=log,
             settings=round_.ports.settings,
         )
         state = state.model_copy(update={"step": following, "send_at": isoformat(next_at)})
@@ -573,10 +701,12 @@ def _proceed(round_: _Round, enrolment: Enrolment, state: EngageState, *, due: b
     return _complete(round_, enrolment)
 
 
-def _send(round_: _Round, state: EngageState, moment: datetime) -> SendResult | datetime | TryLater:
-    """Send the due step once: its result, a later slot to wait for, or a reason to try again shortly."""
+def _send(
+    round_: _Round, state: EngageState, moment: datetime, log: SendLog
+) -> tuple[SendResult, SendLog] | datetime | TryLater:
+    """Send the due step once: its result and the log after it, a later slot to wait for, or a reason to try
+    again shortly."""
     candidate, sequence = round_.candidate, round_.sequence
-    log = round_.ports.send_log.read(candidate.candidate_id)
     if log.find(send_key(round_.execution, state.step)) is None:
         slot = plan_send(candidate, sequence, earliest=moment, log=log, settings=round_.ports.settings)
         if slot > moment:
@@ -590,11 +720,14 @@ def _send(round_: _Round, state: EngageState, moment: datetime) -> SendResult | 
         at=isoformat(moment),
     )
     try:
-        return round_.send_once(task=task, candidate=candidate, sequence=sequence)
+        return _deliver(task, candidate=candidate, sequence=sequence, ports=round_.ports, now=round_.now, log=log)
     except SlotTaken as taken:
         return taken.until
     except Throttled:
         return TryLater(THROTTLED, "ses_throttled")
+    except ReservationHeld:
+        # Another attempt at this very send is still under way: come back when it has answered.
+        return TryLater(STEP_IN_PROGRESS, "step_in_progress")
     except SendLogBusy:
         return TryLater(THROTTLED, "send_log_busy")
 
