@@ -7,18 +7,17 @@ machine retries with backoff) and real faults raise, and the machine's Retry and
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
 from talentpool import clock
 from talentpool.config import CampaignStepEnv, load
 from talentpool.logic.engage import EngagePorts, EngageSettings, SendResult, SendTask, send_step_email
-from talentpool.logic.nurture import NurturePorts, NurtureSettings, SendInProgress, run_campaign_task
+from talentpool.logic.nurture import NurturePorts, NurtureSettings, run_campaign_task
 from talentpool.models.campaigns import CampaignRequest
 from talentpool.models.candidate import Candidate
 from talentpool.models.sequences import Sequence
@@ -28,7 +27,6 @@ from talentpool.store.candidate_batch import CandidateBatch
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.enrolments import EnrolmentStore
 from talentpool.store.events import EventBus
-from talentpool.store.idempotency import persistence
 from talentpool.store.mail import Mailer
 from talentpool.store.search import SearchIndex
 from talentpool.store.secrets import token_secret
@@ -68,32 +66,21 @@ PORTS = NurturePorts(
     settings=NurtureSettings(send_rate=ENV.ses_send_rate),
 )
 REQUEST: TypeAdapter[Any] = TypeAdapter(CampaignRequest)
-# A retried batch gets a candidate's recorded result back without reading the send log or calling SES. The
-# send log's reservation is what guarantees once-only for good; this saves the round trips.
-ONCE = IdempotencyConfig(event_key_jmespath="[execution, step, candidate_id]", expires_after_seconds=3600)
-
-
-@idempotent_function(
-    data_keyword_argument="task",
-    config=ONCE,
-    persistence_store=persistence(ENV.table_name, "campaign_step"),
-    output_serializer=PydanticSerializer(model=SendResult),
-)
-def _send_once(task: SendTask, candidate: Candidate, sequence: Sequence, ports: EngagePorts) -> SendResult:
-    return send_step_email(task, candidate=candidate, sequence=sequence, ports=ports, now=clock.utcnow())
+# No Powertools idempotency: as in sequence_step, each candidate's send log reservation, keyed on the run and
+# step, is the idempotency record (docs/sequences.md, "Sending exactly once"). A reservation counts as in
+# progress for as long as the invocation that took it can live, plus a margin for two hosts' clocks.
+LEASE_MARGIN = timedelta(seconds=5)
 
 
 def send_once(*, task: SendTask, candidate: Candidate, sequence: Sequence, ports: EngagePorts) -> SendResult:
-    try:
-        return _send_once(task=task, candidate=candidate, sequence=sequence, ports=ports)
-    except IdempotencyAlreadyInProgressError as exc:
-        raise SendInProgress(task.candidate_id) from exc
+    return send_step_email(task, candidate=candidate, sequence=sequence, ports=ports, now=clock.utcnow())
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    ONCE.register_lambda_context(context)
+    lease = timedelta(milliseconds=context.get_remaining_time_in_millis()) + LEASE_MARGIN
+    send = replace(PORTS.send, settings=replace(PORTS.send.settings, send_lease=lease))
     request = REQUEST.validate_python(event)
-    return run_campaign_task(request, PORTS, now=clock.utcnow(), send_once=send_once)
+    return run_campaign_task(request, replace(PORTS, send=send), now=clock.utcnow(), send_once=send_once)

@@ -99,10 +99,6 @@ class BatchThrottled(Exception):
     this class name, the Lambda error type) backs off with jitter and runs the batch again."""
 
 
-class SendInProgress(Exception):
-    """Another attempt at this very send is running right now (the handler's idempotency says so)."""
-
-
 # --- Ports -------------------------------------------------------------------------------------------------
 
 
@@ -152,7 +148,7 @@ class NurturePorts:
 
 
 SendOnce = Callable[..., SendResult]
-"""`send_once(task=, candidate=, sequence=, ports=)`: engage's `send_step_email` behind the handler's idempotency."""
+"""`send_once(task=, candidate=, sequence=, ports=)`: engage's `send_step_email`, whose send log is the idempotency."""
 
 
 # --- The send rate -----------------------------------------------------------------------------------------
@@ -514,7 +510,7 @@ class _BatchSend:
         except SlotTaken as taken:
             self._defer(candidate_id, taken.until)  # another sequence took the last slot meanwhile
             return
-        except (SendLogBusy, SendInProgress):
+        except SendLogBusy:  # includes ReservationHeld: an earlier attempt at this very send is still going
             self._defer(candidate_id, self.moment + RETRY_SOON)
             return
         if result.status == "sent":
