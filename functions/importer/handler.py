@@ -9,8 +9,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool.clock import utcnow
-from talentpool.config import load
-from talentpool.config import ImporterEnv
+from talentpool.config import ImporterEnv, load
 from talentpool.logic.imports import ImportServices, Upload, run_import
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.events import EventBus
