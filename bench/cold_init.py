@@ -620,11 +620,13 @@ utilities, pydantic and the talentpool models on top: the import table below sho
 imports. What lazy imports can do is keep a function from loading what its request path never uses; the
 module-level imports left are used on the measured paths.
 
-### As deployed: no bytecode for any package
+### Without bytecode: why the layers ship .pyc
 
-The layers are built without `.pyc` (`pip install --no-compile`, `*.pyc` excluded) and Lambda's `/opt` is
-read-only, so in AWS every cold start compiles boto3, botocore, Powertools, pydantic and talentpool from
-source. Same runs with a `pycache_prefix` holding only the standard library's bytecode, writing disabled
+Lambda's `/opt` is read-only, so layers without `.pyc` files make every cold start compile boto3, botocore,
+Powertools, pydantic and talentpool from source. That is what these runs measure; since these figures the
+layer build compiles bytecode for Python 3.12 (`infra/layers.py`, `compile_bytecode`), so a deployed cold start
+is the table above, not this one. Same runs with a `pycache_prefix` holding only the standard library's bytecode,
+writing disabled
 ({figures["deployed_rounds"]} rounds). Floor under the same condition: **{_ms(floor["deployed"]["init_ms"])} ms**.
 
 {deployed}
