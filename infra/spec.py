@@ -178,6 +178,19 @@ class StateMachineSpec:
 
 _TALENTPOOL = "talentpool"
 
+# What a function needs to send marketing email through engage's send path (sequence_step and campaign_step).
+_MARKETING_SENDER_ENV = (
+    Env.TABLE_NAME,
+    Env.EVENT_BUS_NAME,
+    Env.TOKEN_SECRET_ARN,
+    Env.SENDER_EMAIL,
+    Env.SES_CONFIGURATION_SET,
+    Env.PUBLIC_BASE_URL,
+    Env.DEFAULT_TIMEZONE,
+    Env.FREQUENCY_CAP,
+    Env.COMPANY_NAME,
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="capture",
@@ -252,17 +265,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="sequence_step",
         description="One step of an engage sequence: check exit rules, send once, record, plan the next send",
-        env=(
-            Env.TABLE_NAME,
-            Env.EVENT_BUS_NAME,
-            Env.TOKEN_SECRET_ARN,
-            Env.SENDER_EMAIL,
-            Env.SES_CONFIGURATION_SET,
-            Env.PUBLIC_BASE_URL,
-            Env.DEFAULT_TIMEZONE,
-            Env.FREQUENCY_CAP,
-            Env.COMPANY_NAME,
-        ),
+        env=_MARKETING_SENDER_ENV,
         grants=(
             Grant.TABLE_READ_WRITE,
             Grant.BUS_PUT,
@@ -289,18 +292,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="campaign_step",
         description="A nurture campaign send: resolve the audience into batches, send each batch, tally the run",
-        env=(
-            Env.TABLE_NAME,
-            Env.EVENT_BUS_NAME,
-            Env.TOKEN_SECRET_ARN,
-            Env.SENDER_EMAIL,
-            Env.SES_CONFIGURATION_SET,
-            Env.PUBLIC_BASE_URL,
-            Env.DEFAULT_TIMEZONE,
-            Env.FREQUENCY_CAP,
-            Env.COMPANY_NAME,
-            Env.SES_SEND_RATE,
-        ),
+        env=(*_MARKETING_SENDER_ENV, Env.SES_SEND_RATE),
         grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
         memory_mb=1024,
         timeout_s=300,

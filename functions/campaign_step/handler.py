@@ -15,8 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
 from talentpool import clock
+from talentpool.composition import engage_ports
 from talentpool.config import CampaignStepEnv, load
-from talentpool.logic.engage import EngagePorts, EngageSettings, SendResult, SendTask, send_step_email
+from talentpool.logic.engage import EngagePorts, SendResult, SendTask, send_step_email
 from talentpool.logic.nurture import NurturePorts, NurtureSettings, run_campaign_task
 from talentpool.models.campaigns import CampaignRequest
 from talentpool.models.candidate import Candidate
@@ -25,13 +26,8 @@ from talentpool.observability import logger, metrics, tracer
 from talentpool.store.campaign_runs import CampaignRunStore, SendLogBatch
 from talentpool.store.candidate_batch import CandidateBatch
 from talentpool.store.candidates import CandidateStore
-from talentpool.store.enrolments import EnrolmentStore
-from talentpool.store.events import EventBus
-from talentpool.store.mail import Mailer
 from talentpool.store.search import SearchIndex
-from talentpool.store.secrets import token_secret
 from talentpool.store.segments import SegmentStore
-from talentpool.store.send_log import SendLogStore
 from talentpool.store.sequences import SequenceStore
 from talentpool.store.table import Table
 
@@ -47,22 +43,7 @@ PORTS = NurturePorts(
     segments=SegmentStore(TABLE),
     index=SearchIndex(TABLE),
     # Campaign emails go through the engage send path as it is: the same send log, cap, rendering and records.
-    send=EngagePorts(
-        candidates=CANDIDATES,
-        sequences=SEQUENCES,
-        enrolments=EnrolmentStore(TABLE),
-        send_log=SendLogStore(TABLE),
-        mailer=Mailer(ENV.ses_configuration_set),
-        bus=EventBus(ENV.event_bus_name),
-        secret=lambda: token_secret(ENV.token_secret_arn),
-        settings=EngageSettings(
-            sender_email=ENV.sender_email,
-            company_name=ENV.company_name,
-            public_base_url=ENV.public_base_url,
-            default_timezone=ENV.default_timezone,
-            frequency_cap=ENV.frequency_cap,
-        ),
-    ),
+    send=engage_ports(ENV, TABLE),
     settings=NurtureSettings(send_rate=ENV.ses_send_rate),
 )
 REQUEST: TypeAdapter[Any] = TypeAdapter(CampaignRequest)

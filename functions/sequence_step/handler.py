@@ -15,38 +15,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import clock
+from talentpool.composition import engage_ports
 from talentpool.config import SequenceStepEnv, load
-from talentpool.logic.engage import EngagePorts, EngageSettings, record_failure, report_outcome, run_step
+from talentpool.logic.engage import record_failure, report_outcome, run_step
 from talentpool.models.sequences import StepRequest
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.enrolments import EnrolmentStore
-from talentpool.store.events import EventBus
-from talentpool.store.mail import Mailer
-from talentpool.store.secrets import token_secret
-from talentpool.store.send_log import SendLogStore
-from talentpool.store.sequences import SequenceStore
 from talentpool.store.table import Table
 from talentpool.store.workflows import Workflows
 
 ENV = load(SequenceStepEnv)
 TABLE = Table(ENV.table_name)
-PORTS = EngagePorts(
-    candidates=CandidateStore(TABLE),
-    sequences=SequenceStore(TABLE),
-    enrolments=EnrolmentStore(TABLE),
-    send_log=SendLogStore(TABLE),
-    mailer=Mailer(ENV.ses_configuration_set),
-    bus=EventBus(ENV.event_bus_name),
-    secret=lambda: token_secret(ENV.token_secret_arn),
-    settings=EngageSettings(
-        sender_email=ENV.sender_email,
-        company_name=ENV.company_name,
-        public_base_url=ENV.public_base_url,
-        default_timezone=ENV.default_timezone,
-        frequency_cap=ENV.frequency_cap,
-    ),
-)
+PORTS = engage_ports(ENV, TABLE)
 WORKFLOWS = Workflows()
 # No Powertools idempotency here: the send log's reservation, keyed on (execution, step), is the idempotency
 # record (docs/sequences.md, "Sending exactly once"). A reservation holds, as "in progress", for as long as

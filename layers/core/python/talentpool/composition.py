@@ -1,0 +1,34 @@
+"""Wiring shared by more than one function: the stores and settings behind engage's send path."""
+
+from __future__ import annotations
+
+from talentpool.config import SequenceStepEnv
+from talentpool.logic.engage import EngagePorts, EngageSettings
+from talentpool.store.candidates import CandidateStore
+from talentpool.store.enrolments import EnrolmentStore
+from talentpool.store.events import EventBus
+from talentpool.store.mail import Mailer
+from talentpool.store.secrets import token_secret
+from talentpool.store.send_log import SendLogStore
+from talentpool.store.sequences import SequenceStore
+from talentpool.store.table import Table
+
+
+def engage_ports(env: SequenceStepEnv, table: Table) -> EngagePorts:
+    """What sequence_step and campaign_step send through: one send log, cap and renderer for both."""
+    return EngagePorts(
+        candidates=CandidateStore(table),
+        sequences=SequenceStore(table),
+        enrolments=EnrolmentStore(table),
+        send_log=SendLogStore(table),
+        mailer=Mailer(env.ses_configuration_set),
+        bus=EventBus(env.event_bus_name),
+        secret=lambda: token_secret(env.token_secret_arn),
+        settings=EngageSettings(
+            sender_email=env.sender_email,
+            company_name=env.company_name,
+            public_base_url=env.public_base_url,
+            default_timezone=env.default_timezone,
+            frequency_cap=env.frequency_cap,
+        ),
+    )
