@@ -12,16 +12,16 @@ import copy
 import csv
 import importlib.util
 import io
-import os
 import random
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from bench import support
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 10_000
@@ -117,35 +117,18 @@ def generate_csv(rows: int = ROWS, seed: int = SEED) -> tuple[bytes, dict[str, i
     return out.getvalue().encode(), dict(kinds)
 
 
-@contextmanager
-def environment() -> Iterator[None]:
-    values = {
-        "TABLE_NAME": TABLE,
-        "EVENT_BUS_NAME": BUS,
-        "IMPORTS_BUCKET": BUCKET,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "Talentpool",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-    saved = {name: os.environ.get(name) for name in [*values, "AWS_ENDPOINT_URL", "AWS_PROFILE"]}
-    os.environ.update(values)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ.pop("AWS_PROFILE", None)
-    layer = str(ROOT / "layers" / "core" / "python")
-    if layer not in sys.path:
-        sys.path.insert(0, layer)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def environment() -> AbstractContextManager[None]:
+    return support.moto_environment(
+        {
+            "TABLE_NAME": TABLE,
+            "EVENT_BUS_NAME": BUS,
+            "IMPORTS_BUCKET": BUCKET,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "Talentpool",
+        }
+    )
 
 
 @contextmanager

@@ -15,10 +15,9 @@ from __future__ import annotations
 import math
 import os
 import random
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -250,30 +249,9 @@ def generate(size: int = POOL_SIZE, seed: int = SEED) -> list[Any]:
     return pool
 
 
-@contextmanager
-def environment() -> Iterator[None]:
+def environment() -> AbstractContextManager[None]:
     """Fake credentials for moto, the layer on the path, and nothing else from the shell."""
-    values = {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-    saved = {name: os.environ.get(name) for name in [*values, "AWS_ENDPOINT_URL", "AWS_PROFILE"]}
-    os.environ.update(values)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ.pop("AWS_PROFILE", None)
-    if str(support.LAYER) not in sys.path:
-        sys.path.insert(0, str(support.LAYER))
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return support.moto_environment({"AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})
 
 
 class QueryMeter:

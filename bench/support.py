@@ -6,9 +6,11 @@ import json
 import os
 import re
 import statistics
+import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -372,3 +374,31 @@ def _printed_token(printed: str) -> str | None:
 def read_json_lines(text: str, marker: str) -> list[dict[str, Any]]:
     """The JSON objects a child printed on lines starting with `marker` (the rest is the handler's logging)."""
     return [json.loads(line[len(marker) :]) for line in text.splitlines() if line.startswith(marker)]
+
+
+@contextmanager
+def moto_environment(extra: dict[str, str] | None = None) -> Iterator[None]:
+    """For an in-process moto bench: fake credentials, the layer on the path, nothing else from the shell
+    (no endpoint, no profile), and every variable put back afterwards so the next bench starts clean."""
+    values = {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        **(extra or {}),
+    }
+    saved = {name: os.environ.get(name) for name in [*values, "AWS_ENDPOINT_URL", "AWS_PROFILE"]}
+    os.environ.update(values)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("AWS_PROFILE", None)
+    if str(LAYER) not in sys.path:
+        sys.path.insert(0, str(LAYER))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
