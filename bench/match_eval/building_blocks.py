@@ -929,4 +929,9 @@ CAMPAIGN_SIGNUPS: list[tuple[str, str, int, tuple[int, int] | None]] = [
     ("customs", "randstad", 4, None),  # J30
     ("warehouse_operative", "britain", 5, None),  # J31
     ("delivery_driver", "flanders", 5, None),  # J32
+    # A second round for the jobs whose first labelling found fewer than three full matches (see README.md).
+    ("warehouse_lead", "south", 6, None),  # J28
+    ("it_support", "east_north", 6, None),  # J10
+    ("emergency_or_nurse", "east_north", 6, None),  # J23
+    ("security", "flanders", 6, None),  # J14
 ]
