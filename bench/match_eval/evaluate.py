@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def ndcg_at(ranking: Sequence[str], grades: Mapping[str, int], k: int = CUTOFF) 
 
 
 def _dcg(grades: Iterable[int]) -> float:
-    return sum((2**grade - 1) / math.log2(rank + 2) for rank, grade in enumerate(grades))
+    return sum((2.0**grade - 1) / math.log2(rank + 2) for rank, grade in enumerate(grades))
 
 
 def average_precision(ranking: Sequence[str], grades: Mapping[str, int], threshold: int = RELEVANT_GRADE) -> float:
@@ -105,13 +105,14 @@ class Evaluation:
             "ndcg_at_10": round(self.ndcg_at_10, 4),
             "map": round(self.map, 4),
             "map_relevant_grade": RELEVANT_GRADE,
-            "per_job": {s.job_id: {"ndcg_at_10": round(s.ndcg_at_10, 4), "ap": round(s.average_precision, 4)} for s in self.per_job},
+            "per_job": {
+                s.job_id: {"ndcg_at_10": round(s.ndcg_at_10, 4), "ap": round(s.average_precision, 4)}
+                for s in self.per_job
+            },
         }
 
 
-def evaluate(
-    ranker: Ranker, jobs: Sequence[Job], profiles: Sequence[Profile], qrels: Qrels
-) -> Evaluation:
+def evaluate(ranker: Ranker, jobs: Sequence[Job], profiles: Sequence[Profile], qrels: Qrels) -> Evaluation:
     """Run the ranker once per job over the whole pool and score what it returns against the labels."""
     scores = []
     for job in jobs:
@@ -151,7 +152,7 @@ def _country_name(code: str | None) -> str:
 @cache
 def _stopwords() -> tuple[str, ...]:
     """English, Dutch and German: the pool and the jobs are written in all three."""
-    from bm25s import stopwords
+    from bm25s import stopwords  # type: ignore[import-untyped]  # bm25s ships no type information
 
     return tuple(dict.fromkeys([*stopwords.STOPWORDS_EN, *stopwords.STOPWORDS_DUTCH, *stopwords.STOPWORDS_GERMAN]))
 
@@ -163,14 +164,24 @@ def bm25_ranker(job: Job, profiles: Sequence[Profile]) -> list[str]:
     """
     import bm25s
 
-    tokens = bm25s.tokenize([profile_text(p) for p in profiles], stopwords=list(_stopwords()), show_progress=False)
+    ids = tuple(p["candidate_id"] for p in profiles)
+    index, vocabulary = _bm25_index(ids, tuple(profile_text(p) for p in profiles))
+    query = bm25s.tokenize(job_text(job), stopwords=list(_stopwords()), show_progress=False, return_ids=False)
+    known = [t for t in query[0] if t in vocabulary]
+    scores = index.get_scores(known) if known else [0.0] * len(ids)
+    order = sorted(range(len(ids)), key=lambda i: (-float(scores[i]), i))
+    return [ids[i] for i in order]
+
+
+@lru_cache(maxsize=2)
+def _bm25_index(ids: tuple[str, ...], texts: tuple[str, ...]) -> tuple[Any, frozenset[str]]:
+    """One index per pool: evaluating 32 jobs against the same profiles indexes them once."""
+    import bm25s
+
+    tokens = bm25s.tokenize(list(texts), stopwords=list(_stopwords()), show_progress=False)
     index = bm25s.BM25()
     index.index(tokens, show_progress=False)
-    query = bm25s.tokenize(job_text(job), stopwords=list(_stopwords()), show_progress=False, return_ids=False)
-    known = [t for t in query[0] if t in tokens.vocab]
-    scores = index.get_scores(known) if known else [0.0] * len(profiles)
-    order = sorted(range(len(profiles)), key=lambda i: (-float(scores[i]), i))
-    return [profiles[i]["candidate_id"] for i in order]
+    return index, frozenset(tokens.vocab)
 
 
 def main() -> None:

@@ -62,7 +62,9 @@ def generate_profiles(rng: random.Random, vocabulary: Vocabulary) -> list[dict[s
     return profiles
 
 
-def _person(rng: random.Random, name: str, origin_key: str | None = None, band: tuple[int, int] | None = None) -> Person:
+def _person(
+    rng: random.Random, name: str, origin_key: str | None = None, band: tuple[int, int] | None = None
+) -> Person:
     archetype = bb.ARCHETYPES[name]
     moves = [to for frm, to in bb.CAREER_MOVES if frm == name]
     wants = rng.choice(moves) if moves and rng.random() < P_CAREER_MOVE else name

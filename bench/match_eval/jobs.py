@@ -57,9 +57,7 @@ def _job(
         "employment_type": employment_type,
         "hours_per_week": hours,
         "salary": (
-            None
-            if salary is None
-            else {"min": salary[0], "max": salary[1], "currency": salary[2], "period": salary[3]}
+            None if salary is None else {"min": salary[0], "max": salary[1], "currency": salary[2], "period": salary[3]}
         ),
         "required_skills": required,
         "preferred_skills": preferred,
@@ -352,7 +350,11 @@ JOBS: list[dict[str, Any]] = [
         "nl",
         (
             "Op onze afdeling interne geneeskunde in Rotterdam zorg je voor patiënten met complexe ziektebeelden.",
-            ["Verpleegkundige zorg en medicatie toedienen", "Observeren en rapporteren in HiX", "Samenwerken met artsen"],
+            [
+                "Verpleegkundige zorg en medicatie toedienen",
+                "Observeren en rapporteren in HiX",
+                "Samenwerken met artsen",
+            ],
             ["Diploma verpleegkunde (mbo-4 of hbo)", "BIG-registratie", "Bereid tot onregelmatige diensten"],
         ),
         department="Zorg",
@@ -533,7 +535,11 @@ JOBS: list[dict[str, Any]] = [
         "nl",
         (
             "In ons e-commerce distributiecentrum in Tilburg pak je orders voor heel Europa. Nederlands of Engels.",
-            ["Orders picken met de handscanner", "Werken met de elektrische pallettruck", "Inpakken en verzendklaar maken"],
+            [
+                "Orders picken met de handscanner",
+                "Werken met de elektrische pallettruck",
+                "Inpakken en verzendklaar maken",
+            ],
             ["Ervaring als orderpicker is fijn, niet nodig", "Bereid tot ploegendienst", "EPT-certificaat is een pre"],
         ),
         department="Logistiek",
@@ -612,7 +618,11 @@ JOBS: list[dict[str, Any]] = [
         (
             "In Waalwijk stuur je een ploeg van 25 logistiek medewerkers aan in een modern fashion-DC.",
             ["Dagelijkse aansturing van je ploeg", "Sturen op KPI's in het WMS", "Lean verbeteringen doorvoeren"],
-            ["4+ jaar ervaring in de logistiek, waarvan 2 als leidinggevende", "Ervaring met een WMS", "Lean is een pre"],
+            [
+                "4+ jaar ervaring in de logistiek, waarvan 2 als leidinggevende",
+                "Ervaring met een WMS",
+                "Lean is een pre",
+            ],
         ),
         department="Logistiek",
         city="Waalwijk",

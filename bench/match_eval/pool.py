@@ -6,7 +6,9 @@ For each job the pool is the union of
       random order, so no candidate id order leaks in),
   (c) the top 30 by the same overlap among profiles living in the job's country (or a country a remote job
       accepts): what a skill-index query with a location filter returns, the shape the matching feature takes,
-  (d) 5 profiles drawn at random (seeded per job), a check on what all three miss.
+  (d) 5 profiles drawn at random (seeded per job), a check on what all three miss,
+  (e) every profile in those countries missing at most one required skill: the sweep that closes the holes
+      (a) to (c) leave where many people share the same overlap.
 
 `python -m bench.match_eval.pool` rewrites data/pool.tsv; `... pool --show J01` prints a job and its pooled
 profiles, one line each, in candidate-id order (never in either system's order, so the reader is not primed).
@@ -28,15 +30,15 @@ SEED = 20261202
 POOL_FILE = HERE / "data" / "pool.tsv"
 
 
+def _missing(job: Job, profile: Profile, vocabulary: Vocabulary) -> set[str]:
+    skills = {vocabulary.normalise(s) for s in profile["skills"]}
+    return {vocabulary.normalise(s) for s in job["required_skills"]} - skills
+
+
 def overlap_ranker(job: Job, profiles: Sequence[Profile], vocabulary: Vocabulary, rng: random.Random) -> list[str]:
-    required = {vocabulary.normalise(s) for s in job["required_skills"]}
     order = list(range(len(profiles)))
     rng.shuffle(order)
-
-    def matched(i: int) -> int:
-        return len(required & {vocabulary.normalise(s) for s in profiles[i]["skills"]})
-
-    order.sort(key=lambda i: -matched(i))  # stable: ties stay in the shuffled order
+    order.sort(key=lambda i: len(_missing(job, profiles[i], vocabulary)))  # stable: ties keep the shuffled order
     return [profiles[i]["candidate_id"] for i in order]
 
 
@@ -58,6 +60,7 @@ def build_pool(jobs: Sequence[Job], profiles: Sequence[Profile]) -> dict[str, di
             "overlap": overlap_ranker(job, profiles, vocabulary, rng)[:DEPTH],
             "local": overlap_ranker(job, local, vocabulary, rng)[:DEPTH],
             "random": rng.sample(ids, RANDOM_PER_JOB),
+            "near": [p["candidate_id"] for p in local if len(_missing(job, p, vocabulary)) <= 1],
         }
         found: dict[str, list[str]] = {}
         for source, candidates in sources.items():

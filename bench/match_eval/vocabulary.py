@@ -41,6 +41,19 @@ class Vocabulary:
         return normalise_label(raw) in self.canonical_of
 
 
+def parse_vocabulary(text: str) -> Any:
+    """The file's JSON; a key written twice (easy to do when editing by hand) is an error, not a silent overwrite."""
+
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        doubled = sorted({key for key in keys if keys.count(key) > 1})
+        if doubled:
+            raise ValueError(f"the skills vocabulary lists {', '.join(map(repr, doubled))} more than once")
+        return dict(pairs)
+
+    return json.loads(text, object_pairs_hook=unique_keys)
+
+
 def vocabulary_problems(data: Any) -> list[str]:
     """Everything wrong with a parsed skills.json, one sentence each; empty when the file is sound."""
     if not isinstance(data, dict) or not isinstance(data.get("skills"), dict):
@@ -115,4 +128,4 @@ def build_vocabulary(data: Mapping[str, Any]) -> Vocabulary:
 
 @cache
 def shipped_vocabulary() -> Vocabulary:
-    return build_vocabulary(json.loads(VOCABULARY_PATH.read_text(encoding="utf-8")))
+    return build_vocabulary(parse_vocabulary(VOCABULARY_PATH.read_text(encoding="utf-8")))
