@@ -19,6 +19,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     """The app `cdk` runs (context from cdk.json) and the one tests synthesise (context passed in)."""
     app = App(context=dict(context or {}), outdir=outdir)
     settings = Settings.from_context(app.node)
+    settings.check_deployable()
     stack = TalentpoolStack(
         app,
         STACK_NAME,

@@ -20,7 +20,9 @@ DEFAULT_PORT = 3000
 DEFAULT_REGION = "us-east-1"
 DEFAULT_TIME_SCALE = 8640.0  # one day of sequence time is ten real seconds
 TABLE_NAME = "talentpool"
-SENDER_EMAIL = "talent@example.com"
+# Demo values: the local runtime sends nothing out (mail lands in .local/outbox), so it needs none of the
+# operator settings a deployment must have (cdk.json ships those empty, and a synth without them fails).
+DEMO_SENDER_EMAIL = "talent@example.com"
 CONFIGURATION_SET = "talentpool"
 CONSENT_TEXT_VERSION = "2026-11"
 JWKS_PATH = "/.well-known/jwks.json"
@@ -130,7 +132,7 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "TABLE_NAME": TABLE_NAME,
         "EVENT_BUS_NAME": spec.BUS_NAME,
         "TOKEN_SECRET_ARN": token_secret_arn,
-        "SENDER_EMAIL": SENDER_EMAIL,
+        "SENDER_EMAIL": DEMO_SENDER_EMAIL,
         "SES_CONFIGURATION_SET": CONFIGURATION_SET,
         "PUBLIC_BASE_URL": settings.base_url,
         "IP_HASH_SALT": settings.ip_hash_salt,

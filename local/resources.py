@@ -120,7 +120,7 @@ def create_foundation(clients: AwsClients, settings: LocalSettings, deployment: 
     deployment.token_secret_arn = clients.secretsmanager.create_secret(
         Name=environment.SECRET_NAME, SecretString=settings.token_secret_value
     )["ARN"]
-    clients.ses.verify_email_identity(EmailAddress=environment.SENDER_EMAIL)
+    clients.ses.verify_email_identity(EmailAddress=environment.DEMO_SENDER_EMAIL)
     clients.sesv2.create_configuration_set(ConfigurationSetName=environment.CONFIGURATION_SET)
     deployment.role_arn = clients.iam.create_role(
         RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST_POLICY)

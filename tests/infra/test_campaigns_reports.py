@@ -32,9 +32,10 @@ from tests.infra.queries import (
     schedules_arn,
     statements,
 )
+from tests.infra.context import TEST_VALUES
 from tests.infra.synth import Synth
 
-SETTINGS = Settings()
+SETTINGS = Settings(**TEST_VALUES)
 README = spec.ROOT / "README.md"
 
 

@@ -35,9 +35,10 @@ from tests.infra.queries import (
     statements,
     uploads_arn,
 )
+from tests.infra.context import TEST_VALUES
 from tests.infra.synth import Synth
 
-SETTINGS = Settings()
+SETTINGS = Settings(**TEST_VALUES)
 
 
 # ---- data -----------------------------------------------------------------------------------------
