@@ -69,7 +69,11 @@ class Settings:
         for name in ("sender_email", "alarm_email"):
             if getattr(self, name) and "@" not in getattr(self, name):
                 raise ValueError(f"{name} must be an email address")
-        if self.sender_domain and self.sender_email and not self.sender_email.lower().endswith("@" + self.sender_domain.lower()):
+        if (
+            self.sender_domain
+            and self.sender_email
+            and not self.sender_email.lower().endswith("@" + self.sender_domain.lower())
+        ):
             # SES authorises the From address through the identity, so it must sit on the verified domain.
             raise ValueError("sender_email must be an address at sender_domain")
         for name in ("api_rate_limit", "api_burst_limit", "retention_months"):

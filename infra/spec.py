@@ -53,10 +53,16 @@ class Env(StrEnum):
 
 
 class Grant(StrEnum):
-    """Least-privilege permissions, each mapped to one CDK grant_* call."""
+    """Least-privilege permissions, each the exact IAM actions of GRANT_ACTIONS on the one resource that owns them.
 
-    TABLE_READ = "table:read"
-    TABLE_READ_WRITE = "table:read_write"
+    A function lists the grants whose actions its code calls (docs/permissions.md is the resulting table); the
+    tests and the local runtime refuse any AWS call a function makes outside its grants, as IAM would.
+    """
+
+    TABLE_READ = "table:read"  # GetItem, Query (on the table and its indexes)
+    TABLE_BATCH_READ = "table:batch_read"  # BatchGetItem
+    TABLE_WRITE = "table:write"  # PutItem, UpdateItem, DeleteItem, alone or in a TransactWriteItems
+    TABLE_BATCH_WRITE = "table:batch_write"  # BatchWriteItem (erasure's deletes, a campaign's batches)
     BUS_PUT = "bus:put"
     SES_SEND = "ses:send"
     TOKEN_SECRET_READ = "secret:read"  # noqa: S105 - a permission's name, not a secret
@@ -68,6 +74,32 @@ class Grant(StrEnum):
     SCHEDULES_MANAGE = "schedules:manage"  # EventBridge Scheduler schedules of nurture campaigns (+ PassRole)
     REPORTS_WRITE = "reports:write"  # write report files and the event log
     REPORTS_READ = "reports:read"  # list and read reports (and presign links to them)
+
+
+# The IAM actions each grant allows, and nothing more; infra/ grants exactly these.
+GRANT_ACTIONS: dict[Grant, tuple[str, ...]] = {
+    Grant.TABLE_READ: ("dynamodb:GetItem", "dynamodb:Query"),
+    Grant.TABLE_BATCH_READ: ("dynamodb:BatchGetItem",),
+    Grant.TABLE_WRITE: ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+    Grant.TABLE_BATCH_WRITE: ("dynamodb:BatchWriteItem",),
+    Grant.BUS_PUT: ("events:PutEvents",),
+    Grant.SES_SEND: ("ses:SendEmail", "ses:SendRawEmail"),
+    Grant.TOKEN_SECRET_READ: ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+    Grant.IMPORTS_UPLOAD: ("s3:PutObject",),
+    Grant.IMPORTS_READ: ("s3:GetObject",),
+    Grant.WORKFLOW_STOP: ("states:StopExecution", "states:DescribeExecution"),
+    Grant.WORKFLOW_CALLBACK: ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"),
+    Grant.WORKFLOW_START: ("states:StartExecution",),
+    Grant.SCHEDULES_MANAGE: (
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+        "iam:PassRole",
+    ),
+    Grant.REPORTS_WRITE: ("s3:PutObject",),
+    Grant.REPORTS_READ: ("s3:GetObject", "s3:ListBucket"),
+}
 
 
 class Auth(StrEnum):
@@ -88,6 +120,9 @@ class FunctionSpec:
     memory_mb: int = 512
     timeout_s: int = 10
     uses_web: bool = False
+    # Someone waits on it (an API route): Lambda SnapStart restores it from a snapshot of its initialised
+    # memory, taken per published version, instead of running the cold start's imports and set-up.
+    snap_start: bool = False
 
     @property
     def folder(self) -> Path:
@@ -149,10 +184,15 @@ class ScheduleSpec:
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """A function that consumes the table's DynamoDB stream in batches and reports partial failures."""
+    """A function that consumes the table's DynamoDB stream in batches and reports partial failures.
+
+    `filters` are Lambda event filter patterns (any one matches): in AWS only matching records invoke the
+    function. moto applies none, so the handler still ignores every other record itself.
+    """
 
     function: str
     batch_size: int = 100
+    filters: tuple[dict[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,15 +246,17 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.JWT_ISSUER,
             Env.JWT_AUDIENCE,
         ),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="confirm",
         description="Public double opt-in: verifies the emailed token and records consent",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT, Env.PUBLIC_BASE_URL),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="notify",
@@ -226,7 +268,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.SES_CONFIGURATION_SET,
             Env.PUBLIC_BASE_URL,
         ),
-        grants=(Grant.TABLE_READ_WRITE, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
         timeout_s=30,
     ),
     FunctionSpec(
@@ -242,7 +284,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.SCHEDULER_ROLE_ARN,
         ),
         grants=(
-            Grant.TABLE_READ_WRITE,
+            Grant.TABLE_READ,
+            Grant.TABLE_BATCH_READ,
+            Grant.TABLE_WRITE,
+            Grant.TABLE_BATCH_WRITE,
             Grant.BUS_PUT,
             Grant.IMPORTS_UPLOAD,
             Grant.WORKFLOW_STOP,
@@ -253,12 +298,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         # Under API Gateway's 29 s integration limit, so a slow request ends in our error, not a gateway 504.
         timeout_s=25,
+        snap_start=True,
     ),
     FunctionSpec(
         name="importer",
         description="Imports an uploaded CSV row by row: good rows captured or merged, bad rows reported",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.IMPORTS_READ),
+        grants=(Grant.TABLE_READ, Grant.TABLE_BATCH_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.IMPORTS_READ),
         memory_mb=1024,
         timeout_s=900,
     ),
@@ -267,7 +313,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="One step of an engage sequence: check exit rules, send once, record, plan the next send",
         env=_MARKETING_SENDER_ENV,
         grants=(
-            Grant.TABLE_READ_WRITE,
+            Grant.TABLE_READ,
+            Grant.TABLE_WRITE,
             Grant.BUS_PUT,
             Grant.SES_SEND,
             Grant.TOKEN_SECRET_READ,
@@ -279,21 +326,37 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="ses_events",
         description="SES delivery events: timeline, engagement score, suppression on hard bounce or complaint",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT),
         timeout_s=60,
     ),
     FunctionSpec(
         name="self_service",
         description="Candidate self-service: one-click unsubscribe and the preference centre",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ, Grant.WORKFLOW_STOP),
+        grants=(
+            Grant.TABLE_READ,
+            Grant.TABLE_WRITE,
+            Grant.TABLE_BATCH_WRITE,
+            Grant.BUS_PUT,
+            Grant.TOKEN_SECRET_READ,
+            Grant.WORKFLOW_STOP,
+        ),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="campaign_step",
         description="A nurture campaign send: resolve the audience into batches, send each batch, tally the run",
         env=(*_MARKETING_SENDER_ENV, Env.SES_SEND_RATE),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
+        grants=(
+            Grant.TABLE_READ,
+            Grant.TABLE_BATCH_READ,
+            Grant.TABLE_WRITE,
+            Grant.TABLE_BATCH_WRITE,
+            Grant.BUS_PUT,
+            Grant.SES_SEND,
+            Grant.TOKEN_SECRET_READ,
+        ),
         memory_mb=1024,
         timeout_s=300,
     ),
@@ -309,7 +372,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="aggregates",
         description="Keeps the report counters from the table's stream, exactly once, and writes the event log",
         env=(Env.TABLE_NAME, Env.REPORTS_BUCKET, Env.CONSENT_MONTHS),
-        grants=(Grant.TABLE_READ_WRITE, Grant.REPORTS_WRITE),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.REPORTS_WRITE),
         timeout_s=60,
     ),
     FunctionSpec(
@@ -326,6 +389,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         grants=(),
         memory_mb=256,
         uses_web=True,
+        snap_start=True,
     ),
 )
 
@@ -475,7 +539,26 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         TargetSpec("function", "report", input={"time": "$.time"}, constants={"period": "week"}),
     ),
 )
-STREAMS: tuple[StreamSpec, ...] = (StreamSpec("aggregates"),)
+STREAMS: tuple[StreamSpec, ...] = (
+    StreamSpec(
+        "aggregates",
+        # What talentpool.logic.aggregates.relevance keeps: any change to a profile, a new timeline entry or segment.
+        filters=(
+            {"dynamodb": {"NewImage": {"entity": {"S": ["candidate"]}}}},
+            {"eventName": ["REMOVE"], "dynamodb": {"OldImage": {"entity": {"S": ["candidate"]}}}},
+            {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["timeline", "segment"]}}}},
+        ),
+    ),
+)
+
+
+def async_functions() -> tuple[str, ...]:
+    """Functions AWS invokes asynchronously: rule and schedule targets, and S3 notifications. Each gets explicit
+    retries and an on-failure queue (infra/failures.py, and the same queues in the local runtime)."""
+    targets = [t for rule in RULES for t in rule.targets] + [schedule.target for schedule in SCHEDULES]
+    names = {t.name for t in targets if t.kind == "function"}
+    names |= {b.notify_function for b in BUCKETS if b.notify_function}
+    return tuple(f.name for f in FUNCTIONS if f.name in names)
 
 
 def function(name: str) -> FunctionSpec:

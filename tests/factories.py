@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import importlib.util
 import json
 import sys
@@ -77,8 +78,21 @@ def load_handler(name: str) -> ModuleType:
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        module.lambda_handler = _acting_as(name, module.lambda_handler)
         sys.modules[module_name] = module
         return module
+
+
+def _acting_as(function: str, handler: Any) -> Any:
+    """The handler, with its AWS calls checked against the function's spec grants (local/permissions.py)."""
+    from local.permissions import acting_as
+
+    @functools.wraps(handler)
+    def checked(event: Any, context: Any) -> Any:
+        with acting_as(function):
+            return handler(event, context)
+
+    return checked
 
 
 def api_event(

@@ -21,6 +21,7 @@ from infra.streams import MAX_RECORD_AGE, RETRY_ATTEMPTS
 from talentpool.logic.nurture import map_concurrency
 from talentpool.models.aggregates import EVENT_LOG_COLUMNS
 from talentpool.store.reports import ATHENA_TABLES
+from tests.infra.context import TEST_VALUES
 from tests.infra.queries import (
     actions,
     arn,
@@ -32,7 +33,6 @@ from tests.infra.queries import (
     schedules_arn,
     statements,
 )
-from tests.infra.context import TEST_VALUES
 from tests.infra.synth import Synth
 
 SETTINGS = Settings(**TEST_VALUES)
@@ -222,7 +222,7 @@ def test_the_daily_report_runs_on_the_report_schedule_with_the_scheduled_event(d
     assert target["Arn"] == arn(_id(default_synth, default_synth.stack.functions.by_name["report"]))
     assert "Input" not in target and "InputTransformer" not in target  # the Scheduled Event, with its time
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
-    dead_letters = default_synth.stack.events.dead_letter_queues["daily-report-report"]
+    dead_letters = default_synth.stack.failures.by_consumer["report"]
     assert target["DeadLetterConfig"] == {"Arn": arn(_id(default_synth, dead_letters))}
 
 
@@ -274,7 +274,7 @@ def test_aggregates_read_the_table_stream_in_batches_with_partial_failures_and_a
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["MaximumRetryAttempts"] == RETRY_ATTEMPTS
     assert mapping["MaximumRecordAgeInSeconds"] == MAX_RECORD_AGE.to_seconds()
-    failures = stack.streams.dead_letter_queues["stream-aggregates"]
+    failures = stack.failures.by_consumer["aggregates"]
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": arn(_id(default_synth, failures))}}
 
 

@@ -130,4 +130,4 @@ def test_build_app_refuses_cdk_json_without_the_operator_values(tmp_path: Path) 
 def test_make_synth_passes_the_test_values() -> None:
     makefile = (spec.ROOT / "Makefile").read_text()
     assert "SYNTH_CONTEXT ?= $(shell $(BIN)/python -m tests.infra.context" in makefile
-    assert "synth --no-notices --quiet --app \"$(BIN)/python app.py\" $(SYNTH_CONTEXT)" in makefile
+    assert 'synth --no-notices --quiet --app "$(BIN)/python app.py" $(SYNTH_CONTEXT)' in makefile

@@ -8,8 +8,8 @@ import pytest
 
 from infra import spec
 from infra.settings import Settings
-from tests.infra.queries import arn, ref
 from tests.infra.context import TEST_VALUES
+from tests.infra.queries import arn, ref
 from tests.infra.synth import Synth
 
 SETTINGS = Settings(**TEST_VALUES)
