@@ -48,6 +48,8 @@ class DomainEvents(Construct):
         }
         # The queue of each "queue" target, named "<rule>-<target>".
         self.buffers: dict[str, sqs.Queue] = {}
+        # The same queues by the function that drains them: where its parked messages are replayed.
+        self.buffer_of: dict[str, sqs.Queue] = {}
 
     def add_rules(
         self,
@@ -136,6 +138,7 @@ class DomainEvents(Construct):
             )
         )
         self.buffers[name] = buffer
+        self.buffer_of[function_name] = buffer
         return buffer
 
 

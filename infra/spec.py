@@ -50,6 +50,7 @@ class Env(StrEnum):
     SCHEDULER_ROLE_ARN = "SCHEDULER_ROLE_ARN"
     REPORTS_BUCKET = "REPORTS_BUCKET"
     CONSENT_MONTHS = "CONSENT_MONTHS"
+    FAILURE_QUEUES = "FAILURE_QUEUES"  # JSON: each consumer's failure queue and where its work is replayed
 
 
 class Grant(StrEnum):
@@ -74,6 +75,7 @@ class Grant(StrEnum):
     SCHEDULES_MANAGE = "schedules:manage"  # EventBridge Scheduler schedules of nurture campaigns (+ PassRole)
     REPORTS_WRITE = "reports:write"  # write report files and the event log
     REPORTS_READ = "reports:read"  # list and read reports (and presign links to them)
+    FAILURES_REDRIVE = "failures:redrive"  # read the failure queues, and replay their work where it was going
 
 
 # The IAM actions each grant allows, and nothing more; infra/ grants exactly these.
@@ -99,6 +101,16 @@ GRANT_ACTIONS: dict[Grant, tuple[str, ...]] = {
     ),
     Grant.REPORTS_WRITE: ("s3:PutObject",),
     Grant.REPORTS_READ: ("s3:GetObject", "s3:ListBucket"),
+    Grant.FAILURES_REDRIVE: (
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:SendMessage",
+        "lambda:InvokeFunction",
+        "states:StartExecution",
+        "dynamodb:GetShardIterator",
+        "dynamodb:GetRecords",
+    ),
 }
 
 
@@ -383,6 +395,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
     ),
     FunctionSpec(
+        name="ops",
+        description="The operator's routes: list what failed for good and why, and replay it (admins)",
+        env=(Env.TABLE_NAME, Env.FAILURE_QUEUES),
+        grants=(Grant.TABLE_WRITE, Grant.FAILURES_REDRIVE),
+        timeout_s=25,
+    ),
+    FunctionSpec(
         name="pages",
         description="Serves the candidate-facing web pages: the careers form and the thank-you page",
         env=(Env.WEB_ROOT, Env.PUBLIC_BASE_URL, Env.CONSENT_TEXT_VERSION),
@@ -434,6 +453,9 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("GET", "/reports", "recruiter_api", _R),
     RouteSpec("GET", "/reports/latest", "recruiter_api", _R),
     RouteSpec("GET", "/reports/{date}", "recruiter_api", _R),
+    # The operator (admins): failure queues and their redrive.
+    RouteSpec("GET", "/ops/failures", "ops", _R),
+    RouteSpec("POST", "/ops/redrive", "ops", _R),
     # Candidates, through signed links in their emails.
     RouteSpec("GET", "/unsubscribe/{token}", "self_service", Auth.PUBLIC),
     RouteSpec("POST", "/unsubscribe/{token}", "self_service", Auth.PUBLIC),
@@ -559,6 +581,35 @@ def async_functions() -> tuple[str, ...]:
     names = {t.name for t in targets if t.kind == "function"}
     names |= {b.notify_function for b in BUCKETS if b.notify_function}
     return tuple(f.name for f in FUNCTIONS if f.name in names)
+
+
+def failure_consumers() -> tuple[str, ...]:
+    """Every consumer that has a failure queue: each rule and schedule target, stream consumer and asynchronous
+    function. CDK (infra/failures.py) and the local runtime make one queue for each."""
+    targets = [t for rule in RULES for t in rule.targets] + [schedule.target for schedule in SCHEDULES]
+    names = {t.name for t in targets} | {stream.function for stream in STREAMS} | set(async_functions())
+    return tuple(sorted(names))
+
+
+def consumer_kind(name: str) -> str:
+    """How a consumer's parked work is replayed: "queue" (back to the queue it drains), "state_machine" (started
+    with the input its rule gives it) or "function" (invoked again)."""
+    if any(t.kind == "queue" and t.name == name for rule in RULES for t in rule.targets):
+        return "queue"
+    if any(machine.name == name for machine in STATE_MACHINES):
+        return "state_machine"
+    return "function"
+
+
+def state_machine_inputs(machine: str) -> dict[str, dict[str, str]]:
+    """Per event detail-type, the input the rules that start `machine` give it (their input transformers)."""
+    inputs: dict[str, dict[str, str]] = {}
+    for rule in RULES:
+        detail_types = rule.pattern.get("detail-type")
+        for target in rule.targets:
+            if target.kind == "state_machine" and target.name == machine and isinstance(detail_types, list):
+                inputs |= {str(detail_type): dict(target.input or {}) for detail_type in detail_types}
+    return inputs
 
 
 def function(name: str) -> FunctionSpec:

@@ -16,7 +16,7 @@ from infra.data import CandidateTable
 from infra.deploy_hooks import RunOnDeploy
 from infra.email import SenderIdentity
 from infra.events import DomainEvents
-from infra.failures import FailureQueues
+from infra.failures import FailureQueues, Replay
 from infra.functions import Functions, GrantCall
 from infra.layers import SharedLayers
 from infra.observability import Alarms
@@ -34,9 +34,10 @@ IMPORTS = "imports"  # the spec.BUCKETS entry the imports grants are about
 REPORTS = "reports"  # the spec.BUCKETS entry the reports grants are about
 ENGAGE = "engage"  # the state machine whose executions run per candidate (WORKFLOW_STOP)
 NURTURE = "nurture"  # the state machine a campaign send starts (WORKFLOW_START, NURTURE_STATE_MACHINE_ARN)
+# Values that exist only once the functions do: the state machines are built from the functions they invoke, and
+# the failure queues from everything that parks work in them.
+LATE_ENVIRONMENT = (spec.Env.NURTURE_STATE_MACHINE_ARN, spec.Env.FAILURE_QUEUES)
 # What the report job and the stream consumer write: report files, their Athena copies, the event log.
-# Values that exist only once the functions do: the state machines are built from the functions they invoke.
-LATE_ENVIRONMENT = (spec.Env.NURTURE_STATE_MACHINE_ARN,)
 REPORT_WRITES = (f"{REPORTS_PREFIX}*", f"{TABLES_PREFIX}*", f"{EVENT_LOG_PREFIX}*")
 
 
@@ -83,10 +84,6 @@ class TalentpoolStack(Stack):
         )
         self.function_environment |= self._late_environment()
         self.functions.add_environment(self._late_environment())
-        self.functions.check_environment()
-        # Last of the resources grants name: the state machines, which need the functions first.
-        self.grants = self._grants()
-        self.functions.add_grants(self.grants)
         self.sequences.grant_start_executions(NURTURE, self.campaigns.role)
         self.reporting = ReportTables(self, "Reporting", bucket=self.storage.by_name[REPORTS])
         self.storage.add_notifications(self.functions.by_name)
@@ -101,6 +98,20 @@ class TalentpoolStack(Stack):
             failures=self.failures,
         )
         self.failures.add_async_destinations(self.functions.by_name)
+        # Every failure queue exists now: say where each one's work is replayed, and grant what grants name.
+        self.replay = Replay(
+            self.failures,
+            functions=self.functions.by_name,
+            state_machines=self.sequences.by_name,
+            buffers=self.events.buffer_of,
+            stream_arn=self.data.table.table_stream_arn or "",
+        )
+        failure_queues = {spec.Env.FAILURE_QUEUES: self.replay.setting()}
+        self.function_environment |= failure_queues
+        self.functions.add_environment(failure_queues)
+        self.functions.check_environment()
+        self.grants = self._grants()
+        self.functions.add_grants(self.grants)
         self.alarms = Alarms(
             self,
             "Alarms",
@@ -187,6 +198,7 @@ class TalentpoolStack(Stack):
             spec.Grant.SCHEDULES_MANAGE: self.campaigns.grant_manage,
             spec.Grant.REPORTS_WRITE: partial(self.storage.grant_put_under, REPORTS, REPORT_WRITES),
             spec.Grant.REPORTS_READ: partial(self.storage.grant_read_prefix, REPORTS, REPORTS_PREFIX),
+            spec.Grant.FAILURES_REDRIVE: self.replay.grant,
         }
 
     def _outputs(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ CONSENT_TEXT_VERSION = "2026-11"
 JWKS_PATH = "/.well-known/jwks.json"
 ISSUER_PATH = "/local-cognito"
 JWT_AUDIENCE = "talentpool-local"
+FAILURE_QUEUE_PREFIX = "talentpool-failures-"  # + the consumer: the same failure queues CDK makes
 SECRET_NAME = "talentpool/token-secret"  # noqa: S105 - a name; the value is random per run
 
 # Process-wide settings that are not per-function environment: Powertools, and no X-Ray daemon locally.
@@ -154,7 +156,35 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "SCHEDULE_GROUP": SCHEDULE_GROUP,
         "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}",
         **{bucket.env.value: bucket_name(bucket) for bucket in buckets()},
+        "FAILURE_QUEUES": failure_setting(settings.region),
     }
+
+
+def queue_url(region: str, name: str) -> str:
+    # moto finds a queue by the URL's account and name, whatever host the URL names.
+    return f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
+
+
+def rule_queue_name(rule: str) -> str:
+    return ("talentpool-rule-" + re.sub(r"[^A-Za-z0-9_-]", "-", rule))[:80]
+
+
+def failure_setting(region: str) -> str:
+    """FAILURE_QUEUES for the local runtime: the spec's consumers, with local queue URLs and ARNs."""
+    consumers: dict[str, dict[str, Any]] = {}
+    for name in spec.failure_consumers():
+        kind = spec.consumer_kind(name)
+        consumer: dict[str, Any] = {"queue_url": queue_url(region, FAILURE_QUEUE_PREFIX + name), "kind": kind}
+        if kind == "queue":
+            # Locally a queue target is fed through its rule's queue, which the dispatcher drains.
+            (rule,) = [r.name for r in spec.RULES for t in r.targets if t.kind == "queue" and t.name == name]
+            consumer["target"] = queue_url(region, rule_queue_name(rule))
+        elif kind == "state_machine":
+            consumer |= {"target": state_machine_arn(region, name), "inputs": spec.state_machine_inputs(name)}
+        else:
+            consumer["target"] = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{name}"
+        consumers[name] = consumer
+    return json.dumps(consumers)
 
 
 def state_machine_arn(region: str, name: str) -> str:

@@ -103,7 +103,13 @@ class LocalRuntime:
         resources.create_rules(self.clients, spec.RULES, self.deployment)
         self.reports = ReportMirror(self.clients.s3, self._reports_bucket(), self.settings.reports_dir)
 
-        self.invoker = TargetInvoker(self.lambdas, self.clients.stepfunctions, self.deployment.state_machines)
+        self.invoker = TargetInvoker(
+            self.lambdas,
+            self.clients.stepfunctions,
+            self.deployment.state_machines,
+            sqs=self.clients.sqs,
+            failure_queues=self.deployment.failure_queues,
+        )
         taps = [RuleTap(rule, self.deployment.rule_queues[rule.name]) for rule in spec.RULES]
         self._dispatcher = Dispatcher(self.clients.sqs, taps, self.invoker, account=ACCOUNT)
         self._dispatcher.start()

@@ -42,6 +42,21 @@ ENVIRONMENT = {
     "JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
     "JWT_ISSUER": "https://auth.example.com",
     "JWT_AUDIENCE": "talentpool-test",
+    # Two consumers' failure queues: one replayed to the queue it drains, one to its function.
+    "FAILURE_QUEUES": json.dumps(
+        {
+            "ses_events": {
+                "queue_url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/failures-ses_events",
+                "kind": "queue",
+                "target": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/ses-events-buffer",
+            },
+            "notify": {
+                "queue_url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/failures-notify",
+                "kind": "function",
+                "target": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:notify",
+            },
+        }
+    ),
     "POWERTOOLS_METRICS_NAMESPACE": "Talentpool",
     "POWERTOOLS_SERVICE_NAME": "talentpool",
     "POWERTOOLS_TRACE_DISABLED": "true",

@@ -33,6 +33,8 @@ class Cognito:
     client_id: str
     region: str
     username: str | None = None
+    # The user pool's id (stack output UserPoolId): SRP sign-in signs with the pool's name, the part after "_".
+    pool_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,12 @@ def load_file(path: Path) -> Settings:
 def _cognito(raw: Any) -> Cognito | None:
     if not isinstance(raw, dict) or not raw.get("client_id") or not raw.get("region"):
         return None
-    return Cognito(client_id=str(raw["client_id"]), region=str(raw["region"]), username=raw.get("username"))
+    return Cognito(
+        client_id=str(raw["client_id"]),
+        region=str(raw["region"]),
+        username=raw.get("username"),
+        pool_id=raw.get("pool_id"),
+    )
 
 
 def _read(path: Path) -> dict[str, Any]:
