@@ -128,7 +128,8 @@ def save(
     """Write the file atomically, created 0600 from the start so the token is never readable by others."""
     data: dict[str, Any] = {"endpoint": endpoint, "token": token}
     if cognito is not None:
-        data["cognito"] = asdict(cognito)
+        # A pool id is stored once known (SRP sign-in needs it); older files without one stay as they were.
+        data["cognito"] = {k: v for k, v in asdict(cognito).items() if k != "pool_id" or v is not None}
     if refresh_token is not None:
         data["refresh_token"] = refresh_token
     path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
