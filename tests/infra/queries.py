@@ -182,7 +182,9 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
         assert statement["Effect"] == "Allow"
         verbs, targets = actions(statement), resources(statement)
         services = {verb.split(":")[0] for verb in verbs}
-        if services == {"logs"}:
+        if spec.Grant.FAILURES_REDRIVE in spec.function(name).grants and redrives(synth, verbs, targets):
+            found.add(spec.Grant.FAILURES_REDRIVE)
+        elif services == {"logs"}:
             assert verbs <= {"logs:CreateLogStream", "logs:PutLogEvents"}
             assert targets == [arn(own_logs)]
         elif targets == ["*"]:
@@ -260,6 +262,19 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
         else:
             pytest.fail(f"{name} may do more than its spec grants: {sorted(verbs)}")
     return found | table_grants(table_actions)
+
+
+def redrives(synth: Synth, verbs: set[str], targets: list[Any]) -> bool:
+    """A statement of the redrive grant: the failure queues, and where their work goes back to, nothing else."""
+    stack = synth.stack
+    if not verbs <= set(spec.GRANT_ACTIONS[spec.Grant.FAILURES_REDRIVE]):
+        return False
+    allowed = [arn(synth.logical_id(q)) for q in stack.failures.by_consumer.values()]
+    allowed += [arn(synth.logical_id(q)) for q in stack.events.buffer_of.values()]
+    allowed += [arn(synth.logical_id(f)) for f in stack.functions.by_name.values()]
+    allowed += [ref(synth.logical_id(m)) for m in stack.sequences.by_name.values()]
+    allowed += [{"Fn::GetAtt": [synth.logical_id(stack.data.table), "StreamArn"]}]
+    return all(target in allowed for target in targets)
 
 
 TABLE_GRANTS = (
