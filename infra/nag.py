@@ -9,14 +9,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
 PACK = "AwsSolutions"
-# Only these actions may be granted on Resource "*", each in a policy of its own (see wildcard_policy): the
-# services authorise them on no narrower resource.
-UNSCOPED_ACTIONS = (
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "dynamodb:ListStreams",
+# What CDK's logs= and tracing_enabled= grant a state machine's role, and tracing a function's, on Resource "*".
+LOG_DELIVERY_ACTIONS = (
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",
@@ -26,6 +20,10 @@ UNSCOPED_ACTIONS = (
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 )
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets")
+# Only these actions may be granted on Resource "*", each in a policy of its own (see wildcard_policy): the
+# services authorise them on no narrower resource.
+UNSCOPED_ACTIONS = (*XRAY_ACTIONS, "dynamodb:ListStreams", *LOG_DELIVERY_ACTIONS)
 
 
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:

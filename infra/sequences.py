@@ -16,7 +16,15 @@ from constructs import Construct
 
 from infra import spec
 from infra.logs import retained_log_group
-from infra.nag import acknowledge, arn_finding, default_policy, resource_finding, wildcard_policy
+from infra.nag import (
+    LOG_DELIVERY_ACTIONS,
+    XRAY_ACTIONS,
+    acknowledge,
+    arn_finding,
+    default_policy,
+    resource_finding,
+    wildcard_policy,
+)
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 # Erasure stops a candidate's running executions and checks how they ended; nothing else.
@@ -26,21 +34,7 @@ CALLBACK_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:
 CALLBACK_RESOURCE = ".waitForTaskToken"
 START_ACTIONS = ("states:StartExecution",)
 ALL_EVENTS = "ALL"
-# What CDK's logs= and tracing_enabled= grant a state machine's role, on Resource "*".
-DELIVERY_ACTIONS = (
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-)
+DELIVERY_ACTIONS = (*LOG_DELIVERY_ACTIONS, *XRAY_ACTIONS)  # a state machine's, on Resource "*"
 
 
 def placeholders(asl_file: Path) -> set[str]:
