@@ -43,9 +43,10 @@ browser:
 	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium is not installed: browser tests will skip (CI requires them)"; }
 
-## synth: offline cdk synth, no AWS credentials needed
+## synth: offline cdk synth, no AWS credentials needed, with the tests' operator values (SYNTH_CONTEXT= for yours)
+SYNTH_CONTEXT ?= $(shell $(BIN)/python -m tests.infra.context 2>/dev/null)
 synth: $(STAMP) $(CDK)
-	$(CDK) synth --no-notices --quiet --app "$(BIN)/python app.py"
+	$(CDK) synth --no-notices --quiet --app "$(BIN)/python app.py" $(SYNTH_CONTEXT)
 
 ## deploy: cdk deploy into the account and region of your AWS credentials
 deploy: $(STAMP) $(CDK)

@@ -69,19 +69,30 @@ class PublicApi(Construct):
             ),
         )
         self._acknowledge_cloudwatch_role()
-        # Bodies are validated by pydantic in the handlers, which answer with the contract's field-level
-        # 422; this validator enforces whatever parameters and models a method declares.
-        self._validator = self.rest_api.add_request_validator(
-            "Validator", validate_request_body=True, validate_request_parameters=True
+        acknowledge(
+            self.rest_api,
+            "APIG2",
+            "No API Gateway request validator: the handlers validate every body and parameter with pydantic and "
+            "answer with the error contract's field-level 422, the same in AWS and in make run; a gateway "
+            "validator would answer differently in the two, and only in AWS.",
         )
         for response_type, error in EDGE_RESPONSES:
             self._edge_response(response_type, error)
-        self.firewall = RequestFirewall(
-            self,
-            "Firewall",
-            stage_arn=self.rest_api.deployment_stage.stage_arn,
-            rate_limit=settings.waf_rate_limit,
-        )
+        self.firewall: RequestFirewall | None = None
+        if settings.waf_enabled:
+            self.firewall = RequestFirewall(
+                self,
+                "Firewall",
+                stage_arn=self.rest_api.deployment_stage.stage_arn,
+                rate_limit=settings.waf_rate_limit,
+            )
+        else:
+            acknowledge(
+                self.rest_api.deployment_stage,
+                "APIG3",
+                "The operator turned WAF off (context waf_enabled=false, docs/deploy.md): the stage's throttling "
+                "and the handlers' own limits remain; bodies over 64 KB are refused by the handlers.",
+            )
 
     @property
     def base_url(self) -> str:
@@ -107,7 +118,6 @@ class PublicApi(Construct):
                 route.method,
                 # Test-invoke permissions would double the Lambda permissions for a console-only feature.
                 apigw.LambdaIntegration(functions[route.function], proxy=True, allow_test_invoke=False),
-                request_validator=self._validator,
                 authorization_type=apigw.AuthorizationType.NONE if public else apigw.AuthorizationType.COGNITO,
                 authorizer=None if public else self._recruiter_authorizer(),
             )
@@ -134,9 +144,10 @@ class PublicApi(Construct):
 
     def _acknowledge_public(self, method: apigw.Method) -> None:
         reason = (
-            "Public by design (DESIGN.md: public routes): the careers form, the emailed confirm link and the "
-            "candidate pages are used without an account. Abuse is limited by WAF (size, rate, managed rules) "
-            "and stage throttling; tokens in links are HMAC-signed. Recruiter routes use the Cognito authorizer."
+            "Public by design (Auth.PUBLIC in infra/spec.py, listed in docs/deploy.md): the careers form, the "
+            "emailed confirm link and the candidate pages are used without an account. Abuse is limited by WAF "
+            "(size, rate, managed rules) and stage throttling; tokens in links are HMAC-signed. Recruiter routes "
+            "use the Cognito authorizer."
         )
         acknowledge(method, "APIG4", reason)
         acknowledge(method, "COG4", reason)

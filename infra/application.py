@@ -6,9 +6,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import App, Environment, Tags, Validations
+from aws_cdk import App, Aspects, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from infra.hygiene import MarkImpliedDependencies
 from infra.settings import Settings
 from infra.stack import TalentpoolStack
 
@@ -19,6 +20,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     """The app `cdk` runs (context from cdk.json) and the one tests synthesise (context passed in)."""
     app = App(context=dict(context or {}), outdir=outdir)
     settings = Settings.from_context(app.node)
+    settings.check_deployable()
     stack = TalentpoolStack(
         app,
         STACK_NAME,
@@ -27,6 +29,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         description="Talentpool: serverless candidate relationship management",
     )
     Tags.of(stack).add("project", "talentpool")
+    Aspects.of(stack).add(MarkImpliedDependencies())
     add_compliance_checks(app)
     return app, stack
 

@@ -61,9 +61,10 @@ class RecruiterPool(Construct):
             )
         self.cli_client = self.user_pool.add_client(
             "CliClient",
-            # A command-line client cannot keep a secret, so it has none; SRP keeps the password off the wire.
+            # A command-line client cannot keep a secret, so it has none. SRP keeps the password off the wire,
+            # and is the only flow unless the operator turns plain password sign-in on (cognito_password_auth).
             generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
+            auth_flows=cognito.AuthFlow(user_srp=True, user_password=settings.cognito_password_auth),
             disable_o_auth=True,
             prevent_user_existence_errors=True,
             enable_token_revocation=True,

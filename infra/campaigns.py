@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
-from infra.nag import acknowledge, resource_finding
+from infra.nag import acknowledge, default_policy, resource_finding
 
 SCHEDULER_SERVICE = "scheduler.amazonaws.com"
 # What the recruiter API and `seed` do to a campaign's schedule (store/schedules.py), and nothing else: no
@@ -77,10 +77,9 @@ class CampaignSchedules(Construct):
             resource_arns=[self.role.role_arn],
             conditions={"StringEquals": {"iam:PassedToService": SCHEDULER_SERVICE}},
         )
-        principal = grantee.grant_principal
-        if isinstance(principal, Construct):
+        if isinstance(grantee.grant_principal, iam.Role):
             acknowledge(
-                principal,
+                default_policy(grantee),
                 resource_finding(self, arn),
                 "Schedules are named per campaign at run time (campaign-<id>), so only the group part of the ARN is "
                 "known: the wildcard covers this stack's campaign schedule group and nothing else.",

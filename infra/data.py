@@ -9,8 +9,11 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.nag import acknowledge, arn_finding
+from infra import spec
+from infra.nag import acknowledge, arn_finding, default_policy
 from talentpool.store import schema
+
+INDEX_QUERY = "dynamodb:Query"  # the one granted action that reads an index
 
 
 class CandidateTable(Construct):
@@ -44,21 +47,18 @@ class CandidateTable(Construct):
                 non_key_attributes=list(index.projection),
             )
 
-    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
-        return self._with_indexes(grantee, self.table.grant_read_data(grantee))
-
-    def grant_read_write(self, grantee: iam.IGrantable) -> iam.Grant:
-        return self._with_indexes(grantee, self.table.grant_read_write_data(grantee))
-
-    def _with_indexes(self, grantee: iam.IGrantable, grant: iam.Grant) -> iam.Grant:
-        """CDK grants `<table>/index/*` so queries reach every GSI; that wildcard is the table's own indexes."""
-        principal = grantee.grant_principal
-        if isinstance(principal, Construct):
+    def grant(self, table_grant: spec.Grant, grantee: iam.IGrantable) -> iam.Grant:
+        """Exactly the spec grant's actions on the table; Query on its indexes too, nothing else reaches them."""
+        actions = spec.GRANT_ACTIONS[table_grant]
+        table_arn = self.table.table_arn
+        grant = iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[table_arn])
+        if INDEX_QUERY in actions:
+            iam.Grant.add_to_principal(grantee=grantee, actions=[INDEX_QUERY], resource_arns=[f"{table_arn}/index/*"])
             acknowledge(
-                principal,
+                default_policy(grantee),
                 arn_finding(cast(CfnResource, self.table.node.default_child), "/index/*"),
-                "Access to the table's own GSIs (table-ARN/index/*); every index serves segment queries, "
-                "and the set grows with schema.GLOBAL_INDEXES.",
+                "Queries on the table's own GSIs (table-ARN/index/*); every index serves a listed access pattern "
+                "(docs/data-model.md), and the set grows with schema.GLOBAL_INDEXES.",
             )
         return grant
 

@@ -72,7 +72,7 @@ class RunOnDeploy(Construct):
         for child in Stack.of(self).node.children:
             if child.node.id.startswith(PROVIDER_PREFIX):
                 acknowledge(
-                    child,
+                    child.node.find_child("Role"),
                     BASIC_EXECUTION_FINDING,
                     "CDK's own trigger provider (aws_cdk.triggers), which invokes run-on-deploy functions during a "
                     "deploy. CDK creates its role with this managed policy and exposes no way to replace it; its only "

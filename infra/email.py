@@ -40,18 +40,31 @@ class SenderIdentity(Construct):
             ),
             events=list(TRACKED_EVENTS),
         )
-        self.identity = ses.EmailIdentity(
-            self,
-            "Identity",
-            identity=_identity(settings),
-            configuration_set=self.configuration_set,
-        )
-        if settings.sender_domain:
-            self._output_dkim_records()
+        self.identity: ses.IEmailIdentity
+        if settings.sender_identity_exists:
+            # Adopted by name: SES refuses to create an identity that exists (a company domain usually does), so
+            # the stack neither creates nor deletes it. Every send names the configuration set itself.
+            self.identity = ses.EmailIdentity.from_email_identity_name(self, "Identity", identity_name(settings))
+        else:
+            created = ses.EmailIdentity(
+                self,
+                "Identity",
+                identity=_identity(settings),
+                configuration_set=self.configuration_set,
+            )
+            self.identity = created
+            if settings.sender_domain:
+                self._output_dkim_records(created)
 
     @property
     def configuration_set_name(self) -> str:
         return self.configuration_set.configuration_set_name
+
+    @property
+    def identity_arn(self) -> str:
+        return Stack.of(self).format_arn(
+            service="ses", resource="identity", resource_name=self.identity.email_identity_name
+        )
 
     def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
         """Send as this identity, through this configuration set: SES authorises both resources."""
@@ -62,18 +75,23 @@ class SenderIdentity(Construct):
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["ses:SendEmail", "ses:SendRawEmail"],
-            resource_arns=[self.identity.email_identity_arn, configuration_set_arn],
+            resource_arns=[self.identity_arn, configuration_set_arn],
         )
 
-    def _output_dkim_records(self) -> None:
+    def _output_dkim_records(self, identity: ses.EmailIdentity) -> None:
         """The three CNAMEs the operator adds to DNS before SES will sign (and send) for the domain."""
-        for number, record in enumerate(self.identity.dkim_records, start=1):
+        for number, record in enumerate(identity.dkim_records, start=1):
             CfnOutput(
                 self,
                 f"DkimRecord{number}",
                 value=f"{record.name} CNAME {record.value}",
                 description=f"DKIM record {number} for the sender domain",
             )
+
+
+def identity_name(settings: Settings) -> str:
+    """What SES calls the identity: the domain when one is verified, else the sender address."""
+    return settings.sender_domain or settings.sender_email
 
 
 def _identity(settings: Settings) -> ses.Identity:

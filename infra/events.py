@@ -16,14 +16,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import spec
-from infra.nag import acknowledge
+from infra.failures import FailureQueues
 from infra.settings import Settings
 
 DEFAULT_BUS = "default"
-# A target that still fails after this is parked in its dead-letter queue, where an alarm sees it.
+# A target EventBridge still cannot deliver to after this is parked in its consumer's failure queue.
 RETRY_ATTEMPTS = 8
 MAX_EVENT_AGE = Duration.hours(6)
-DEAD_LETTER_RETENTION = Duration.days(14)
 # "queue" targets: Lambda reads up to BATCH_SIZE messages, waiting at most BATCHING_WINDOW to fill a batch. A
 # message a batch reports as failed comes back after the visibility timeout; after MAX_RECEIVES it is parked.
 BATCH_SIZE = 10
@@ -32,24 +31,25 @@ MAX_RECEIVES = 5
 # AWS's guidance for an SQS event source: at least six times the function timeout (plus the batching window),
 # so a batch still being retried by Lambda is not handed out again.
 VISIBILITY_TIMEOUT_FACTOR = 6
-BUFFER_RETENTION = Duration.days(4)  # shorter than the dead-letter queue's, so a parked message outlives it
+BUFFER_RETENTION = Duration.days(4)  # shorter than the failure queue's, so a parked message outlives it
 
 
 class DomainEvents(Construct):
     """Owns the bus; `add_rules` and `add_schedules` wire the spec once the functions and state machines exist."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, failures: FailureQueues) -> None:
         super().__init__(scope, construct_id)
+        self._failures = failures
         self.bus = events.EventBus(self, "Bus", event_bus_name=spec.BUS_NAME, description="Talentpool domain events")
         # AWS services (SES among them) publish to the account's default bus, so rules may live there too.
         self._buses: dict[str, events.IEventBus] = {
             spec.BUS_NAME: self.bus,
             DEFAULT_BUS: events.EventBus.from_event_bus_name(self, "DefaultBus", DEFAULT_BUS),
         }
-        # One per (rule, target), named "<rule>-<target>": an alarm watches each.
-        self.dead_letter_queues: dict[str, sqs.Queue] = {}
-        # The queue of each "queue" target, by the same name.
+        # The queue of each "queue" target, named "<rule>-<target>".
         self.buffers: dict[str, sqs.Queue] = {}
+        # The same queues by the function that drains them: where its parked messages are replayed.
+        self.buffer_of: dict[str, sqs.Queue] = {}
 
     def add_rules(
         self,
@@ -96,7 +96,7 @@ class DomainEvents(Construct):
         state_machines: Mapping[str, sfn.IStateMachine],
     ) -> events.IRuleTarget:
         name = f"{rule}-{target.name}"
-        dead_letters = self._dead_letter_queue(name)
+        dead_letters = self._failures.queue(target.name)
         options: dict[str, Any] = {
             "dead_letter_queue": dead_letters,
             "retry_attempts": RETRY_ATTEMPTS,
@@ -116,7 +116,7 @@ class DomainEvents(Construct):
     ) -> sqs.Queue:
         """The queue a "queue" target fills and its function drains in batches, reporting each failed message.
 
-        Messages that keep failing move to the target's dead-letter queue, the same one EventBridge parks
+        Messages that keep failing move to the consumer's failure queue, the same one EventBridge parks
         undeliverable events in, so one alarm covers both ways an event can be lost.
         """
         timeout_s = spec.function(function_name).timeout_s
@@ -138,24 +138,8 @@ class DomainEvents(Construct):
             )
         )
         self.buffers[name] = buffer
+        self.buffer_of[function_name] = buffer
         return buffer
-
-    def _dead_letter_queue(self, name: str) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            f"DeadLetters-{name}",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,  # EventBridge cannot use the aws/sqs KMS key
-            enforce_ssl=True,
-            retention_period=DEAD_LETTER_RETENTION,
-        )
-        acknowledge(
-            queue,
-            "SQS3",
-            "This queue is itself the dead-letter queue of an EventBridge rule target (and of its buffer queue, "
-            "for a queue target); a DLQ of a DLQ would only move the problem. An alarm watches its depth.",
-        )
-        self.dead_letter_queues[name] = queue
-        return queue
 
 
 def schedule_expression(schedule: spec.ScheduleSpec, settings: Settings) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import cast
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -14,10 +14,13 @@ from constructs import Construct
 from infra import spec
 from infra.layers import ARCHITECTURE, RUNTIME
 from infra.logs import retained_log_group
-from infra.nag import acknowledge
+from infra.nag import acknowledge, wildcard_policy
 from talentpool.observability import NAMESPACE, SERVICE
 
 HANDLER = "handler.lambda_handler"
+# Tracing's permissions, as CDK's tracing=ACTIVE grants them.
+TRACING_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+SNAP_START_ALIAS = "live"  # the alias API Gateway invokes for a SnapStart function
 # Powertools reads these itself; they match talentpool.observability so local and AWS runs agree.
 POWERTOOLS_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME": SERVICE, "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE}
 
@@ -49,6 +52,11 @@ class Functions(Construct):
         self.by_name: dict[str, lambda_.Function] = {
             function_spec.name: self._function(function_spec, environment, layers, log_retention_days)
             for function_spec in self._specs
+        }
+        # What API Gateway invokes: the SnapStart functions' alias (a published version, restored from its
+        # snapshot), every other function itself.
+        self.entry_points: dict[str, lambda_.IFunction] = {
+            function_spec.name: self._entry_point(function_spec) for function_spec in self._specs
         }
 
     def add_environment(self, values: Mapping[spec.Env, str]) -> None:
@@ -83,6 +91,7 @@ class Functions(Construct):
     ) -> lambda_.Function:
         scope = Construct(self, function_spec.name)
         log_group = retained_log_group(scope, "Logs", log_retention_days)
+        role = _role(scope, log_group)
         function = lambda_.Function(
             scope,
             "Function",
@@ -94,10 +103,21 @@ class Functions(Construct):
             layers=list(layers),
             memory_size=function_spec.memory_mb,
             timeout=Duration.seconds(function_spec.timeout_s),
-            tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
-            role=_role(scope, log_group),
+            role=role,
             environment=function_environment(function_spec, environment, late=self._late),
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if function_spec.snap_start else None,
+        )
+        # Active tracing set on the resource, with its permissions in a policy of their own (not CDK's
+        # tracing=ACTIVE, which puts a Resource "*" statement in the role's default policy).
+        resource = cast(lambda_.CfnFunction, function.node.default_child)
+        resource.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        wildcard_policy(
+            scope,
+            "Tracing",
+            role,
+            list(TRACING_ACTIONS),
+            "Active tracing: X-Ray authorises PutTraceSegments and PutTelemetryRecords on no narrower resource.",
         )
         acknowledge(
             function,
@@ -106,6 +126,22 @@ class Functions(Construct):
             "(infra/layers.py), so the runtime and the wheels move together.",
         )
         return function
+
+    def _entry_point(self, function_spec: spec.FunctionSpec) -> lambda_.IFunction:
+        function = self.by_name[function_spec.name]
+        if not function_spec.snap_start:
+            return function
+        Annotations.of(function).acknowledge_warning(
+            "@aws-cdk/aws-lambda:snapStartRequirePublish", "Published: its current version, behind the alias below"
+        )
+        # A new version is published whenever the function's configuration or code changes (current_version
+        # hashes them); the alias follows it, so API Gateway always invokes the latest snapshot.
+        return lambda_.Alias(
+            self,
+            f"{function_spec.name}-{SNAP_START_ALIAS}",
+            alias_name=SNAP_START_ALIAS,
+            version=function.current_version,
+        )
 
 
 def function_environment(
@@ -126,9 +162,4 @@ def _role(scope: Construct, log_group: logs.ILogGroup) -> iam.Role:
     """
     role = iam.Role(scope, "Role", assumed_by=cast(iam.IPrincipal, iam.ServicePrincipal("lambda.amazonaws.com")))
     log_group.grant_write(role)
-    acknowledge(
-        role,
-        "IAM5[Resource::*]",
-        "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level scoping.",
-    )
     return role

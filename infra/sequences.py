@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -15,7 +16,15 @@ from constructs import Construct
 
 from infra import spec
 from infra.logs import retained_log_group
-from infra.nag import acknowledge, arn_finding, resource_finding
+from infra.nag import (
+    LOG_DELIVERY_ACTIONS,
+    XRAY_ACTIONS,
+    acknowledge,
+    arn_finding,
+    default_policy,
+    resource_finding,
+    wildcard_policy,
+)
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 # Erasure stops a candidate's running executions and checks how they ended; nothing else.
@@ -24,6 +33,8 @@ STOP_ACTIONS = ("states:StopExecution", "states:DescribeExecution")
 CALLBACK_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat")
 CALLBACK_RESOURCE = ".waitForTaskToken"
 START_ACTIONS = ("states:StartExecution",)
+ALL_EVENTS = "ALL"
+DELIVERY_ACTIONS = (*LOG_DELIVERY_ACTIONS, *XRAY_ACTIONS)  # a state machine's, on Resource "*"
 
 
 def placeholders(asl_file: Path) -> set[str]:
@@ -36,8 +47,18 @@ def asl_path(machine: spec.StateMachineSpec) -> Path:
     return spec.STATE_MACHINES_DIR / machine.asl_file
 
 
+@dataclass(frozen=True)
+class LogSettings:
+    """How the state machines log: ERROR without execution data (inputs name candidates) unless the operator
+    raises it (state_machine_log_level, state_machine_log_data), kept for the configured retention."""
+
+    retention_days: int
+    level: str = "ERROR"
+    include_data: bool = False
+
+
 class Sequences(Construct):
-    """Standard workflows (waits of days), traced, logging every transition without execution data (PII)."""
+    """Standard workflows (waits of days), traced, logging errors without execution data (PII)."""
 
     def __init__(
         self,
@@ -46,13 +67,13 @@ class Sequences(Construct):
         *,
         machines: Sequence[spec.StateMachineSpec],
         functions: Mapping[str, lambda_.IFunction],
-        log_retention_days: int,
+        logging: LogSettings,
     ) -> None:
         super().__init__(scope, construct_id)
         self._specs = {machine.name: machine for machine in machines}
         self._functions = functions
         self.by_name: dict[str, sfn.StateMachine] = {
-            machine.name: self._state_machine(machine, functions, log_retention_days) for machine in machines
+            machine.name: self._state_machine(machine, functions, logging) for machine in machines
         }
 
     def execution_arn(self, machine: str) -> str:
@@ -118,7 +139,7 @@ class Sequences(Construct):
         self,
         machine: spec.StateMachineSpec,
         functions: Mapping[str, lambda_.IFunction],
-        log_retention_days: int,
+        logging: LogSettings,
     ) -> sfn.StateMachine:
         scope = Construct(self, machine.name)
         state_machine = sfn.StateMachine(
@@ -129,25 +150,47 @@ class Sequences(Construct):
             definition_substitutions={
                 placeholder: functions[function].function_arn for placeholder, function in machine.substitutions.items()
             },
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=retained_log_group(scope, "Logs", log_retention_days),
-                level=sfn.LogLevel.ALL,
-                include_execution_data=False,
-            ),
         )
+        # Logging and tracing set on the resource, their permissions in a policy of their own: CDK's logs= and
+        # tracing_enabled= would put Resource "*" statements in the role's default policy.
+        log_group = retained_log_group(scope, "Logs", logging.retention_days)
+        resource = cast(sfn.CfnStateMachine, state_machine.node.default_child)
+        resource.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
+        resource.logging_configuration = sfn.CfnStateMachine.LoggingConfigurationProperty(
+            level=logging.level,
+            include_execution_data=logging.include_data,
+            destinations=[
+                sfn.CfnStateMachine.LogDestinationProperty(
+                    cloud_watch_logs_log_group=sfn.CfnStateMachine.CloudWatchLogsLogGroupProperty(
+                        log_group_arn=log_group.log_group_arn
+                    )
+                )
+            ],
+        )
+        delivery = wildcard_policy(
+            scope,
+            "Delivery",
+            state_machine.role,
+            list(DELIVERY_ACTIONS),
+            "Step Functions log delivery (logs:*LogDelivery, resource policies) and X-Ray tracing: CloudWatch Logs "
+            "and X-Ray authorise these on no narrower resource.",
+        )
+        # Step Functions checks it may deliver logs when the state machine is created (on the resource alone:
+        # the role under the construct must come before the policy).
+        resource.node.add_dependency(delivery)
+        if logging.level != ALL_EVENTS:
+            acknowledge(
+                resource,
+                "SF1",
+                f"Logs at {logging.level}, not ALL: every transition's log names the candidate it runs for, and "
+                "history and X-Ray show the rest. state_machine_log_level=ALL raises it (docs/deploy.md).",
+            )
         for name in sorted(set(machine.substitutions.values())):
             function = functions[name]
             function.grant_invoke(state_machine)
             acknowledge(
-                state_machine,
+                default_policy(state_machine),
                 arn_finding(cast(CfnResource, function.node.default_child), ":*"),
                 f"Invoking any version or alias of {name} (its ARN:*), the function this workflow names.",
             )
-        acknowledge(
-            state_machine,
-            "IAM5[Resource::*]",
-            "Step Functions log delivery (logs:CreateLogDelivery and friends) and X-Ray tracing "
-            "support no resource-level scoping.",
-        )
         return state_machine

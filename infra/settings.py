@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from constructs import Node
@@ -17,6 +19,13 @@ MAX_COMPANY_NAME = 100
 # campaign_step's bound on SES_SEND_RATE (emails a second); SES grants production accounts 14 to start with.
 MAX_SES_SEND_RATE = 10_000
 SCHEDULE_EXPRESSION = re.compile(r"^(cron|rate)\(.+\)$")
+# What only the operator can say; cdk.json ships them empty, and a synth without them fails naming each one.
+REQUIRED = ("sender_email", "careers_origin", "alarm_email")
+# Names reserved for documentation and tests (RFC 2606, RFC 6761): SES cannot verify them, no browser is there.
+RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_SUFFIXES = ("example", "invalid", "localhost", "test")
+PLACEHOLDER_MARKERS = ("<", ">", "change-me", "changeme", "your-", "todo")
+STATE_MACHINE_LOG_LEVELS = ("OFF", "FATAL", "ERROR", "ALL")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
@@ -26,19 +35,27 @@ class Settings:
     """Every context key the app reads; the defaults here are the ones cdk.json ships (a test keeps them equal)."""
 
     region: str = ""
-    sender_email: str = "talent@example.com"
+    sender_email: str = ""
     sender_domain: str = ""
-    careers_origin: str = "http://127.0.0.1:3000"
+    # The sender identity already exists in SES (a company domain usually does): use it, do not create it.
+    sender_identity_exists: bool = False
+    careers_origin: str = ""
     public_base_url: str = ""
     consent_text_version: str = "2026-11"
     log_retention_days: int = 90
     api_stage: str = "prod"
     api_rate_limit: int = 50
     api_burst_limit: int = 100
+    waf_enabled: bool = True
     waf_rate_limit: int = 1000
     retain_data: bool = True
     alarm_email: str = ""
     cognito_plus_tier: bool = False
+    # Off: the CLI signs in with SRP, which keeps the password off the wire. On for tools that cannot do SRP.
+    cognito_password_auth: bool = False
+    # ERROR without execution data: inputs and outputs name candidates. ALL (and data) only to debug, for a while.
+    state_machine_log_level: str = "ERROR"
+    state_machine_log_data: bool = False
     timezone_default: str = "Europe/London"
     frequency_cap: int = 2
     company_name: str = "Talentpool"
@@ -49,9 +66,14 @@ class Settings:
     def __post_init__(self) -> None:
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             raise ValueError(f"log_retention_days must be one of {LOG_RETENTION_DAYS}")
-        if "@" not in self.sender_email:
-            raise ValueError("sender_email must be an email address")
-        if self.sender_domain and not self.sender_email.lower().endswith("@" + self.sender_domain.lower()):
+        for name in ("sender_email", "alarm_email"):
+            if getattr(self, name) and "@" not in getattr(self, name):
+                raise ValueError(f"{name} must be an email address")
+        if (
+            self.sender_domain
+            and self.sender_email
+            and not self.sender_email.lower().endswith("@" + self.sender_domain.lower())
+        ):
             # SES authorises the From address through the identity, so it must sit on the verified domain.
             raise ValueError("sender_email must be an address at sender_domain")
         for name in ("api_rate_limit", "api_burst_limit", "retention_months"):
@@ -59,6 +81,8 @@ class Settings:
                 raise ValueError(f"{name} must be at least 1")
         if self.waf_rate_limit < 10:
             raise ValueError("waf_rate_limit must be at least 10 (the AWS WAF minimum)")
+        if self.state_machine_log_level not in STATE_MACHINE_LOG_LEVELS:
+            raise ValueError(f"state_machine_log_level must be one of {', '.join(STATE_MACHINE_LOG_LEVELS)}")
         self._check_sequences()
         if not SCHEDULE_EXPRESSION.match(self.report_schedule):
             raise ValueError("report_schedule must be an EventBridge cron(...) or rate(...) expression")
@@ -76,6 +100,25 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             zone = self.timezone_default
             raise ValueError(f"timezone_default must be an IANA time zone such as Europe/London, not {zone!r}") from exc
+
+    def check_deployable(self) -> None:
+        """Fail the synth, naming every value the operator still has to give, before anything is deployed."""
+        problems = [problem for problem in (self._operator_value(name) for name in REQUIRED) if problem]
+        if self.sender_domain:
+            problems += [problem for problem in [_placeholder("sender_domain", self.sender_domain)] if problem]
+        if problems:
+            raise ValueError(
+                "Talentpool needs these settings before it can be deployed (cdk.json context, or -c key=value; "
+                "see the README's deploy section):\n  - " + "\n  - ".join(problems)
+            )
+
+    def _operator_value(self, name: str) -> str | None:
+        value = str(getattr(self, name))
+        if not value.strip():
+            return f"{name} is not set"
+        if name == "careers_origin":
+            return _origin_problem(value)
+        return _placeholder(name, value)
 
     @classmethod
     def from_context(cls, node: Node) -> Settings:
@@ -99,3 +142,33 @@ def _coerce(name: str, raw: object, kind: type) -> object:
             raise ValueError(f"{name} must be a whole number, not {raw!r}")
         return int(str(raw))
     return str(raw)
+
+
+def _placeholder(name: str, value: str) -> str | None:
+    """Why a value is a placeholder or a name reserved for examples, or None when it can be real."""
+    lowered = value.strip().lower()
+    if any(marker in lowered for marker in PLACEHOLDER_MARKERS):
+        return f"{name} is still a placeholder ({value!r})"
+    domain = lowered.rsplit("@", 1)[-1]
+    if _reserved(domain):
+        return f"{name} uses {domain}, a name reserved for examples and tests ({value!r})"
+    return None
+
+
+def _reserved(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    return labels[-1] in RESERVED_SUFFIXES or ".".join(labels[-2:]) in RESERVED_DOMAINS
+
+
+def _origin_problem(value: str) -> str | None:
+    """careers_origin is a browser origin: https, a host, no path; CORS compares it character for character."""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or parts.path not in ("", "/") or parts.query:
+        return f"careers_origin must be an https origin such as https://careers.acme.com, not {value!r}"
+    if value.endswith("/"):
+        return f"careers_origin must not end with a slash (browsers send the origin without one): {value!r}"
+    return _placeholder("careers_origin", parts.hostname)

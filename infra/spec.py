@@ -50,13 +50,20 @@ class Env(StrEnum):
     SCHEDULER_ROLE_ARN = "SCHEDULER_ROLE_ARN"
     REPORTS_BUCKET = "REPORTS_BUCKET"
     CONSENT_MONTHS = "CONSENT_MONTHS"
+    FAILURE_QUEUES = "FAILURE_QUEUES"  # JSON: each consumer's failure queue and where its work is replayed
 
 
 class Grant(StrEnum):
-    """Least-privilege permissions, each mapped to one CDK grant_* call."""
+    """Least-privilege permissions, each the exact IAM actions of GRANT_ACTIONS on the one resource that owns them.
 
-    TABLE_READ = "table:read"
-    TABLE_READ_WRITE = "table:read_write"
+    A function lists the grants whose actions its code calls (docs/permissions.md is the resulting table); the
+    tests and the local runtime refuse any AWS call a function makes outside its grants, as IAM would.
+    """
+
+    TABLE_READ = "table:read"  # GetItem, Query (on the table and its indexes)
+    TABLE_BATCH_READ = "table:batch_read"  # BatchGetItem
+    TABLE_WRITE = "table:write"  # PutItem, UpdateItem, DeleteItem, alone or in a TransactWriteItems
+    TABLE_BATCH_WRITE = "table:batch_write"  # BatchWriteItem (erasure's deletes, a campaign's batches)
     BUS_PUT = "bus:put"
     SES_SEND = "ses:send"
     TOKEN_SECRET_READ = "secret:read"  # noqa: S105 - a permission's name, not a secret
@@ -68,6 +75,43 @@ class Grant(StrEnum):
     SCHEDULES_MANAGE = "schedules:manage"  # EventBridge Scheduler schedules of nurture campaigns (+ PassRole)
     REPORTS_WRITE = "reports:write"  # write report files and the event log
     REPORTS_READ = "reports:read"  # list and read reports (and presign links to them)
+    FAILURES_REDRIVE = "failures:redrive"  # read the failure queues, and replay their work where it was going
+
+
+# The IAM actions each grant allows, and nothing more; infra/ grants exactly these.
+GRANT_ACTIONS: dict[Grant, tuple[str, ...]] = {
+    Grant.TABLE_READ: ("dynamodb:GetItem", "dynamodb:Query"),
+    Grant.TABLE_BATCH_READ: ("dynamodb:BatchGetItem",),
+    Grant.TABLE_WRITE: ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+    Grant.TABLE_BATCH_WRITE: ("dynamodb:BatchWriteItem",),
+    Grant.BUS_PUT: ("events:PutEvents",),
+    Grant.SES_SEND: ("ses:SendEmail", "ses:SendRawEmail"),
+    Grant.TOKEN_SECRET_READ: ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+    Grant.IMPORTS_UPLOAD: ("s3:PutObject",),
+    Grant.IMPORTS_READ: ("s3:GetObject",),
+    Grant.WORKFLOW_STOP: ("states:StopExecution", "states:DescribeExecution"),
+    Grant.WORKFLOW_CALLBACK: ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"),
+    Grant.WORKFLOW_START: ("states:StartExecution",),
+    Grant.SCHEDULES_MANAGE: (
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+        "iam:PassRole",
+    ),
+    Grant.REPORTS_WRITE: ("s3:PutObject",),
+    Grant.REPORTS_READ: ("s3:GetObject", "s3:ListBucket"),
+    Grant.FAILURES_REDRIVE: (
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:SendMessage",
+        "lambda:InvokeFunction",
+        "states:StartExecution",
+        "dynamodb:GetShardIterator",
+        "dynamodb:GetRecords",
+    ),
+}
 
 
 class Auth(StrEnum):
@@ -88,6 +132,9 @@ class FunctionSpec:
     memory_mb: int = 512
     timeout_s: int = 10
     uses_web: bool = False
+    # Someone waits on it (an API route): Lambda SnapStart restores it from a snapshot of its initialised
+    # memory, taken per published version, instead of running the cold start's imports and set-up.
+    snap_start: bool = False
 
     @property
     def folder(self) -> Path:
@@ -149,10 +196,15 @@ class ScheduleSpec:
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """A function that consumes the table's DynamoDB stream in batches and reports partial failures."""
+    """A function that consumes the table's DynamoDB stream in batches and reports partial failures.
+
+    `filters` are Lambda event filter patterns (any one matches): in AWS only matching records invoke the
+    function. moto applies none, so the handler still ignores every other record itself.
+    """
 
     function: str
     batch_size: int = 100
+    filters: tuple[dict[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,15 +258,17 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.JWT_ISSUER,
             Env.JWT_AUDIENCE,
         ),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="confirm",
         description="Public double opt-in: verifies the emailed token and records consent",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT, Env.PUBLIC_BASE_URL),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="notify",
@@ -226,7 +280,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.SES_CONFIGURATION_SET,
             Env.PUBLIC_BASE_URL,
         ),
-        grants=(Grant.TABLE_READ_WRITE, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
         timeout_s=30,
     ),
     FunctionSpec(
@@ -242,7 +296,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.SCHEDULER_ROLE_ARN,
         ),
         grants=(
-            Grant.TABLE_READ_WRITE,
+            Grant.TABLE_READ,
+            Grant.TABLE_BATCH_READ,
+            Grant.TABLE_WRITE,
+            Grant.TABLE_BATCH_WRITE,
             Grant.BUS_PUT,
             Grant.IMPORTS_UPLOAD,
             Grant.WORKFLOW_STOP,
@@ -253,12 +310,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         # Under API Gateway's 29 s integration limit, so a slow request ends in our error, not a gateway 504.
         timeout_s=25,
+        snap_start=True,
     ),
     FunctionSpec(
         name="importer",
         description="Imports an uploaded CSV row by row: good rows captured or merged, bad rows reported",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.IMPORTS_READ),
+        grants=(Grant.TABLE_READ, Grant.TABLE_BATCH_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.IMPORTS_READ),
         memory_mb=1024,
         timeout_s=900,
     ),
@@ -267,7 +325,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="One step of an engage sequence: check exit rules, send once, record, plan the next send",
         env=_MARKETING_SENDER_ENV,
         grants=(
-            Grant.TABLE_READ_WRITE,
+            Grant.TABLE_READ,
+            Grant.TABLE_WRITE,
             Grant.BUS_PUT,
             Grant.SES_SEND,
             Grant.TOKEN_SECRET_READ,
@@ -279,21 +338,37 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="ses_events",
         description="SES delivery events: timeline, engagement score, suppression on hard bounce or complaint",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT),
         timeout_s=60,
     ),
     FunctionSpec(
         name="self_service",
         description="Candidate self-service: one-click unsubscribe and the preference centre",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ, Grant.WORKFLOW_STOP),
+        grants=(
+            Grant.TABLE_READ,
+            Grant.TABLE_WRITE,
+            Grant.TABLE_BATCH_WRITE,
+            Grant.BUS_PUT,
+            Grant.TOKEN_SECRET_READ,
+            Grant.WORKFLOW_STOP,
+        ),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="campaign_step",
         description="A nurture campaign send: resolve the audience into batches, send each batch, tally the run",
         env=(*_MARKETING_SENDER_ENV, Env.SES_SEND_RATE),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
+        grants=(
+            Grant.TABLE_READ,
+            Grant.TABLE_BATCH_READ,
+            Grant.TABLE_WRITE,
+            Grant.TABLE_BATCH_WRITE,
+            Grant.BUS_PUT,
+            Grant.SES_SEND,
+            Grant.TOKEN_SECRET_READ,
+        ),
         memory_mb=1024,
         timeout_s=300,
     ),
@@ -309,7 +384,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="aggregates",
         description="Keeps the report counters from the table's stream, exactly once, and writes the event log",
         env=(Env.TABLE_NAME, Env.REPORTS_BUCKET, Env.CONSENT_MONTHS),
-        grants=(Grant.TABLE_READ_WRITE, Grant.REPORTS_WRITE),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.REPORTS_WRITE),
         timeout_s=60,
     ),
     FunctionSpec(
@@ -320,12 +395,20 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
     ),
     FunctionSpec(
+        name="ops",
+        description="The operator's routes: list what failed for good and why, and replay it (admins)",
+        env=(Env.TABLE_NAME, Env.FAILURE_QUEUES),
+        grants=(Grant.TABLE_WRITE, Grant.FAILURES_REDRIVE),
+        timeout_s=25,
+    ),
+    FunctionSpec(
         name="pages",
         description="Serves the candidate-facing web pages: the careers form and the thank-you page",
         env=(Env.WEB_ROOT, Env.PUBLIC_BASE_URL, Env.CONSENT_TEXT_VERSION),
         grants=(),
         memory_mb=256,
         uses_web=True,
+        snap_start=True,
     ),
 )
 
@@ -370,6 +453,9 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("GET", "/reports", "recruiter_api", _R),
     RouteSpec("GET", "/reports/latest", "recruiter_api", _R),
     RouteSpec("GET", "/reports/{date}", "recruiter_api", _R),
+    # The operator (admins): failure queues and their redrive.
+    RouteSpec("GET", "/ops/failures", "ops", _R),
+    RouteSpec("POST", "/ops/redrive", "ops", _R),
     # Candidates, through signed links in their emails.
     RouteSpec("GET", "/unsubscribe/{token}", "self_service", Auth.PUBLIC),
     RouteSpec("POST", "/unsubscribe/{token}", "self_service", Auth.PUBLIC),
@@ -475,7 +561,55 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         TargetSpec("function", "report", input={"time": "$.time"}, constants={"period": "week"}),
     ),
 )
-STREAMS: tuple[StreamSpec, ...] = (StreamSpec("aggregates"),)
+STREAMS: tuple[StreamSpec, ...] = (
+    StreamSpec(
+        "aggregates",
+        # What talentpool.logic.aggregates.relevance keeps: any change to a profile, a new timeline entry or segment.
+        filters=(
+            {"dynamodb": {"NewImage": {"entity": {"S": ["candidate"]}}}},
+            {"eventName": ["REMOVE"], "dynamodb": {"OldImage": {"entity": {"S": ["candidate"]}}}},
+            {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["timeline", "segment"]}}}},
+        ),
+    ),
+)
+
+
+def async_functions() -> tuple[str, ...]:
+    """Functions AWS invokes asynchronously: rule and schedule targets, and S3 notifications. Each gets explicit
+    retries and an on-failure queue (infra/failures.py, and the same queues in the local runtime)."""
+    targets = [t for rule in RULES for t in rule.targets] + [schedule.target for schedule in SCHEDULES]
+    names = {t.name for t in targets if t.kind == "function"}
+    names |= {b.notify_function for b in BUCKETS if b.notify_function}
+    return tuple(f.name for f in FUNCTIONS if f.name in names)
+
+
+def failure_consumers() -> tuple[str, ...]:
+    """Every consumer that has a failure queue: each rule and schedule target, stream consumer and asynchronous
+    function. CDK (infra/failures.py) and the local runtime make one queue for each."""
+    targets = [t for rule in RULES for t in rule.targets] + [schedule.target for schedule in SCHEDULES]
+    names = {t.name for t in targets} | {stream.function for stream in STREAMS} | set(async_functions())
+    return tuple(sorted(names))
+
+
+def consumer_kind(name: str) -> str:
+    """How a consumer's parked work is replayed: "queue" (back to the queue it drains), "state_machine" (started
+    with the input its rule gives it) or "function" (invoked again)."""
+    if any(t.kind == "queue" and t.name == name for rule in RULES for t in rule.targets):
+        return "queue"
+    if any(machine.name == name for machine in STATE_MACHINES):
+        return "state_machine"
+    return "function"
+
+
+def state_machine_inputs(machine: str) -> dict[str, dict[str, str]]:
+    """Per event detail-type, the input the rules that start `machine` give it (their input transformers)."""
+    inputs: dict[str, dict[str, str]] = {}
+    for rule in RULES:
+        detail_types = rule.pattern.get("detail-type")
+        for target in rule.targets:
+            if target.kind == "state_machine" and target.name == machine and isinstance(detail_types, list):
+                inputs |= {str(detail_type): dict(target.input or {}) for detail_type in detail_types}
+    return inputs
 
 
 def function(name: str) -> FunctionSpec:

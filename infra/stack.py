@@ -16,12 +16,13 @@ from infra.data import CandidateTable
 from infra.deploy_hooks import RunOnDeploy
 from infra.email import SenderIdentity
 from infra.events import DomainEvents
+from infra.failures import FailureQueues, Replay
 from infra.functions import Functions, GrantCall
 from infra.layers import SharedLayers
 from infra.observability import Alarms
 from infra.reporting import ReportTables
 from infra.secrets import TokenSigningKey
-from infra.sequences import Sequences
+from infra.sequences import LogSettings, Sequences
 from infra.settings import Settings
 from infra.storage import Buckets
 from infra.streams import StreamConsumers
@@ -33,9 +34,10 @@ IMPORTS = "imports"  # the spec.BUCKETS entry the imports grants are about
 REPORTS = "reports"  # the spec.BUCKETS entry the reports grants are about
 ENGAGE = "engage"  # the state machine whose executions run per candidate (WORKFLOW_STOP)
 NURTURE = "nurture"  # the state machine a campaign send starts (WORKFLOW_START, NURTURE_STATE_MACHINE_ARN)
+# Values that exist only once the functions do: the state machines are built from the functions they invoke, and
+# the failure queues from everything that parks work in them.
+LATE_ENVIRONMENT = (spec.Env.NURTURE_STATE_MACHINE_ARN, spec.Env.FAILURE_QUEUES)
 # What the report job and the stream consumer write: report files, their Athena copies, the event log.
-# Values that exist only once the functions do: the state machines are built from the functions they invoke.
-LATE_ENVIRONMENT = (spec.Env.NURTURE_STATE_MACHINE_ARN,)
 REPORT_WRITES = (f"{REPORTS_PREFIX}*", f"{TABLES_PREFIX}*", f"{EVENT_LOG_PREFIX}*")
 
 
@@ -45,7 +47,8 @@ class TalentpoolStack(Stack):
         self.settings = settings
         self.data = CandidateTable(self, "Data", retain=settings.retain_data)
         self.token_key = TokenSigningKey(self, "TokenSigningKey")
-        self.events = DomainEvents(self, "Events")
+        self.failures = FailureQueues(self, "Failures")
+        self.events = DomainEvents(self, "Events", failures=self.failures)
         self.email = SenderIdentity(self, "Email", settings=settings)
         self.auth = RecruiterPool(self, "Auth", settings=settings)
         self.api = PublicApi(self, "Api", settings=settings, user_pool=self.auth.user_pool)
@@ -67,35 +70,55 @@ class TalentpoolStack(Stack):
             log_retention_days=settings.log_retention_days,
             late=LATE_ENVIRONMENT,
         )
-        self.api.add_routes(spec.ROUTES, self.functions.by_name)
+        self.api.add_routes(spec.ROUTES, self.functions.entry_points)
         self.sequences = Sequences(
             self,
             "Sequences",
             machines=spec.STATE_MACHINES,
             functions=self.functions.by_name,
-            log_retention_days=settings.log_retention_days,
+            logging=LogSettings(
+                retention_days=settings.log_retention_days,
+                level=settings.state_machine_log_level,
+                include_data=settings.state_machine_log_data,
+            ),
         )
         self.function_environment |= self._late_environment()
         self.functions.add_environment(self._late_environment())
-        self.functions.check_environment()
-        # Last of the resources grants name: the state machines, which need the functions first.
-        self.grants = self._grants()
-        self.functions.add_grants(self.grants)
         self.sequences.grant_start_executions(NURTURE, self.campaigns.role)
         self.reporting = ReportTables(self, "Reporting", bucket=self.storage.by_name[REPORTS])
         self.storage.add_notifications(self.functions.by_name)
         self.events.add_rules(spec.RULES, self.functions.by_name, self.sequences.by_name)
         self.events.add_schedules(spec.SCHEDULES, settings, self.functions.by_name, self.sequences.by_name)
         self.streams = StreamConsumers(
-            self, "Streams", streams=spec.STREAMS, table=self.data.table, functions=self.functions.by_name
+            self,
+            "Streams",
+            streams=spec.STREAMS,
+            table=self.data.table,
+            functions=self.functions.by_name,
+            failures=self.failures,
         )
+        self.failures.add_async_destinations(self.functions.by_name)
+        # Every failure queue exists now: say where each one's work is replayed, and grant what grants name.
+        self.replay = Replay(
+            self.failures,
+            functions=self.functions.by_name,
+            state_machines=self.sequences.by_name,
+            buffers=self.events.buffer_of,
+            stream_arn=self.data.table.table_stream_arn or "",
+        )
+        failure_queues = {spec.Env.FAILURE_QUEUES: self.replay.setting()}
+        self.function_environment |= failure_queues
+        self.functions.add_environment(failure_queues)
+        self.functions.check_environment()
+        self.grants = self._grants()
+        self.functions.add_grants(self.grants)
         self.alarms = Alarms(
             self,
             "Alarms",
             functions=self.functions.by_name,
             function_specs=spec.FUNCTIONS,
             stage=self.api.rest_api.deployment_stage,
-            dead_letter_queues=self.events.dead_letter_queues | self.streams.dead_letter_queues,
+            failure_queues=self.failures.by_consumer,
             state_machines=self.sequences.by_name,
             alarm_email=settings.alarm_email,
         )
@@ -155,8 +178,15 @@ class TalentpoolStack(Stack):
     def _grants(self) -> dict[spec.Grant, GrantCall]:
         """Each spec permission is exactly one grant_* call on the resource that owns it."""
         return {
-            spec.Grant.TABLE_READ: self.data.grant_read,
-            spec.Grant.TABLE_READ_WRITE: self.data.grant_read_write,
+            **{
+                grant: partial(self.data.grant, grant)
+                for grant in (
+                    spec.Grant.TABLE_READ,
+                    spec.Grant.TABLE_BATCH_READ,
+                    spec.Grant.TABLE_WRITE,
+                    spec.Grant.TABLE_BATCH_WRITE,
+                )
+            },
             spec.Grant.BUS_PUT: self.events.bus.grant_put_events_to,
             spec.Grant.SES_SEND: self.email.grant_send,
             spec.Grant.TOKEN_SECRET_READ: self.token_key.secret.grant_read,
@@ -168,6 +198,7 @@ class TalentpoolStack(Stack):
             spec.Grant.SCHEDULES_MANAGE: self.campaigns.grant_manage,
             spec.Grant.REPORTS_WRITE: partial(self.storage.grant_put_under, REPORTS, REPORT_WRITES),
             spec.Grant.REPORTS_READ: partial(self.storage.grant_read_prefix, REPORTS, REPORTS_PREFIX),
+            spec.Grant.FAILURES_REDRIVE: self.replay.grant,
         }
 
     def _outputs(self) -> None:

@@ -13,7 +13,7 @@ from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
 from infra import spec
-from infra.nag import acknowledge, arn_finding
+from infra.nag import acknowledge, arn_finding, default_policy
 
 # An upload the CLI abandons halfway leaves parts that are billed but invisible to lifecycle expiration.
 ABORT_INCOMPLETE_UPLOADS = Duration.days(1)
@@ -66,35 +66,16 @@ class Buckets(Construct):
         return {bucket_spec.env: self.by_name[name].bucket_name for name, bucket_spec in self._specs.items()}
 
     def grant_upload(self, name: str, grantee: iam.IGrantable) -> iam.Grant:
-        """Put objects where uploads land, and nowhere else: a presigned PUT URL carries the signer's rights."""
+        """PutObject where uploads land, and nowhere else: a presigned PUT URL carries the signer's rights."""
         return self.grant_put_under(name, (self.uploads_pattern(name),), grantee)
 
     def grant_put_under(self, name: str, patterns: Sequence[str], grantee: iam.IGrantable) -> iam.Grant:
-        """Put objects under each key pattern (one grant_put each), and nowhere else in the bucket."""
-        grants = [self.by_name[name].grant_put(grantee, pattern) for pattern in patterns]
-        self._acknowledge_grant(
-            grantee,
-            name,
-            patterns,
-            actions=("s3:Abort*",),
-            reason="CDK's grant_put (the spec maps each permission to one grant call): s3:Abort* matches only "
-            "s3:AbortMultipartUpload, and the objects are keys under fixed prefixes, named per run at run time.",
-        )
-        return grants[0]
+        """PutObject under each key pattern, and nothing else: no reads, lists, deletes or ACL changes."""
+        return self._grant_objects(name, patterns, grantee, "s3:PutObject")
 
     def grant_read(self, name: str, grantee: iam.IGrantable) -> iam.Grant:
-        """Read where uploads land (the only objects the bucket holds); no writes, no deletes."""
-        grant = self.by_name[name].grant_read(grantee, self.uploads_pattern(name))
-        self._acknowledge_grant(
-            grantee,
-            name,
-            (self.uploads_pattern(name),),
-            actions=("s3:GetObject*", "s3:GetBucket*", "s3:List*"),
-            reason="CDK's grant_read (the spec maps each permission to one grant call): read-only and confined to "
-            "this one bucket, object reads on keys under the upload prefix (named per import at run time), "
-            "s3:GetBucket* and s3:List* on the bucket itself.",
-        )
-        return grant
+        """GetObject where uploads land (the only objects the bucket holds); no listing, writes or deletes."""
+        return self._grant_objects(name, (self.uploads_pattern(name),), grantee, "s3:GetObject")
 
     def grant_read_prefix(self, name: str, prefix: str, grantee: iam.IGrantable) -> iam.Grant:
         """GetObject under `prefix` and ListBucket limited to keys under it: nothing else the bucket holds.
@@ -103,23 +84,28 @@ class Buckets(Construct):
         """
         bucket = self.by_name[name]
         pattern = f"{prefix}*"
-        grant = iam.Grant.add_to_principal(
-            grantee=grantee, actions=["s3:GetObject"], resource_arns=[bucket.arn_for_objects(pattern)]
-        )
+        grant = self._grant_objects(name, (pattern,), grantee, "s3:GetObject")
         iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["s3:ListBucket"],
             resource_arns=[bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [pattern]}},
         )
-        self._acknowledge_grant(
-            grantee,
-            name,
-            (pattern,),
-            actions=(),
-            reason="Objects are named per report date at run time; the wildcard covers keys under one fixed prefix "
-            "of this bucket, and listing is limited to the same prefix.",
+        return grant
+
+    def _grant_objects(self, name: str, patterns: Sequence[str], grantee: iam.IGrantable, action: str) -> iam.Grant:
+        bucket = self.by_name[name]
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee, actions=[action], resource_arns=[bucket.arn_for_objects(p) for p in patterns]
         )
+        bucket_resource = cast(CfnResource, bucket.node.default_child)
+        for pattern in patterns:
+            acknowledge(
+                default_policy(grantee),
+                arn_finding(bucket_resource, "/" + pattern),
+                f"{action} on keys under one fixed prefix of the {name} bucket; the objects are named per "
+                "upload, report or batch at run time, so only the prefix is known.",
+            )
         return grant
 
     def uploads_pattern(self, name: str) -> str:
@@ -173,25 +159,12 @@ class Buckets(Construct):
             auto_delete_objects=not self._retain,
         )
 
-    def _acknowledge_grant(
-        self, grantee: iam.IGrantable, name: str, patterns: Sequence[str], *, actions: tuple[str, ...], reason: str
-    ) -> None:
-        principal = grantee.grant_principal
-        if not isinstance(principal, Construct):
-            return
-        bucket = cast(CfnResource, self.by_name[name].node.default_child)
-        for finding in (
-            *(f"IAM5[Action::{action}]" for action in actions),
-            *(arn_finding(bucket, "/" + pattern) for pattern in patterns),
-        ):
-            acknowledge(principal, finding, reason)
-
     def _acknowledge_notifications_handler(self) -> None:
         """CDK's deploy-time function that writes the notification configuration (made by add_event_notification)."""
         for child in Stack.of(self).node.children:
             if child.node.id.startswith(NOTIFICATIONS_HANDLER_PREFIX):
                 acknowledge(
-                    child,
+                    child.node.find_child("Role"),
                     BASIC_EXECUTION_FINDING,
                     "CDK's own deploy-time handler that applies the bucket notification configuration "
                     "(add_event_notification). CDK creates its role with this managed policy and exposes no way "

@@ -1,4 +1,5 @@
-"""Consumers of the table's DynamoDB stream (spec.STREAMS): batches, partial failures, bisection, a parking queue."""
+"""Consumers of the table's DynamoDB stream (spec.STREAMS): filtered batches, partial failures, bisection, and the
+consumer's failure queue."""
 
 from __future__ import annotations
 
@@ -6,24 +7,26 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import spec
-from infra.nag import acknowledge
+from infra.failures import FailureQueues
+from infra.nag import wildcard_policy
 
 # A batch that fails is split in two and retried, each half on its own, so one bad record cannot hold the
 # shard back; after this many retries the record's position (not its data) goes to the failure queue.
 RETRY_ATTEMPTS = 10
-# Older records are skipped to the failure queue: DynamoDB keeps stream records for 24 hours anyway.
-MAX_RECORD_AGE = Duration.hours(24)
-FAILURE_RETENTION = Duration.days(14)
+# Older records go to the failure queue while the stream (24 hours) still holds them, so `talentpool ops
+# redrive` can read them again: the operator has the rest of the day to fix the cause.
+MAX_RECORD_AGE = Duration.hours(6)
+STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
 
 
 class StreamConsumers(Construct):
-    """One event source mapping per spec.STREAMS entry, each with its own alarmed failure queue."""
+    """One event source mapping per spec.STREAMS entry, with its filters and its consumer's failure queue."""
 
     def __init__(
         self,
@@ -33,46 +36,46 @@ class StreamConsumers(Construct):
         streams: Sequence[spec.StreamSpec],
         table: dynamodb.ITable,
         functions: Mapping[str, lambda_.IFunction],
+        failures: FailureQueues,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        self.consumers = tuple(stream.function for stream in streams)
+        stream_arn = table.table_stream_arn
+        if stream_arn is None:
+            raise ValueError("the table has no stream")
         for stream in streams:
-            failures = self._failure_queue(stream.function)
             function = functions[stream.function]
-            function.add_event_source(
-                sources.DynamoEventSource(
-                    table,
-                    # From the oldest record kept, so nothing written while the mapping was created is missed;
-                    # the consumer is idempotent on the stream event id, so a record seen twice counts once.
-                    starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                    batch_size=stream.batch_size,
-                    bisect_batch_on_error=True,
-                    retry_attempts=RETRY_ATTEMPTS,
-                    max_record_age=MAX_RECORD_AGE,
-                    report_batch_item_failures=True,
-                    on_failure=sources.SqsDlq(failures),
-                )
+            role = function.role
+            if role is None:
+                raise TypeError(f"{stream.function} has no role to read the stream with")
+            # The stream read on the stream alone (CDK's DynamoEventSource would add ListStreams to the default
+            # policy, on "*"), and ListStreams, which no resource can scope, in a policy of its own.
+            iam.Grant.add_to_principal(grantee=function, actions=list(STREAM_READ_ACTIONS), resource_arns=[stream_arn])
+            listing = wildcard_policy(
+                self,
+                f"ListStreams-{stream.function}",
+                role,
+                ["dynamodb:ListStreams"],
+                "Lambda's stream poller calls dynamodb:ListStreams, which DynamoDB authorises on no narrower resource; "
+                "the records themselves are read only through this table's stream ARN.",
             )
-            acknowledge(
-                function.role or function,
-                "IAM5[Resource::*]",
-                "Reading a DynamoDB stream needs dynamodb:ListStreams, which supports no resource-level scoping; "
-                "the stream's own records are read only through its ARN.",
+            mapping = lambda_.EventSourceMapping(
+                self,
+                f"Mapping-{stream.function}",
+                target=function,
+                event_source_arn=stream_arn,
+                # From the oldest record kept, so nothing written while the mapping was created is missed;
+                # the consumer is idempotent on the stream event id, so a record seen twice counts once.
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=stream.batch_size,
+                bisect_batch_on_error=True,
+                retry_attempts=RETRY_ATTEMPTS,
+                max_record_age=MAX_RECORD_AGE,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(failures.queue(stream.function)),
+                filters=[lambda_.FilterCriteria.filter(pattern) for pattern in stream.filters] or None,
             )
-
-    def _failure_queue(self, function: str) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            f"Failures-{function}",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=FAILURE_RETENTION,
-        )
-        acknowledge(
-            queue,
-            "SQS3",
-            "This queue is itself where a stream consumer's failed batches are recorded (shard and sequence "
-            "numbers, no item data); a DLQ of it would only move the problem. An alarm watches its depth.",
-        )
-        self.dead_letter_queues[f"stream-{function}"] = queue
-        return queue
+            # Lambda checks the role may read the stream when the mapping is created.
+            mapping.node.add_dependency(listing)
+            if role.node.try_find_child("DefaultPolicy") is not None:
+                mapping.node.add_dependency(role.node.find_child("DefaultPolicy"))

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from infra import spec
@@ -102,10 +103,36 @@ def validate_targets(rules: Iterable[spec.RuleSpec], functions: Iterable[str], m
 class TargetInvoker:
     """Delivers one event to one spec target."""
 
-    def __init__(self, runtime: LambdaRuntime, stepfunctions: Any, state_machines: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        runtime: LambdaRuntime,
+        stepfunctions: Any,
+        state_machines: Mapping[str, str],
+        *,
+        sqs: Any = None,
+        failure_queues: Mapping[str, str] | None = None,
+    ) -> None:
         self._runtime = runtime
         self._stepfunctions = stepfunctions
         self._state_machines = state_machines
+        self._sqs = sqs
+        self._failure_queues = dict(failure_queues or {})
+
+    def park(self, target: spec.TargetSpec, event: Mapping[str, Any], error: str) -> None:
+        """Work that gave up goes to its consumer's failure queue, in the shape AWS parks it there: Lambda's
+        on-failure record for a function, the event itself (error in its attributes) otherwise."""
+        queue_url = self._failure_queues.get(target.name)
+        if queue_url is None or self._sqs is None:
+            return
+        if target.kind == "function":
+            body = on_failure_record(self._runtime.arn(target.name), target_input(target, event), error)
+            self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
+            return
+        attributes = {
+            "ERROR_CODE": {"DataType": "String", "StringValue": "DeliveryFailed"},
+            "ERROR_MESSAGE": {"DataType": "String", "StringValue": error[:256]},
+        }
+        self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event), MessageAttributes=attributes)
 
     def deliver(self, target: spec.TargetSpec, event: Mapping[str, Any], *, rule: str, index: int) -> None:
         if target.kind == "function":
@@ -146,6 +173,23 @@ class TargetInvoker:
             log.info("execution for event %s already started", event.get("id"))
         except Exception as exc:
             raise DeliveryFailed(f"state machine {target.name} did not start: {exc}") from exc
+
+
+def on_failure_record(function_arn: str, payload: Any, error: str) -> dict[str, Any]:
+    """Lambda's on-failure destination record for an asynchronous invocation that used up its retries."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function_arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": len(RETRY_DELAYS_S) + 1,
+        },
+        "requestPayload": payload,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorType": "DeliveryFailed", "errorMessage": error},
+    }
 
 
 def deliver_with_retries(
@@ -263,3 +307,5 @@ def deliver_to_targets(
 
         if deliver_with_retries(attempt, describe, stopping, retry_delays):
             log.info("delivered %s (rule %s)", describe, rule)
+        elif not stopping.is_set():
+            invoker.park(target, event, f"gave up delivering {describe} after {len(retry_delays) + 1} attempts")

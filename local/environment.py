@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -20,12 +21,15 @@ DEFAULT_PORT = 3000
 DEFAULT_REGION = "us-east-1"
 DEFAULT_TIME_SCALE = 8640.0  # one day of sequence time is ten real seconds
 TABLE_NAME = "talentpool"
-SENDER_EMAIL = "talent@example.com"
+# Demo values: the local runtime sends nothing out (mail lands in .local/outbox), so it needs none of the
+# operator settings a deployment must have (cdk.json ships those empty, and a synth without them fails).
+DEMO_SENDER_EMAIL = "talent@example.com"
 CONFIGURATION_SET = "talentpool"
 CONSENT_TEXT_VERSION = "2026-11"
 JWKS_PATH = "/.well-known/jwks.json"
 ISSUER_PATH = "/local-cognito"
 JWT_AUDIENCE = "talentpool-local"
+FAILURE_QUEUE_PREFIX = "talentpool-failures-"  # + the consumer: the same failure queues CDK makes
 SECRET_NAME = "talentpool/token-secret"  # noqa: S105 - a name; the value is random per run
 
 # Process-wide settings that are not per-function environment: Powertools, and no X-Ray daemon locally.
@@ -130,7 +134,7 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "TABLE_NAME": TABLE_NAME,
         "EVENT_BUS_NAME": spec.BUS_NAME,
         "TOKEN_SECRET_ARN": token_secret_arn,
-        "SENDER_EMAIL": SENDER_EMAIL,
+        "SENDER_EMAIL": DEMO_SENDER_EMAIL,
         "SES_CONFIGURATION_SET": CONFIGURATION_SET,
         "PUBLIC_BASE_URL": settings.base_url,
         "IP_HASH_SALT": settings.ip_hash_salt,
@@ -152,7 +156,35 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "SCHEDULE_GROUP": SCHEDULE_GROUP,
         "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}",
         **{bucket.env.value: bucket_name(bucket) for bucket in buckets()},
+        "FAILURE_QUEUES": failure_setting(settings.region),
     }
+
+
+def queue_url(region: str, name: str) -> str:
+    # moto finds a queue by the URL's account and name, whatever host the URL names.
+    return f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
+
+
+def rule_queue_name(rule: str) -> str:
+    return ("talentpool-rule-" + re.sub(r"[^A-Za-z0-9_-]", "-", rule))[:80]
+
+
+def failure_setting(region: str) -> str:
+    """FAILURE_QUEUES for the local runtime: the spec's consumers, with local queue URLs and ARNs."""
+    consumers: dict[str, dict[str, Any]] = {}
+    for name in spec.failure_consumers():
+        kind = spec.consumer_kind(name)
+        consumer: dict[str, Any] = {"queue_url": queue_url(region, FAILURE_QUEUE_PREFIX + name), "kind": kind}
+        if kind == "queue":
+            # Locally a queue target is fed through its rule's queue, which the dispatcher drains.
+            (rule,) = [r.name for r in spec.RULES for t in r.targets if t.kind == "queue" and t.name == name]
+            consumer["target"] = queue_url(region, rule_queue_name(rule))
+        elif kind == "state_machine":
+            consumer |= {"target": state_machine_arn(region, name), "inputs": spec.state_machine_inputs(name)}
+        else:
+            consumer["target"] = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{name}"
+        consumers[name] = consumer
+    return json.dumps(consumers)
 
 
 def state_machine_arn(region: str, name: str) -> str:

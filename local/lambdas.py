@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from infra import spec
+from local.permissions import acting_as
 
 log = logging.getLogger("local.lambda")
 
@@ -174,7 +175,8 @@ class LambdaRuntime:
             log.exception("%s failed to initialise", name)
             return _error_invocation(exc, context.aws_request_id)
         try:
-            result = handler(event, context)
+            with acting_as(name):
+                result = handler(event, context)
             payload = json.dumps(result)
         except Exception as exc:
             log.exception("%s raised (request %s)", name, context.aws_request_id)

@@ -46,6 +46,7 @@ class Deployment:
     state_machines: dict[str, str] = field(default_factory=dict)
     rule_queues: dict[str, str] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)  # consumer function -> stream ARN
+    failure_queues: dict[str, str] = field(default_factory=dict)  # consumer -> its failure queue's URL
 
 
 class AwsClients:
@@ -120,7 +121,7 @@ def create_foundation(clients: AwsClients, settings: LocalSettings, deployment: 
     deployment.token_secret_arn = clients.secretsmanager.create_secret(
         Name=environment.SECRET_NAME, SecretString=settings.token_secret_value
     )["ARN"]
-    clients.ses.verify_email_identity(EmailAddress=environment.SENDER_EMAIL)
+    clients.ses.verify_email_identity(EmailAddress=environment.DEMO_SENDER_EMAIL)
     clients.sesv2.create_configuration_set(ConfigurationSetName=environment.CONFIGURATION_SET)
     deployment.role_arn = clients.iam.create_role(
         RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(_TRUST_POLICY)
@@ -129,6 +130,12 @@ def create_foundation(clients: AwsClients, settings: LocalSettings, deployment: 
     # CreateSchedule in a group that does not exist with a 500, where AWS says ResourceNotFound.
     clients.scheduler.create_schedule_group(Name=environment.SCHEDULE_GROUP)
     deployment.schedule_group = environment.SCHEDULE_GROUP
+    # Where work that failed for good is parked, as in AWS: one queue per consumer, kept 14 days.
+    for consumer in spec.failure_consumers():
+        deployment.failure_queues[consumer] = clients.sqs.create_queue(
+            QueueName=environment.FAILURE_QUEUE_PREFIX + consumer,
+            Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600)},
+        )["QueueUrl"]
 
 
 def create_functions(
@@ -223,7 +230,7 @@ def create_stream_mappings(clients: AwsClients, streams: Iterable[spec.StreamSpe
 
 
 def rule_queue_name(rule: spec.RuleSpec) -> str:
-    return ("talentpool-rule-" + re.sub(r"[^A-Za-z0-9_-]", "-", rule.name))[:80]
+    return environment.rule_queue_name(rule.name)
 
 
 def create_rules(clients: AwsClients, rules: Iterable[spec.RuleSpec], deployment: Deployment) -> None:

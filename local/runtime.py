@@ -25,6 +25,7 @@ from local.gateway import Gateway, GatewayServer, LocalRoutes, Reply, Request, R
 from local.lambdas import LambdaRuntime
 from local.moto_patches import SentMessage, Undo, patch_lambda, patch_s3_notifications, patch_ses, patch_wait
 from local.outbox import Outbox
+from local.permissions import enforce as enforce_grants
 from local.reports import REPORT_FUNCTION, REPORTS_BUCKET, ReportMirror
 from local.scheduler import SchedulerTargets, SchedulerWatcher
 from local.streams import StreamDelivery, patch_dynamodb_serialised, patch_stream_delivery
@@ -80,6 +81,8 @@ class LocalRuntime:
             patch_s3_notifications(),
             patch_dynamodb_serialised(),
             patch_stream_delivery(self._streams),
+            # IAM, as the functions meet it in AWS: a call outside a function's spec grants is refused.
+            enforce_grants(),
         ]
 
         self.clients = resources.AwsClients(self.settings.region)
@@ -100,7 +103,13 @@ class LocalRuntime:
         resources.create_rules(self.clients, spec.RULES, self.deployment)
         self.reports = ReportMirror(self.clients.s3, self._reports_bucket(), self.settings.reports_dir)
 
-        self.invoker = TargetInvoker(self.lambdas, self.clients.stepfunctions, self.deployment.state_machines)
+        self.invoker = TargetInvoker(
+            self.lambdas,
+            self.clients.stepfunctions,
+            self.deployment.state_machines,
+            sqs=self.clients.sqs,
+            failure_queues=self.deployment.failure_queues,
+        )
         taps = [RuleTap(rule, self.deployment.rule_queues[rule.name]) for rule in spec.RULES]
         self._dispatcher = Dispatcher(self.clients.sqs, taps, self.invoker, account=ACCOUNT)
         self._dispatcher.start()

@@ -137,3 +137,10 @@ def aws() -> Iterator[Account]:
 @pytest.fixture
 def lambda_context() -> factories.LambdaContext:
     return factories.LambdaContext()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Handlers run against moto, which checks no permissions: refuse what IAM would (local/permissions.py)."""
+    from local.permissions import enforce
+
+    enforce()

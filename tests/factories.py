@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import importlib.util
 import json
 import sys
@@ -41,6 +42,21 @@ ENVIRONMENT = {
     "JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
     "JWT_ISSUER": "https://auth.example.com",
     "JWT_AUDIENCE": "talentpool-test",
+    # Two consumers' failure queues: one replayed to the queue it drains, one to its function.
+    "FAILURE_QUEUES": json.dumps(
+        {
+            "ses_events": {
+                "queue_url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/failures-ses_events",
+                "kind": "queue",
+                "target": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/ses-events-buffer",
+            },
+            "notify": {
+                "queue_url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/failures-notify",
+                "kind": "function",
+                "target": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:notify",
+            },
+        }
+    ),
     "POWERTOOLS_METRICS_NAMESPACE": "Talentpool",
     "POWERTOOLS_SERVICE_NAME": "talentpool",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -77,8 +93,21 @@ def load_handler(name: str) -> ModuleType:
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        module.lambda_handler = _acting_as(name, module.lambda_handler)
         sys.modules[module_name] = module
         return module
+
+
+def _acting_as(function: str, handler: Any) -> Any:
+    """The handler, with its AWS calls checked against the function's spec grants (local/permissions.py)."""
+    from local.permissions import acting_as
+
+    @functools.wraps(handler)
+    def checked(event: Any, context: Any) -> Any:
+        with acting_as(function):
+            return handler(event, context)
+
+    return checked
 
 
 def api_event(

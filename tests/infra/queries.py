@@ -13,10 +13,6 @@ from infra.sequences import CALLBACK_ACTIONS, CALLBACK_RESOURCE, START_ACTIONS, 
 from infra.stack import ENGAGE, NURTURE, REPORT_WRITES, REPORTS
 from tests.infra.synth import Synth
 
-# What each S3 grant may do: a presigned PUT needs the writes, the importer only the reads.
-S3_WRITES = {"s3:PutObject", "s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:PutObjectTagging"}
-S3_WRITES |= {"s3:PutObjectVersionTagging", "s3:Abort*"}
-S3_READS = {"s3:GetObject*", "s3:GetBucket*", "s3:List*"}
 # What an event source mapping needs on the function's role (Lambda polls with it): not a spec grant.
 SQS_CONSUME = {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"}
 SQS_CONSUME |= {"sqs:GetQueueUrl", "sqs:GetQueueAttributes"}
@@ -174,43 +170,48 @@ def callback_machines(synth: Synth, name: str) -> list[Any]:
 
 
 def granted(synth: Synth, name: str) -> set[spec.Grant]:
-    """Classify each statement as one spec grant, or the platform's own (logs, tracing, event sources);
-    anything else fails."""
+    """Classify each statement as one spec grant, or the platform's own (logs, tracing, event sources, the
+    failure queue); anything else fails."""
     stack = synth.stack
     table = synth.logical_id(stack.data.table)
     own_logs = function_props(synth, name)["LoggingConfig"]["LogGroup"]["Ref"]
-    streams = stack.streams.dead_letter_queues
+    consumers = set(stack.streams.consumers)
     found: set[spec.Grant] = set()
+    table_actions: set[str] = set()
     for statement in statements(synth, name):
         assert statement["Effect"] == "Allow"
         verbs, targets = actions(statement), resources(statement)
         services = {verb.split(":")[0] for verb in verbs}
-        if services == {"logs"}:
+        if spec.Grant.FAILURES_REDRIVE in spec.function(name).grants and redrives(synth, verbs, targets):
+            found.add(spec.Grant.FAILURES_REDRIVE)
+        elif services == {"logs"}:
             assert verbs <= {"logs:CreateLogStream", "logs:PutLogEvents"}
             assert targets == [arn(own_logs)]
         elif targets == ["*"]:
-            # Actions with no resource-level scoping (CDK merges them into one statement): tracing, and
-            # listing streams for a stream consumer.
+            # Actions with no resource-level scoping, each in a policy of its own: tracing, and listing
+            # streams for a stream consumer.
             assert verbs <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}, verbs
             if "dynamodb:ListStreams" in verbs:
-                assert f"stream-{name}" in streams, f"{name} lists streams but is no spec stream consumer"
+                assert name in consumers, f"{name} lists streams but is no spec stream consumer"
         elif services == {"sqs"} and verbs <= SQS_CONSUME:
             assert targets and all(t in own_queues(synth, name) for t in targets)
         elif services == {"dynamodb"} and verbs <= STREAM_READ:
-            assert f"stream-{name}" in streams, f"{name} reads the stream but is no spec stream consumer"
+            assert name in consumers, f"{name} reads the stream but is no spec stream consumer"
         elif services == {"sqs"} and verbs <= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}:
-            assert targets == [arn(synth.logical_id(streams[f"stream-{name}"]))]
+            # Its own failure queue: a stream consumer's or an asynchronous function's on-failure destination.
+            assert targets == [arn(synth.logical_id(stack.failures.by_consumer[name]))]
         elif services == {"dynamodb"}:
             assert all(mentions(r, table) for r in targets)
-            writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & verbs
-            found.add(spec.Grant.TABLE_READ_WRITE if writes else spec.Grant.TABLE_READ)
+            if f'"{table}", "Arn"]}}, "/index/*"' in json.dumps(targets):
+                assert verbs == {"dynamodb:Query"}  # only queries read the indexes
+            table_actions |= verbs
         elif verbs == {"events:PutEvents"}:
             assert targets == [arn(synth.logical_id(stack.events.bus))]
             found.add(spec.Grant.BUS_PUT)
         elif services == {"ses"}:
             assert verbs == {"ses:SendEmail", "ses:SendRawEmail"}
             assert {json.dumps(r) for r in targets} == {
-                json.dumps(stack.resolve(stack.email.identity.email_identity_arn)),
+                json.dumps(stack.resolve(stack.email.identity_arn)),
                 json.dumps(
                     stack.resolve(
                         stack.format_arn(
@@ -226,11 +227,13 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
             assert verbs <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
             assert targets == [ref(synth.logical_id(stack.token_key.secret))]
             found.add(spec.Grant.TOKEN_SECRET_READ)
-        elif services == {"s3"} and verbs <= S3_WRITES and targets == [uploads_arn(synth, "imports")]:
+        elif verbs == {"s3:PutObject"} and targets == [uploads_arn(synth, "imports")]:
             found.add(spec.Grant.IMPORTS_UPLOAD)
-        elif services == {"s3"} and verbs <= S3_WRITES:
+        elif verbs == {"s3:PutObject"}:
             assert sorted(targets, key=json.dumps) == report_writes(synth)
             found.add(spec.Grant.REPORTS_WRITE)
+        elif verbs == {"s3:GetObject"} and targets == [uploads_arn(synth, "imports")]:
+            found.add(spec.Grant.IMPORTS_READ)
         elif verbs == {"s3:GetObject"}:
             assert targets == [objects_arn(synth, REPORTS, "reports/*")]
             found.add(spec.Grant.REPORTS_READ)
@@ -238,10 +241,6 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
             assert targets == [bucket_arn(synth, REPORTS)]
             assert statement["Condition"] == {"StringLike": {"s3:prefix": ["reports/*"]}}
             found.add(spec.Grant.REPORTS_READ)
-        elif services == {"s3"} and verbs <= S3_READS:
-            bucket = bucket_arn(synth, "imports")
-            assert all(r in (bucket, uploads_arn(synth, "imports")) for r in targets)
-            found.add(spec.Grant.IMPORTS_READ)
         elif services == {"scheduler"}:
             assert verbs == set(MANAGE_ACTIONS)
             assert targets == [schedules_arn(synth)]
@@ -262,6 +261,35 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
             found.add(spec.Grant.WORKFLOW_STOP)
         else:
             pytest.fail(f"{name} may do more than its spec grants: {sorted(verbs)}")
+    return found | table_grants(table_actions)
+
+
+def redrives(synth: Synth, verbs: set[str], targets: list[Any]) -> bool:
+    """A statement of the redrive grant: the failure queues, and where their work goes back to, nothing else."""
+    stack = synth.stack
+    if not verbs <= set(spec.GRANT_ACTIONS[spec.Grant.FAILURES_REDRIVE]):
+        return False
+    allowed = [arn(synth.logical_id(q)) for q in stack.failures.by_consumer.values()]
+    allowed += [arn(synth.logical_id(q)) for q in stack.events.buffer_of.values()]
+    allowed += [arn(synth.logical_id(f)) for f in stack.functions.by_name.values()]
+    allowed += [ref(synth.logical_id(m)) for m in stack.sequences.by_name.values()]
+    allowed += [{"Fn::GetAtt": [synth.logical_id(stack.data.table), "StreamArn"]}]
+    return all(target in allowed for target in targets)
+
+
+TABLE_GRANTS = (
+    spec.Grant.TABLE_READ,
+    spec.Grant.TABLE_BATCH_READ,
+    spec.Grant.TABLE_WRITE,
+    spec.Grant.TABLE_BATCH_WRITE,
+)
+
+
+def table_grants(table_actions: set[str]) -> set[spec.Grant]:
+    """The table grants whose actions are all allowed; an allowed action no such grant explains fails."""
+    found = {grant for grant in TABLE_GRANTS if set(spec.GRANT_ACTIONS[grant]) <= table_actions}
+    explained = {action for grant in found for action in spec.GRANT_ACTIONS[grant]}
+    assert table_actions == explained, f"table actions no grant explains: {sorted(table_actions - explained)}"
     return found
 
 

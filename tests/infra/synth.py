@@ -14,12 +14,14 @@ from aws_cdk.assertions import Template
 from infra import spec
 from infra.application import build_app
 from infra.stack import TalentpoolStack
+from tests.infra.context import TEST_VALUES
 
 CDK_JSON = spec.ROOT / "cdk.json"
 
 
 def cdk_context() -> dict[str, Any]:
-    return dict(json.loads(CDK_JSON.read_text())["context"])
+    """cdk.json's context with the operator's values filled in, as `make synth` passes them."""
+    return dict(json.loads(CDK_JSON.read_text())["context"]) | TEST_VALUES
 
 
 @dataclass

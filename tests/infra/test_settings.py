@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 from aws_cdk import App
@@ -38,6 +39,8 @@ def test_command_line_strings_are_coerced_to_the_setting_types() -> None:
         {"log_retention_days": 42},
         {"retain_data": "maybe"},
         {"sender_email": "not-an-address"},
+        {"alarm_email": "not-an-address"},
+        {"state_machine_log_level": "DEBUG"},
         {"sender_domain": "example.org", "sender_email": "talent@example.com"},
         {"api_rate_limit": 0},
         {"frequency_cap": 0},
@@ -68,3 +71,63 @@ def test_region_context_wins_over_the_cli_default(monkeypatch: pytest.MonkeyPatc
 def test_without_a_region_the_stack_is_environment_agnostic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CDK_DEFAULT_REGION", raising=False)
     assert environment(Settings()) is None
+
+
+# ---- what only the operator can say ---------------------------------------------------------------
+
+
+def _deployable(**context: object) -> None:
+    from tests.infra.context import TEST_VALUES
+
+    Settings.from_context(App(context={**TEST_VALUES, **context}).node).check_deployable()
+
+
+def test_cdk_json_as_shipped_cannot_be_deployed_and_the_message_names_every_missing_value() -> None:
+    # Given cdk.json exactly as the repository ships it
+    settings = Settings.from_context(App(context=CDK_JSON["context"]).node)
+
+    # When the app checks it before building the stack, Then it fails naming each value the operator must give
+    with pytest.raises(ValueError, match="before it can be deployed") as failure:
+        settings.check_deployable()
+    for name in ("sender_email", "careers_origin", "alarm_email"):
+        assert f"{name} is not set" in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("context", "named"),
+    [
+        ({"sender_email": "talent@example.com"}, "sender_email uses example.com"),
+        ({"sender_email": "jobs@acme.test"}, "sender_email uses acme.test"),
+        ({"sender_domain": "example.org", "sender_email": "jobs@example.org"}, "sender_domain uses example.org"),
+        ({"alarm_email": "<your-ops-address>@acme.io"}, "alarm_email is still a placeholder"),
+        ({"careers_origin": "http://127.0.0.1:3000"}, "careers_origin must be an https origin"),
+        ({"careers_origin": "https://careers.acme.io/jobs"}, "careers_origin must be an https origin"),
+        ({"careers_origin": "https://careers.acme.io/"}, "must not end with a slash"),
+        ({"careers_origin": "https://localhost"}, "careers_origin uses localhost"),
+        ({"careers_origin": "https://careers.example.com"}, "careers_origin uses careers.example.com"),
+    ],
+)
+def test_placeholders_and_example_names_fail_the_synth_naming_the_setting(
+    context: dict[str, object], named: str
+) -> None:
+    with pytest.raises(ValueError, match="before it can be deployed") as failure:
+        _deployable(**context)
+    assert named in str(failure.value)
+
+
+def test_real_values_pass() -> None:
+    _deployable(sender_email="jobs@acme.io", careers_origin="https://careers.acme.io", alarm_email="ops@acme.io")
+    _deployable(sender_domain="mail.acme.io", sender_email="jobs@mail.acme.io")
+
+
+def test_build_app_refuses_cdk_json_without_the_operator_values(tmp_path: Path) -> None:
+    from infra.application import build_app
+
+    with pytest.raises(ValueError, match="alarm_email is not set"):
+        build_app(CDK_JSON["context"], outdir=str(tmp_path))
+
+
+def test_make_synth_passes_the_test_values() -> None:
+    makefile = (spec.ROOT / "Makefile").read_text()
+    assert "SYNTH_CONTEXT ?= $(shell $(BIN)/python -m tests.infra.context" in makefile
+    assert 'synth --no-notices --quiet --app "$(BIN)/python app.py" $(SYNTH_CONTEXT)' in makefile

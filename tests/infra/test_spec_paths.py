@@ -35,11 +35,16 @@ WEEKLY = spec.ScheduleSpec(
 )
 STREAM = spec.StreamSpec("ses_events", batch_size=50)
 CONTEXT = {
-    "sender_domain": "example.org",
-    "sender_email": "talent@example.org",
-    "public_base_url": "https://careers.example.org",
+    "sender_domain": "mail.talentpool-ci.dev",
+    "sender_email": "talent@mail.talentpool-ci.dev",
+    "public_base_url": "https://careers.talentpool-ci.dev",
     "retain_data": False,
-    "alarm_email": "ops@example.org",
+    "alarm_email": "ops@talentpool-ci.dev",
+    # The other paths: an SES identity that already exists, no WAF, the password flow, logs raised.
+    "waf_enabled": False,
+    "cognito_password_auth": True,
+    "state_machine_log_level": "ALL",
+    "state_machine_log_data": True,
     "cognito_plus_tier": True,
     "api_stage": "v1",
     "report_schedule": "cron(30 5 * * ? *)",
@@ -68,7 +73,7 @@ def test_a_schedule_takes_its_expression_from_its_setting(synth: Synth) -> None:
     assert target["Arn"] == arn(synth.logical_id(synth.stack.functions.by_name["pages"]))
     assert "Input" not in target and "InputTransformer" not in target  # the Scheduled Event itself
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
-    dead_letters = synth.stack.events.dead_letter_queues[f"{DAILY.name}-pages"]
+    dead_letters = synth.stack.failures.by_consumer["pages"]
     assert target["DeadLetterConfig"] == {"Arn": arn(synth.logical_id(dead_letters))}
 
 
@@ -97,7 +102,7 @@ def test_eventbridge_may_invoke_a_scheduled_function_from_its_rule_only(synth: S
 def test_a_stream_consumer_reads_in_batches_bisects_retries_and_parks_failures(synth: Synth) -> None:
     table = synth.logical_id(synth.stack.data.table)
     function = synth.logical_id(synth.stack.functions.by_name[STREAM.function])
-    failures = synth.logical_id(synth.stack.streams.dead_letter_queues[f"stream-{STREAM.function}"])
+    failures = synth.logical_id(synth.stack.failures.by_consumer[STREAM.function])
     (mapping,) = [
         m["Properties"]
         for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
@@ -123,13 +128,13 @@ def test_a_stream_consumer_may_do_its_spec_grants_plus_reading_the_stream(synth:
 def test_failed_stream_batches_and_scheduled_runs_raise_alarms(synth: Synth) -> None:
     topic = synth.logical_id(synth.stack.alarms.topic)
     queues = [
-        synth.stack.streams.dead_letter_queues[f"stream-{STREAM.function}"],
-        synth.stack.events.dead_letter_queues[f"{WEEKLY.name}-pages"],
+        synth.stack.failures.by_consumer[STREAM.function],
+        synth.stack.failures.by_consumer["pages"],
     ]
     for queue in queues:
         name = {"Fn::GetAtt": [synth.logical_id(queue), "QueueName"]}
         assert any(
-            a["Properties"]["Dimensions"] == [{"Name": "QueueName", "Value": name}]
+            a["Properties"].get("Dimensions") == [{"Name": "QueueName", "Value": name}]
             and a["Properties"]["AlarmActions"] == [ref(topic)]
             for a in synth.of_type("AWS::CloudWatch::Alarm").values()
         )
@@ -144,7 +149,7 @@ def test_buckets_are_emptied_and_deleted_with_a_throwaway_stack(synth: Synth) ->
 
 
 def test_a_sender_domain_becomes_a_dkim_identity_with_its_records_as_outputs(synth: Synth) -> None:
-    synth.template.has_resource_properties("AWS::SES::EmailIdentity", {"EmailIdentity": "example.org"})
+    synth.template.has_resource_properties("AWS::SES::EmailIdentity", {"EmailIdentity": "mail.talentpool-ci.dev"})
     outputs = synth.template.to_json()["Outputs"]
     assert len([name for name in outputs if "DkimRecord" in name]) == 3
 
@@ -169,10 +174,28 @@ def test_context_settings_reach_the_resources(synth: Synth) -> None:
 def test_cdk_nag_and_cfn_lint_pass_with_every_path_in_use(synth: Synth) -> None:
     assert synth.findings == []
     assert synth.validation_error is None
-    errors = [
-        f"{m.rule.id}: {m.message}" for m in lint(json.dumps(synth.template.to_json())) if m.rule.id.startswith("E")
-    ]
-    assert errors == []
+    assert [f"{m.rule.id}: {m.message}" for m in lint(json.dumps(synth.template.to_json()))] == []
+
+
+def test_without_waf_the_stage_has_no_web_acl_and_says_why(synth: Synth) -> None:
+    assert synth.of_type("AWS::WAFv2::WebACL") == {}
+    assert synth.of_type("AWS::WAFv2::WebACLAssociation") == {}
+    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    (acknowledged,) = stage["Metadata"]["cdk_nag"]["rules_to_suppress"]
+    assert acknowledged["id"] == "AwsSolutions-APIG3"
+    assert "waf_enabled=false" in acknowledged["reason"]
+
+
+def test_the_password_flow_is_there_only_when_the_operator_turns_it_on(synth: Synth) -> None:
+    (client,) = synth.of_type("AWS::Cognito::UserPoolClient").values()
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["Properties"]["ExplicitAuthFlows"]
+
+
+@pytest.mark.parametrize("machine", ["engage", "nurture"])
+def test_state_machine_logging_can_be_raised_to_all_with_data(synth: Synth, machine: str) -> None:
+    props = synth.resources[synth.logical_id(synth.stack.sequences.by_name[machine])]["Properties"]
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+    assert props["LoggingConfiguration"]["IncludeExecutionData"] is True
 
 
 def test_a_second_synth_gives_the_seed_trigger_the_same_content_hash(synth: Synth, default_synth: Synth) -> None:

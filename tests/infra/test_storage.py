@@ -8,10 +8,11 @@ import pytest
 
 from infra import spec
 from infra.settings import Settings
+from tests.infra.context import TEST_VALUES
 from tests.infra.queries import arn, ref
 from tests.infra.synth import Synth
 
-SETTINGS = Settings()
+SETTINGS = Settings(**TEST_VALUES)
 
 
 def _bucket(synth: Synth, name: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ class Pool:
 
 @pytest.fixture
 def pool() -> Iterator[Pool]:
-    # Given a user pool as the stack makes it: TOTP MFA required, USER_PASSWORD_AUTH allowed, no client secret
+    # Given a user pool as the stack makes it: TOTP MFA required, SRP the only password flow, no client secret
     with mock_aws():
         idp = boto3.client("cognito-idp", region_name=REGION)
         pool_id = idp.create_user_pool(PoolName="talentpool")["UserPool"]["Id"]
@@ -42,7 +42,7 @@ def pool() -> Iterator[Pool]:
         client_id = idp.create_user_pool_client(
             UserPoolId=pool_id,
             ClientName="cli",
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         )["UserPoolClient"]["ClientId"]
         idp.admin_create_user(UserPoolId=pool_id, Username=USERNAME, TemporaryPassword=TEMPORARY)
         yield Pool(idp, pool_id, client_id)
@@ -53,7 +53,8 @@ def test_a_first_login_changes_the_password_sets_up_mfa_and_saves_the_tokens(tmp
 
     # When the recruiter signs in for the first time: temporary password, new password twice, authenticator code
     result = runner.run(
-        "login", "--client-id", pool.client_id, "--region", REGION, "--username", USERNAME, "--endpoint", ENDPOINT,
+        "login", "--client-id", pool.client_id, "--user-pool-id", pool.pool_id, "--username", USERNAME,
+        "--endpoint", ENDPOINT,
         input=f"{TEMPORARY}\n{CHOSEN}\n{CHOSEN}\n123456\n",
     )  # fmt: skip
 
@@ -62,7 +63,9 @@ def test_a_first_login_changes_the_password_sets_up_mfa_and_saves_the_tokens(tmp
     assert "otpauth://totp/Talentpool:rita%40example.com?secret=" in result.stderr
     saved = json.loads(runner.config_path.read_text())
     assert saved["endpoint"] == ENDPOINT
-    assert saved["cognito"] == {"client_id": pool.client_id, "region": REGION, "username": USERNAME}
+    assert saved["cognito"] == {
+        "client_id": pool.client_id, "region": REGION, "username": USERNAME, "pool_id": pool.pool_id
+    }  # fmt: skip
     assert saved["refresh_token"]
     assert token_info(saved["token"]) is not None
     assert TEMPORARY not in runner.config_path.read_text() and CHOSEN not in runner.config_path.read_text()
@@ -72,7 +75,7 @@ def test_a_first_login_changes_the_password_sets_up_mfa_and_saves_the_tokens(tmp
 def test_a_later_login_answers_the_totp_challenge_with_the_remembered_pool(tmp_path: Path, pool: Pool) -> None:
     runner = cli(tmp_path, FakeApi(), configured=False)
     runner.run(
-        "login", "--client-id", pool.client_id, "--region", REGION, "--username", USERNAME,
+        "login", "--client-id", pool.client_id, "--user-pool-id", pool.pool_id, "--username", USERNAME,
         input=f"{TEMPORARY}\n{CHOSEN}\n{CHOSEN}\n123456\n",
     )  # fmt: skip
     pool.client.admin_set_user_mfa_preference(  # type: ignore[attr-defined]
@@ -87,16 +90,19 @@ def test_a_later_login_answers_the_totp_challenge_with_the_remembered_pool(tmp_p
     assert "Username" not in result.stderr
 
 
-def test_a_wrong_password_is_one_clear_line(tmp_path: Path, pool: Pool) -> None:
+def test_a_refused_sign_in_is_one_clear_line(tmp_path: Path, pool: Pool) -> None:
+    # (moto does not check an SRP proof, so a wrong password is shown with someone it does not know;
+    # tests/unit/test_cli_srp.py checks the proof itself)
     runner = cli(tmp_path, FakeApi(), configured=False)
 
     result = runner.run(
-        "login", "--client-id", pool.client_id, "--region", REGION, "--username", USERNAME, input="wrong\n"
-    )
+        "login", "--client-id", pool.client_id, "--user-pool-id", pool.pool_id, "--username", "nobody@example.com",
+        input="wrong\n",
+    )  # fmt: skip
 
     assert result.exit_code == 1
     # (the prompt's own line has no newline here: CliRunner does not echo hidden input)
-    assert result.stderr.endswith("error: sign-in failed: Incorrect username or password.\n")
+    assert result.stderr.endswith("error: sign-in failed: User does not exist.\n")
     assert not runner.config_path.exists()
 
 
@@ -104,14 +110,15 @@ def test_the_first_login_needs_the_pool(tmp_path: Path) -> None:
     result = cli(tmp_path, FakeApi(), configured=False).run("login")
 
     assert result.exit_code == 2
-    assert "--client-id and --region" in result.stderr
+    assert "--client-id and --user-pool-id" in result.stderr
 
 
 def test_an_expired_token_is_renewed_with_the_refresh_token_before_the_request(tmp_path: Path, pool: Pool) -> None:
     api = FakeApi().on("GET", "/segments", httpx.Response(200, json={"items": [], "next_cursor": None}))
     runner = cli(tmp_path, api, configured=False)
     runner.run(
-        "login", "--client-id", pool.client_id, "--region", REGION, "--username", USERNAME, "--endpoint", ENDPOINT,
+        "login", "--client-id", pool.client_id, "--user-pool-id", pool.pool_id, "--username", USERNAME,
+        "--endpoint", ENDPOINT,
         input=f"{TEMPORARY}\n{CHOSEN}\n{CHOSEN}\n123456\n",
     )  # fmt: skip
     signed_in = config.load_file(runner.config_path)

@@ -249,3 +249,40 @@ def test_a_queue_function_that_raises_is_a_failed_delivery() -> None:
 
     with pytest.raises(DeliveryFailed, match="RuntimeError"):
         invoker.deliver(spec.TargetSpec("queue", "ses_events"), EVENT, rule="ses-events", index=0)
+
+
+class FakeSqs:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send_message(self, **kwargs: Any) -> None:
+        self.sent.append(kwargs)
+
+
+class NamedRuntime(FakeRuntime):
+    def arn(self, name: str) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+
+
+def test_a_target_that_keeps_failing_is_parked_in_its_failure_queue_as_aws_parks_it() -> None:
+    # Given a rule with a function that keeps failing and a state machine that will not start
+    sqs = FakeSqs()
+    invoker = TargetInvoker(
+        NamedRuntime(errored=True),  # type: ignore[arg-type]
+        FakeStepFunctions(fail_with=RuntimeError("down")),
+        {"engage": "arn"},
+        sqs=sqs,
+        failure_queues={"notify": "q-notify", "engage": "q-engage"},
+    )
+    targets = (spec.TargetSpec("function", "notify"), spec.TargetSpec("state_machine", "engage"))
+
+    # When delivery gives up on both
+    deliver_to_targets(invoker, "r", targets, EVENT, threading.Event(), retry_delays=(0,))
+
+    # Then the function's event is Lambda's on-failure record, the state machine's the event with its error
+    by_queue = {message["QueueUrl"]: message for message in sqs.sent}
+    record = json.loads(by_queue["q-notify"]["MessageBody"])
+    assert record["requestPayload"] == EVENT
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert json.loads(by_queue["q-engage"]["MessageBody"]) == EVENT
+    assert by_queue["q-engage"]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "DeliveryFailed"

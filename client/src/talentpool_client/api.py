@@ -232,6 +232,13 @@ class Api:
         path = f"/reports/{_segment(report_date)}" if report_date else "/reports/latest"
         return self._json("GET", path, params={"period": period})
 
+    def failures(self, *, limit: int = 100) -> JSON:
+        return self._json("GET", "/ops/failures", params={"limit": limit})
+
+    def redrive(self, *, queue: str | None, limit: int) -> JSON:
+        body: dict[str, Any] = {"limit": limit} | ({"queue": queue} if queue else {})
+        return self._json("POST", "/ops/redrive", json=body)
+
     def download(self, url: str) -> bytes:
         """Fetch a presigned link. Like upload, without the bearer token: S3 refuses two authentications."""
         try:

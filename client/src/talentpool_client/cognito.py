@@ -1,7 +1,8 @@
-"""Signing in to a deployed Talentpool's Cognito user pool: password, first-time password change, TOTP MFA.
+"""Signing in to a deployed Talentpool's Cognito user pool: SRP, first-time password change, TOTP MFA.
 
-The same calls as docs/deploy.md makes with the AWS CLI (USER_PASSWORD_AUTH, then each challenge), through
-boto3. These Cognito calls are unauthenticated, so no AWS credentials are needed: only the app client id.
+USER_SRP_AUTH (talentpool_client.srp), the only password flow the stack's app client allows by default, then each
+challenge, through boto3. These Cognito calls are unauthenticated, so no AWS credentials are needed: only the
+pool and app client ids.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from talentpool_client import srp
 from talentpool_client.config import Cognito
 
 MFA_DEVICE_NAME = "talentpool CLI"
@@ -61,16 +63,33 @@ def _call(client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
 
 def sign_in(cognito: Cognito, password: str, prompts: Prompts) -> Tokens:
     """Password sign-in, answering NEW_PASSWORD_REQUIRED, MFA_SETUP and SOFTWARE_TOKEN_MFA as Cognito asks."""
-    if not cognito.username:
-        raise SignInFailed("a username is needed")
+    if not cognito.username or not cognito.pool_id:
+        raise SignInFailed("a username and the user pool id are needed")
     client = _client(cognito)
+    srp_client = srp.Client.start()
     answer = _call(
         client,
         "initiate_auth",
         ClientId=cognito.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": cognito.username, "PASSWORD": password},
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters={"USERNAME": cognito.username, "SRP_A": srp_client.srp_a},
     )
+    if answer.get("ChallengeName") == "PASSWORD_VERIFIER":
+        parameters = answer.get("ChallengeParameters") or {}
+        responses = srp_client.answer(
+            pool_id=cognito.pool_id,
+            user_id=parameters.get("USER_ID_FOR_SRP") or cognito.username,
+            password=password,
+            parameters=parameters,
+        )
+        answer = _call(
+            client,
+            "respond_to_auth_challenge",
+            ClientId=cognito.client_id,
+            ChallengeName="PASSWORD_VERIFIER",
+            Session=answer.get("Session"),
+            ChallengeResponses=responses,
+        )
     for _ in range(5):  # a first sign-in takes three challenges; more means something is looping
         if "AuthenticationResult" in answer:
             result = answer["AuthenticationResult"]

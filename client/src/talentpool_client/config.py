@@ -33,6 +33,8 @@ class Cognito:
     client_id: str
     region: str
     username: str | None = None
+    # The user pool's id (stack output UserPoolId): SRP sign-in signs with the pool's name, the part after "_".
+    pool_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,12 @@ def load_file(path: Path) -> Settings:
 def _cognito(raw: Any) -> Cognito | None:
     if not isinstance(raw, dict) or not raw.get("client_id") or not raw.get("region"):
         return None
-    return Cognito(client_id=str(raw["client_id"]), region=str(raw["region"]), username=raw.get("username"))
+    return Cognito(
+        client_id=str(raw["client_id"]),
+        region=str(raw["region"]),
+        username=raw.get("username"),
+        pool_id=raw.get("pool_id"),
+    )
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -121,7 +128,8 @@ def save(
     """Write the file atomically, created 0600 from the start so the token is never readable by others."""
     data: dict[str, Any] = {"endpoint": endpoint, "token": token}
     if cognito is not None:
-        data["cognito"] = asdict(cognito)
+        # A pool id is stored once known (SRP sign-in needs it); older files without one stay as they were.
+        data["cognito"] = {k: v for k, v in asdict(cognito).items() if k != "pool_id" or v is not None}
     if refresh_token is not None:
         data["refresh_token"] = refresh_token
     path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)

@@ -398,3 +398,34 @@ def report_dates_table(listing: JSON) -> Table:
     for value in listing.get("dates", []):
         table.add_row(str(value), f"{period} {_day(value)}")
     return table
+
+
+def failures_table(listing: JSON) -> Table:
+    """What failed for good, newest last, with each queue's depth in the caption."""
+    depths = ", ".join(f"{name} {count}" for name, count in sorted((listing.get("queues") or {}).items()) if count)
+    table = Table(caption=f"In the queues: {depths}" if depths else "Every failure queue is empty")
+    for column in ("consumer", "failed at", "source", "error", "id"):
+        table.add_column(column)
+    for failure in listing.get("failures") or []:
+        table.add_row(
+            _text(failure.get("consumer")),
+            when(failure.get("failed_at")),
+            _text(failure.get("source")),
+            _text(failure.get("error")),
+            _text(failure.get("failure_id")),
+        )
+    return table
+
+
+def redrive_table(result: JSON) -> Table:
+    table = Table(caption="replayed: sent where it was going; failed: still in its queue for the next redrive")
+    for column in ("consumer", "outcome", "id", "detail"):
+        table.add_column(column)
+    for item in result.get("replayed") or []:
+        table.add_row(
+            _text(item.get("consumer")),
+            _text(item.get("outcome")),
+            _text(item.get("failure_id")),
+            _text(item.get("detail")),
+        )
+    return table

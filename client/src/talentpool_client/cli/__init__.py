@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from talentpool_client import __version__
-from talentpool_client.cli import candidates, imports, report, segments, setup
+from talentpool_client.cli import candidates, imports, ops, report, segments, setup
 from talentpool_client.cli.context import ReportingGroup, Session
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ def root(
 
 app.add_typer(candidates.app, name="candidates")
 app.add_typer(segments.app, name="segments")
+app.add_typer(ops.app, name="ops")
 imports.register(app)
 report.register(app)
 setup.register(app)

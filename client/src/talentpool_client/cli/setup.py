@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import stat
 import sys
 from datetime import datetime
@@ -128,14 +129,15 @@ class TerminalPrompts:
 def login(
     ctx: typer.Context,
     client_id: Annotated[str | None, typer.Option(help="The user pool's app client id (stack output)")] = None,
-    region: Annotated[str | None, typer.Option(help="The user pool's region, e.g. eu-west-1")] = None,
+    user_pool_id: Annotated[str | None, typer.Option(help="The user pool's id (stack output UserPoolId)")] = None,
+    region: Annotated[str | None, typer.Option(help="The user pool's region (default: from the pool id)")] = None,
     username: Annotated[str | None, typer.Option(help="Your recruiter username (usually your email)")] = None,
     endpoint: Annotated[str | None, typer.Option(help="Also set the API base URL")] = None,
 ) -> None:
     """Sign in to a deployed Talentpool with Cognito (password, then the authenticator code) and save the token.
 
-    Remembers the client id, region and username (never the password); the saved refresh token renews the
-    1-hour ID token by itself.
+    The password is proved with SRP and never sent. Remembers the pool, client id, region and username (never the
+    password); the saved refresh token renews the 1-hour ID token by itself.
     """
     from talentpool_client import cognito
 
@@ -147,15 +149,17 @@ def login(
     except config.ConfigProblem as exc:
         raise CliError(str(exc), code=ExitCode.USAGE) from exc
     known = current.cognito
+    pool_id = user_pool_id or (known.pool_id if known else None)
     pool = config.Cognito(
         client_id=client_id or (known.client_id if known else ""),
-        region=region or (known.region if known else ""),
+        region=region or (known.region if known else "") or (pool_id or "").partition("_")[0],
         username=username or (known.username if known else None),
+        pool_id=pool_id,
     )
-    if not pool.client_id or not pool.region:
-        usage("the first login needs --client-id and --region", hint="both are outputs of the deployed stack")
+    if not pool.client_id or not pool.pool_id or not pool.region:
+        usage("the first login needs --client-id and --user-pool-id", hint="both are outputs of the deployed stack")
     if not pool.username:
-        pool = config.Cognito(pool.client_id, pool.region, typer.prompt("Username", err=True))
+        pool = dataclasses.replace(pool, username=typer.prompt("Username", err=True))
     password: str = typer.prompt("Password", hide_input=True, err=True)
     try:
         tokens = cognito.sign_in(pool, password, TerminalPrompts(s))

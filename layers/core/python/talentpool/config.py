@@ -167,6 +167,12 @@ class CampaignStepEnv(SequenceStepEnv):
     ses_send_rate: int = Field(default=14, ge=1, le=10_000)
 
 
+class OpsEnv(FunctionEnv):
+    table_name: str
+    # JSON {consumer: {queue_url, kind, target, inputs}}, parsed on first use (talentpool.logic.failures).
+    failure_queues: str
+
+
 class SeedEnv(FunctionEnv):
     """Runs once per deploy (a CDK trigger) and at local start: syncs every campaign's Scheduler schedule."""
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from talentpool.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from talentpool.observability import logger, metrics
 from talentpool.store.clients import client
 
 # The task is gone (the execution was stopped, or the token already answered): nothing is left to report to.
@@ -20,6 +22,8 @@ class Workflows:
             sfn.stop_execution(executionArn=execution_arn, cause=cause)
         except sfn.exceptions.ExecutionDoesNotExist:
             return
+        # Counted so the aborted-executions alarm can tell our own stops from anyone else's.
+        metrics.add_metric(name="WorkflowsStopped", unit=MetricUnit.Count, value=1)
 
     def succeed(self, token: str, output: dict[str, Any]) -> bool:
         """SendTaskSuccess: the waiting Task ends with `output`. False when the task no longer waits."""

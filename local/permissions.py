@@ -1,0 +1,110 @@
+"""IAM as a function meets it in AWS: an AWS call outside the calling function's spec grants is refused.
+
+The local runtime and the tests run every handler in-process against moto, which checks no permissions. Without
+this, a handler that gained a DynamoDB call its grants lack would pass every test and fail only in AWS, with
+AccessDenied. While a handler runs (`acting_as`), each boto3 call is checked against the IAM actions of the
+function's spec grants (spec.GRANT_ACTIONS), and refused the way IAM refuses it. Calls made outside a handler
+(the runtime itself, test set-up) are not checked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from fnmatch import fnmatchcase
+from functools import cache
+from typing import Any
+
+from infra import spec
+
+_ACTING_AS: ContextVar[str | None] = ContextVar("talentpool_acting_as", default=None)
+# Operations whose IAM action is not `<service>:<operation>` (the Service Authorization Reference).
+ACTION_OF_OPERATION = {
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
+    ("s3", "HeadObject"): "s3:GetObject",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "ListObjects"): "s3:ListBucket",
+}
+# A transaction is authorised item by item, each as the single-item action it performs.
+TRANSACT_ITEM_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+RECORD_FILE = "TALENTPOOL_RECORD_AWS_CALLS"  # set to a path: every checked call is appended as "<function> <action>"
+
+
+@contextmanager
+def acting_as(function: str) -> Iterator[None]:
+    """AWS calls made in this block are the named function's, checked against its grants."""
+    token = _ACTING_AS.set(function)
+    try:
+        yield
+    finally:
+        _ACTING_AS.reset(token)
+
+
+@cache
+def allowed_actions(function: str) -> frozenset[str]:
+    return frozenset(action for grant in spec.function(function).grants for action in spec.GRANT_ACTIONS[grant])
+
+
+def required_actions(service: str, operation: str, params: Mapping[str, Any]) -> set[str]:
+    if (service, operation) == ("dynamodb", "TransactWriteItems"):
+        return {TRANSACT_ITEM_ACTIONS[kind] for item in params.get("TransactItems", []) for kind in item}
+    return {ACTION_OF_OPERATION.get((service, operation), f"{service}:{operation}")}
+
+
+def refused(function: str, service: str, operation: str, params: Mapping[str, Any]) -> set[str]:
+    """The actions this call needs that the function's grants do not allow (empty when it may)."""
+    allowed = allowed_actions(function)
+    return {
+        action
+        for action in required_actions(service, operation, params)
+        if not any(fnmatchcase(action, pattern) for pattern in allowed)
+    }
+
+
+def enforce() -> Callable[[], None]:
+    """Check every boto3 call made inside `acting_as`; returns the undo."""
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+
+    def checked(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        function = _ACTING_AS.get()
+        if function is not None:
+            service = self.meta.service_model.signing_name or self.meta.service_model.endpoint_prefix
+            _record(function, required_actions(service, operation_name, api_params))
+            missing = refused(function, service, operation_name, api_params)
+            if missing:
+                raise _denied(function, sorted(missing), operation_name)
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = checked
+
+    def undo() -> None:
+        BaseClient._make_api_call = original
+
+    return undo
+
+
+def _denied(function: str, actions: list[str], operation: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    message = (
+        f"{function} is not authorized to perform: {', '.join(actions)} "
+        "(its grants in infra/spec.py do not include it; IAM would refuse this call in AWS)"
+    )
+    denied: Exception = ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}}, operation)
+    return denied
+
+
+def _record(function: str, actions: set[str]) -> None:
+    path = os.environ.get(RECORD_FILE)
+    if path:
+        with open(path, "a", encoding="utf-8") as file:
+            file.writelines(f"{function} {action}\n" for action in sorted(actions))
