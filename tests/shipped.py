@@ -58,7 +58,7 @@ def host_key(lock: Path, python: str) -> str:
 def host_dependencies(lock: Path | None = None, cache: Path = HOST_DEPS_DIR) -> Path:
     """The lock installed for this machine and the runtime's Python into an empty folder, reused while the
     lock is unchanged. Built aside and renamed, so a failed install is never taken for a cached one."""
-    lock = lock or layers.REQUIREMENTS
+    lock = lock or layers.LOCK
     python = runtime_python()
     target = cache / host_key(lock, python)
     if target.is_dir():
@@ -116,7 +116,7 @@ def shipped_functions(
 
     def asset_folder(content: Mapping[str, Any]) -> Path:
         asset_hash = str(content["S3Key"]).removesuffix(".zip")
-        return outdir / assets[asset_hash]["source"]["path"]
+        return outdir / str(assets[asset_hash]["source"]["path"])
 
     found = {}
     for name, logical_id in logical_ids.items():
