@@ -13,8 +13,11 @@ import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -268,3 +271,54 @@ def run(request: Request) -> Run:
 def run_all(requests: Iterable[Request]) -> list[Run]:
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         return list(pool.map(run, requests))
+
+
+class XRayDaemon:
+    """A stand-in for the X-Ray daemon: a UDP socket that keeps every segment document the SDK sends to it."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.settimeout(0.2)
+        self._documents: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._receive, name="xray-daemon", daemon=True)
+        self._thread.start()
+
+    @property
+    def address(self) -> str:
+        host, port = self._socket.getsockname()
+        return f"{host}:{port}"
+
+    def documents(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._documents)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._socket.close()
+
+    def _receive(self) -> None:
+        while not self._stop.is_set():
+            try:
+                datagram = self._socket.recv(65535)
+            except TimeoutError:
+                continue
+            _, _, body = datagram.decode(errors="replace").partition("\n")  # a header line, then the document
+            try:
+                document = json.loads(body)
+            except ValueError:
+                continue
+            with self._lock:
+                self._documents.append(document)
+
+
+def trace_header(trace_id: str) -> str:
+    """The _X_AMZN_TRACE_ID Lambda sets per invocation under active tracing (sampled)."""
+    return f"Root={trace_id};Parent={os.urandom(8).hex()};Sampled=1"
+
+
+def new_trace_id() -> str:
+    return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
