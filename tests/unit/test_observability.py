@@ -35,7 +35,7 @@ def _start(**environment: str) -> dict[str, object]:
         "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
         **environment,
     }
-    done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)  # noqa: S603
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
