@@ -88,6 +88,10 @@ class FunctionSpec:
     memory_mb: int = 512
     timeout_s: int = 10
     uses_web: bool = False
+    # People wait on it (a form post, a link in an email, the recruiter API): Lambda SnapStart restores it
+    # from a snapshot of its initialised memory, so its initialisation must leave nothing unique behind
+    # (talentpool/snapstart.py, tests/infra/test_shipped.py).
+    snap_start: bool = False
 
     @property
     def folder(self) -> Path:
@@ -208,6 +212,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         ),
         grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="confirm",
@@ -215,6 +220,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT, Env.PUBLIC_BASE_URL),
         grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="notify",
@@ -253,6 +259,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         memory_mb=1024,
         # Under API Gateway's 29 s integration limit, so a slow request ends in our error, not a gateway 504.
         timeout_s=25,
+        snap_start=True,
     ),
     FunctionSpec(
         name="importer",
@@ -288,6 +295,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT),
         grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ, Grant.WORKFLOW_STOP),
         uses_web=True,
+        snap_start=True,
     ),
     FunctionSpec(
         name="campaign_step",
@@ -326,6 +334,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         grants=(),
         memory_mb=256,
         uses_web=True,
+        snap_start=True,
     ),
 )
 

@@ -165,6 +165,7 @@ def main(request_path: str, result_path: str) -> None:
             result["response"] = handler(event, context)
         except BaseException:
             result["invoke_error"] = traceback.format_exc()
+        result["modules_served"] = sorted(sys.modules)
     report()
 
 

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +198,18 @@ def tracing_environment(daemon_address: str) -> dict[str, str]:
     }
 
 
+def runtime_library(cache: Path = ROOT / ".build" / "lambda-runtime") -> Path:
+    """A folder standing for the Python runtime's own library (/var/runtime): the SnapStart hooks module the
+    managed runtime provides and our layer does not ship, copied from the development environment."""
+    import snapshot_restore_py
+
+    source = Path(snapshot_restore_py.__file__)
+    cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / source.name).is_file() or (cache / source.name).read_bytes() != source.read_bytes():
+        shutil.copyfile(source, cache / source.name)
+    return cache
+
+
 # --- running a function ---------------------------------------------------------------------------------
 
 
@@ -231,7 +243,7 @@ class Request:
     trace_header: str = ""
     fingerprint: tuple[str, ...] = ()  # our packages, whose module state is fingerprinted after import
     runtime_library: Path | None = None  # the runtime's own modules (/var/runtime), for the restore hooks
-    extra: dict[str, Any] = field(default_factory=dict)
+    label: str = ""  # names the run when one function runs more than once
 
     def as_json(self) -> dict[str, Any]:
         path = [self.function.code, *self.opt_python]
@@ -247,7 +259,6 @@ class Request:
             "timeout_s": self.function.timeout_s,
             "fingerprint": list(self.fingerprint),
             "restore": self.runtime_library is not None,
-            **self.extra,
         }
 
 
@@ -265,7 +276,7 @@ def run(request: Request) -> Run:
             check=False,
         )
         result = json.loads(result_path.read_text()) if result_path.exists() else {}
-    return Run(request.function.name, result, done.stdout, done.stderr, done.returncode)
+    return Run(request.label or request.function.name, result, done.stdout, done.stderr, done.returncode)
 
 
 def run_all(requests: Iterable[Request]) -> list[Run]:

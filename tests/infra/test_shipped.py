@@ -32,6 +32,8 @@ from tests import factories, ses_samples, shipped, stream_records
 from tests.infra.synth import Synth
 
 NAMES = [function.name for function in spec.FUNCTIONS]
+SNAPSTART = [function.name for function in spec.FUNCTIONS if function.snap_start]
+TWIN = "#twin"
 REGION = "us-east-1"
 ACCOUNT = environment.ACCOUNT
 # Packages of this repository that are never deployed.
@@ -343,6 +345,11 @@ def served(
     try:
         for wave in sorted({s.wave for s in SCENARIOS.values()}):
             traces, requests, unmade = {}, [], {}
+            if wave == 1:  # a second fresh environment of each SnapStart function, initialised only
+                requests += [
+                    _twin(_request(assembly[name], host_dependencies, aws, port, daemon.address, ""))
+                    for name in SNAPSTART
+                ]
             for name in (n for n, s in SCENARIOS.items() if s.wave == wave):
                 traces[name] = shipped.new_trace_id()
                 try:
@@ -352,11 +359,19 @@ def served(
                 requests.append(_request(assembly[name], host_dependencies, aws, port, daemon.address, traces[name]))
                 requests[-1].event = event
             for run in shipped.run_all(requests):
+                if run.name.endswith(TWIN):
+                    results[run.name] = Served(run)
+                    continue
                 results[run.name] = Served(run, traces[run.name], unmade.get(run.name) or _verified(aws, run))
         results["_xray"] = Served(shipped.Run("_xray", {"documents": daemon.documents()}, "", "", 0))
         yield results
     finally:
         daemon.close()
+
+
+def _twin(request: shipped.Request) -> shipped.Request:
+    request.label = request.function.name + TWIN
+    return request
 
 
 def _verified(aws: Deployment, run: shipped.Run) -> str:
@@ -373,9 +388,14 @@ def _request(
     function: shipped.ShippedFunction, dependencies: Path, aws: Deployment, port: int, daemon: str, trace_id: str
 ) -> shipped.Request:
     [core] = function.code_layers
+    snap_start = function.name in SNAPSTART
     return shipped.Request(
         function=function,
         opt_python=[dependencies, core / "python"],
+        # SnapStart functions: their module state is fingerprinted after initialisation, and the runtime's
+        # after-restore hooks run, as they would after a restore, before the event.
+        fingerprint=("talentpool",) if snap_start else (),
+        runtime_library=shipped.runtime_library() if snap_start else None,
         environment={
             "PATH": "/usr/bin:/bin",
             **shipped.lambda_runtime_environment(function.name, function.memory_mb, function.code, REGION),
@@ -431,6 +451,61 @@ def test_each_function_serves_a_representative_event_through_its_configured_hand
     documents = served["_xray"].run.result["documents"]
     traced = {d.get("name") for d in documents if d.get("trace_id") == served[name].trace_id}
     assert "## lambda_handler" in traced, f"no handler subsegment among {sorted(map(str, traced))}"
+
+
+# What a careers-site post must not load: the recruiter path (JWT, auth, profiles), the importer's CSV
+# machinery, the report renderer and its charts, the recruiter API's routers.
+NOT_FOR_CAPTURE = (
+    "jwt",
+    "talentpool.auth",
+    "talentpool.logic.profiles",
+    "talentpool.logic.imports",
+    "talentpool.logic.report_render",
+    "talentpool.api",
+)
+
+
+def test_a_careers_site_post_loads_only_what_its_route_needs(served: dict[str, Served]) -> None:
+    # Given capture served a careers-site form post (no token) in a fresh environment
+    run = served["capture"].run
+    # Then none of what only recruiters, imports or reports need was imported, before or while serving it
+    loaded = [m for m in run.result["modules_served"] if m.startswith(NOT_FOR_CAPTURE)]
+    assert loaded == []
+
+
+# Made at initialisation but never used in Lambda, so nothing a snapshot could repeat: the X-Ray SDK takes each
+# invocation's sampling decision from the trace header Lambda sets (Sampled=0|1); its own sampler (a seeded
+# Random, a reservoir's clock) serves only segments begun outside Lambda (its recorder's begin_segment).
+NOT_USED_IN_LAMBDA = re.compile(r"\.provider\._sampler\.")
+
+
+@pytest.mark.parametrize("name", SNAPSTART)
+def test_a_snapstart_function_leaves_nothing_unique_in_its_initialised_memory(
+    served: dict[str, Served], name: str
+) -> None:
+    # Given two fresh environments of the function, initialised with the same settings
+    first, second = served[name].run, served[name + TWIN].run
+    assert first.imported and second.imported, first.explain() + second.explain()
+    # Then every value reachable from the handler's and our modules' globals is the same in both: nothing an
+    # initialisation made unique (an id, a nonce, a seed, a time) would be frozen into SnapStart's snapshot
+    one, other = first.result["fingerprint"], second.result["fingerprint"]
+    assert len(one) > 100, "the fingerprint walked almost nothing"
+    differing = sorted(
+        path
+        for path in one.keys() | other.keys()
+        if one.get(path) != other.get(path) and not NOT_USED_IN_LAMBDA.search(path)
+    )
+    assert differing == [], [f"{p}: {one.get(p)} / {other.get(p)}" for p in differing[:20]]
+
+
+@pytest.mark.parametrize("name", SNAPSTART)
+def test_after_a_restore_the_shared_random_generator_gets_a_new_seed(served: dict[str, Served], name: str) -> None:
+    # Given the function initialised where Lambda's runtime provides SnapStart's hooks
+    # When the after-restore hooks run, as Lambda runs them when it resumes an environment from the snapshot
+    restored = served[name].run.result["restore"]
+    # Then `random` no longer holds the state it was snapshotted with: restored copies draw different numbers
+    assert restored["hooks"] >= 1
+    assert restored["random_reseeded"] is True
 
 
 def test_every_function_has_a_smoke_scenario() -> None:
