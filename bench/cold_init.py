@@ -692,11 +692,11 @@ def _layer_section(layer: dict[str, Any]) -> str:
     table = support.markdown_table(["function", "imports", "import ms, median (IQR)", "import CPU ms"], rows)
     return f"""### What ships: every handler on the layers alone
 
-Each handler imported as Lambda imports it (`handler.lambda_handler`), in a fresh isolated Python {layer["python"]} (`-I`)
-process with only the dependency lock installed for this machine, the core layer as `infra/layers.py` stages
-it and the function's folder on `sys.path`, Lambda's variables set and tracing on (so the X-Ray SDK loads and
-patches boto3, as in AWS); {layer["rounds"]} runs each. `make test` does the same from the synthesised assembly,
-and serves one event through each (tests/infra/test_shipped.py).
+Each handler imported as Lambda imports it (`handler.lambda_handler`), in a fresh isolated (`-I`) Python
+{layer["python"]} process with only the dependency lock installed for this machine, the core layer as
+`infra/layers.py` stages it and the function's folder on `sys.path`, Lambda's variables set and tracing on
+(so the X-Ray SDK loads and patches boto3, as in AWS); {layer["rounds"]} runs each. `make test` does the same
+from the synthesised assembly, and serves one event through each (tests/infra/test_shipped.py).
 
 {table}"""
 
