@@ -616,6 +616,8 @@ def run() -> dict[str, Any]:
     }
     checks: dict[str, str] = {}
     imports: dict[str, Any] = {}
+    layer = layer_imports()  # first: it needs no backend, and fails fast if the shipped set does not start
+    print("layer imports done: " + ", ".join(n for n, f in layer["functions"].items() if f["imported"]), flush=True)
     with support.Backend.start() as backend, tempfile.TemporaryDirectory(prefix="bench-cold-") as work:
         workdir = Path(work)
         backend.silence_bucket_notifications("imports")
@@ -651,7 +653,7 @@ def run() -> dict[str, Any]:
     return {
         "target_function": TARGET_FUNCTION,
         "target_cpu_ratio": TARGET_CPU_RATIO,
-        "layer_import": layer_imports(),
+        "layer_import": layer,
         "rounds": ROUNDS,
         "deployed_rounds": DEPLOYED_ROUNDS,
         "revision": _revision(),
