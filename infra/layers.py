@@ -30,7 +30,7 @@ LOCK = spec.ROOT / "requirements.lock"
 CORE_PACKAGE = spec.LAYER_DIR / "python" / "talentpool"
 _JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
 # Bump when the way the dependency folder is built changes, so cached builds of an older recipe are not reused.
-_RECIPE = "2"
+_RECIPE = "3"
 
 
 @cache
@@ -70,8 +70,10 @@ def compile_bytecode(folder: Path) -> bool:
     if python is None:
         return False
     # -d names each file as Lambda will see it (/opt/python/...): right in tracebacks, and the same bytes
-    # whichever folder the build ran in.
-    command = [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", "-d", LAMBDA_PATH]
+    # whichever folder the build ran in. One process, in compileall's sorted order: marshal writes a constant
+    # differently when an earlier file in the same process interned it, so parallel workers, which share out
+    # the files differently each time, made the bytes (and the asset hash) vary from build to build.
+    command = [python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", "-d", LAMBDA_PATH]
     command.append(str(folder))
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 (fixed argv)
     if result.returncode != 0:
