@@ -19,7 +19,7 @@ import sysconfig
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,9 @@ TARGET_CPU_RATIO = 1.6
 LAYER_IMPORT_ROUNDS = 3
 # Timed runs per function: the issue asks for at least 5; BENCH_COLD_ROUNDS overrides for a quick look.
 ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", "9"))
-DEPLOYED_ROUNDS = max(1, (ROUNDS + 1) // 2)  # the no-bytecode variant: slower runs, a secondary figure
+# The no-bytecode variant: slower runs, a secondary figure; BENCH_COLD_DEPLOYED_ROUNDS=0 leaves it out (the page
+# then keeps the figures last recorded for it).
+DEPLOYED_ROUNDS = int(os.environ.get("BENCH_COLD_DEPLOYED_ROUNDS", max(1, (ROUNDS + 1) // 2)))
 TOP_IMPORTS = 10
 MARKER = "BENCH-RESULT "
 RECRUITER_CLAIMS = {"sub": "bench", "cognito:groups": "recruiters"}
@@ -473,6 +475,7 @@ class Sample:
     floors: list[ChildRun]
     runs: dict[str, list[ChildRun]]
     paired: dict[str, list[float]]  # each function run ÷ the floor run just before it
+    unchecked: dict[str, int] = field(default_factory=dict)  # runs whose side effect did not show in time
 
     @property
     def floor_ms(self) -> float:
@@ -496,6 +499,7 @@ class Sample:
             "ratio": round(self.ratio(name), 2),
             "paired_ratio": support.spread(self.paired[name], digits=2),
             "cpu_ratio": round(self.cpu_ratio(name), 2),
+            "runs_not_counted": self.unchecked.get(name, 0),
         }
 
     def floor_summary(self) -> dict[str, Any]:
@@ -518,7 +522,14 @@ def measure(
     for _ in range(rounds):
         for name in random.sample(list(functions), len(functions)):
             floor = run_floor(backend, flags)
-            function, checks[name] = run_function(backend, name, functions[name], workdir, flags)
+            try:
+                function, checks[name] = run_function(backend, name, functions[name], workdir, flags)
+            except AssertionError as error:
+                # A side effect that did not show in time (a loaded machine slows the runtime's deliveries):
+                # the run is not counted, and the record says so.
+                sample.unchecked[name] = sample.unchecked.get(name, 0) + 1
+                print(f"{name}: run not counted: {str(error).splitlines()[0]}", flush=True)
+                continue
             sample.floors.append(floor)
             sample.runs[name].append(function)
             sample.paired[name].append(function.init_ms / floor.init_ms)
@@ -607,6 +618,17 @@ def _layer_import_summary(runs: list[Any]) -> dict[str, Any]:
     }
 
 
+def _previous_deployed() -> dict[str, Any]:
+    """The no-bytecode figures last recorded, for a run that leaves that variant out."""
+    results = support.ROOT / "bench" / "results.json"
+    recorded = (json.loads(results.read_text()) if results.exists() else {}).get("cold_init", {})
+    return {
+        "deployed_rounds": recorded.get("deployed_rounds"),
+        "floor": recorded.get("floor", {}).get("deployed"),
+        "functions": {n: f.get("deployed") for n, f in recorded.get("functions", {}).items() if f.get("deployed")},
+    }
+
+
 def run() -> dict[str, Any]:
     from infra import spec
 
@@ -636,9 +658,12 @@ def run() -> dict[str, Any]:
         for name in functions:
             run_, _ = run_function(backend, name, functions[name], workdir, ("-X", "importtime"))
             imports[name] = import_costs(run_.stderr)
-        deployed_checks: dict[str, str] = {}
-        flags = without_package_bytecode(backend, functions, workdir, deployed_checks)
-        deployed = measure(backend, functions, DEPLOYED_ROUNDS, workdir, deployed_checks, flags)
+        deployed = None
+        if DEPLOYED_ROUNDS:
+            deployed_checks: dict[str, str] = {}
+            flags = without_package_bytecode(backend, functions, workdir, deployed_checks)
+            deployed = measure(backend, functions, DEPLOYED_ROUNDS, workdir, deployed_checks, flags)
+    previous = _previous_deployed() if deployed is None else {}
 
     results = {
         name: {
@@ -646,7 +671,7 @@ def run() -> dict[str, Any]:
             "pass": cached.cpu_ratio(name) <= TARGET_CPU_RATIO if name == TARGET_FUNCTION else None,
             "served": checks[name],
             "imports": imports[name],
-            "deployed": deployed.summary(name),
+            "deployed": deployed.summary(name) if deployed else previous.get("functions", {}).get(name),
         }
         for name in functions
     }
@@ -655,9 +680,13 @@ def run() -> dict[str, Any]:
         "target_cpu_ratio": TARGET_CPU_RATIO,
         "layer_import": layer,
         "rounds": ROUNDS,
-        "deployed_rounds": DEPLOYED_ROUNDS,
+        "deployed_rounds": DEPLOYED_ROUNDS or previous.get("deployed_rounds"),
         "revision": _revision(),
-        "floor": {**cached.floor_summary(), "imports": floor_imports, "deployed": deployed.floor_summary()},
+        "floor": {
+            **cached.floor_summary(),
+            "imports": floor_imports,
+            "deployed": deployed.floor_summary() if deployed else previous.get("floor"),
+        },
         "functions": results,
         "skipped": skipped,
     }
@@ -771,6 +800,7 @@ def describe(figures: dict[str, Any]) -> str:
                 _paired(f["deployed"]),
             ]
             for name, f in functions.items()
+            if f.get("deployed")
         ),
     )
     skipped = "".join(f"\n- `{name}` not measured: {why}." for name, why in figures.get("skipped", {}).items())
