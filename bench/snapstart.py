@@ -38,7 +38,7 @@ def run() -> dict[str, Any]:
     functions = {}
     for function in (f for f in spec.FUNCTIONS if f.snap_start):
         gb = function.memory_mb / 1024
-        init_ms = (layer.get(function.name) or {}).get("import_ms", {}).get("median")
+        init_ms = (layer.get(function.name) or {}).get("import_cpu_ms", {}).get("median")
         functions[function.name] = {
             "memory_mb": function.memory_mb,
             "shipped_init_ms": init_ms,
@@ -93,7 +93,7 @@ def describe(figures: dict[str, Any]) -> str:
         [
             "function",
             "memory MB",
-            "init it skips, ms (shipped set, tracing on)",
+            "init it skips: CPU ms (shipped set, tracing on)",
             "snapshot cache a month",
             "per restore",
             f"a month at {int(low):,} calls",
@@ -110,7 +110,8 @@ version of each with SnapStart and puts an alias behind API Gateway. When a vers
 runs the function's initialisation once (imports, the environment model, the resolver, the clients) and keeps
 a snapshot of the initialised memory; a new execution environment is then resumed from the snapshot instead
 of initialising, so the first caller does not wait for the imports the cold-init section measures (the
-"init it skips" column: each handler's import on the shipped set, Python 3.12 with tracing on). It needs
+"init it skips" column: the CPU time of each handler's import on the shipped set, Python 3.12 with tracing
+on, from the cold-init bench; CPU time because that machine was shared, and the wall time is at least this). It needs
 published versions and an alias, and works without provisioned concurrency or EFS (which it does not support).
 
 **Uniqueness.** One snapshot is resumed many times, so whatever initialisation leaves in memory is the same in
