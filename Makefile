@@ -3,17 +3,23 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PIP_VERSION := 26.3
+# `make lock UPGRADE=1` moves every unpinned (transitive) dependency to its newest version; without it, the
+# versions already in the locks are kept wherever the .in files still allow them.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --generate-hashes --custom-compile-command "make lock" \
+	$(if $(UPGRADE),--upgrade)
 CDK    := node_modules/.bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 
-.PHONY: run test lint typecheck pytest synth deploy bench browser openapi clean
+.PHONY: run test lint typecheck pytest synth deploy bench browser openapi lock clean
 
-$(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
+# Everything from the hashed dev lock, so every clean install (CI's included) gets the same versions.
+$(STAMP): requirements-dev.lock client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet -e client
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e client
 	touch $@
 
 $(CDK): package.json package-lock.json
@@ -59,6 +65,11 @@ bench: $(STAMP)
 ## openapi: regenerate docs/openapi.json from the route handlers (a test fails when they drift)
 openapi: $(STAMP)
 	$(BIN)/python -m tools.openapi
+
+## lock: resolve requirements.in (the layer's) and requirements-dev.in into their hashed lock files
+lock: $(STAMP)
+	$(UV_COMPILE) --python-version 3.12 requirements.in -o requirements.lock
+	$(UV_COMPILE) --python-version 3.11 requirements-dev.in -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) cdk.out .build .local node_modules

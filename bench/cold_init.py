@@ -19,16 +19,22 @@ import sysconfig
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench import support
 
-TARGET_RATIO = 1.3
+# Issue 9, section 6: a careers-site post is where people wait first. capture's CPU cost of a fresh process
+# (import + serve) against the floor's; CPU time, because waiting for a busy machine's CPU does not count.
+TARGET_FUNCTION = "capture"
+TARGET_CPU_RATIO = 1.6
+LAYER_IMPORT_ROUNDS = 3
 # Timed runs per function: the issue asks for at least 5; BENCH_COLD_ROUNDS overrides for a quick look.
 ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", "9"))
-DEPLOYED_ROUNDS = max(1, (ROUNDS + 1) // 2)  # the no-bytecode variant: slower runs, a secondary figure
+# The no-bytecode variant: slower runs, a secondary figure; BENCH_COLD_DEPLOYED_ROUNDS=0 leaves it out (the page
+# then keeps the figures last recorded for it).
+DEPLOYED_ROUNDS = int(os.environ.get("BENCH_COLD_DEPLOYED_ROUNDS", max(1, (ROUNDS + 1) // 2)))
 TOP_IMPORTS = 10
 MARKER = "BENCH-RESULT "
 RECRUITER_CLAIMS = {"sub": "bench", "cognito:groups": "recruiters"}
@@ -263,6 +269,79 @@ def prepare_ses_events(backend: support.Backend) -> Prepared:
     return Prepared(event, verify)
 
 
+def prepare_seed(backend: support.Backend) -> Prepared:
+    """The CDK trigger's event after a deploy: seed (re)creates every campaign's Scheduler schedule."""
+
+    def verify(response: dict[str, Any]) -> str:
+        assert response["schedules"], f"response {response}"
+        listed = backend.client("scheduler").list_schedules(GroupName=backend.info["schedule_group"])["Schedules"]
+        assert listed, "no schedule in the group"
+        return f"{len(response['schedules'])} campaign schedules synced"
+
+    return Prepared({"RequestType": "Create"}, verify)
+
+
+def prepare_report(backend: support.Backend) -> Prepared:
+    """The daily-report rule's Scheduled Event: yesterday's report, from the counters, written to S3."""
+    from local.clock import scheduled_event
+
+    event = scheduled_event("daily-report", account=backend.info["account"], region=backend.info["region"])
+
+    def verify(response: dict[str, Any]) -> str:
+        s3 = backend.s3()
+        for key in response["keys"]:
+            s3.head_object(Bucket=backend.bucket("reports"), Key=key)
+        return f"report for {response['date']}: {len(response['keys'])} files in S3"
+
+    return Prepared(event, verify)
+
+
+def prepare_aggregates(backend: support.Backend) -> Prepared:
+    """A stream batch of one new candidate, as DynamoDB Streams delivers it: the counters and the event log."""
+    from datetime import UTC, datetime
+
+    from tests import stream_records
+
+    now = datetime.now(UTC)
+    candidate = stream_records.candidate(now, email=support.unique_email("cold-stream"))
+    event = stream_records.batch(stream_records.insert(stream_records.profile(candidate), at=now))
+
+    def verify(response: dict[str, Any]) -> str:
+        assert response == {"batchItemFailures": []}, f"response {response}"
+        return "stream batch of one new candidate: counted, no failures"
+
+    return Prepared(event, verify)
+
+
+def prepare_campaign_step(backend: support.Backend) -> Prepared:
+    """The nurture machine's first task: resolve a built-in campaign's audience into batches."""
+    from talentpool.logic.builtin_sequences import builtin_sequences
+    from talentpool.models.sequences import SequenceKind
+
+    campaign = next(s for s in builtin_sequences().values() if s.kind is SequenceKind.NURTURE)
+    execution = f"bench-{support.unique_email('run').split('@')[0]}"
+    event = {"action": "resolve", "execution": execution, "input": {"campaign_id": campaign.sequence_id}}
+
+    def verify(response: dict[str, Any]) -> str:
+        assert "run" in response, f"response {response}"
+        return f"campaign {campaign.sequence_id} resolved into {len(response.get('batches', []))} batches"
+
+    return Prepared(event, verify)
+
+
+def prepare_sequence_step(backend: support.Backend) -> Prepared:
+    """A round of the engage machine for a candidate who has not confirmed: the exit rules end it."""
+    candidate_id = backend.capture(support.unique_email("cold-step"))
+    state = {"candidate_id": candidate_id, "event_id": f"bench-{candidate_id}"}
+    event = {"action": "step", "token": f"bench-{candidate_id}", "execution": f"bench:{candidate_id}", "state": state}
+
+    def verify(response: dict[str, Any]) -> str:
+        assert set(response) == {"outcome"}, f"response {response}"
+        return f"a round for an unconfirmed candidate: {response['outcome']}"
+
+    return Prepared(event, verify)
+
+
 SCENARIOS: dict[str, Callable[[support.Backend], Prepared]] = {
     "capture": prepare_capture,
     "confirm": prepare_confirm,
@@ -272,11 +351,14 @@ SCENARIOS: dict[str, Callable[[support.Backend], Prepared]] = {
     "pages": prepare_pages,
     "self_service": prepare_self_service,
     "ses_events": prepare_ses_events,
+    "seed": prepare_seed,
+    "report": prepare_report,
+    "aggregates": prepare_aggregates,
+    "campaign_step": prepare_campaign_step,
+    "sequence_step": prepare_sequence_step,
 }
 # Functions whose event needs more than a request: say why they are not measured yet.
-NOT_YET = {
-    "sequence_step": "its input is a task of a running engage execution (a Step Functions callback token)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 # --- running children ---------------------------------------------------------------------------------
@@ -356,12 +438,15 @@ def import_costs(stderr: str) -> dict[str, Any]:
     for name, _, self_ms, _ in rows:
         package = name.split(".")[0]
         packages[package] = packages.get(package, 0.0) + self_ms
+    ours = sorted(((n, c) for n, _, c, _ in rows if n.split(".")[0] == "talentpool"), key=lambda r: -r[1])
     return {
         "total_ms": round(sum(r[2] for r in rows), 1),
         "top_cumulative": [{"module": n, "depth": d, "cumulative_ms": round(c, 1)} for n, d, _, c in top],
         "by_package_self_ms": {
             k: round(v, 1) for k, v in sorted(packages.items(), key=lambda kv: kv[1], reverse=True)[:12]
         },
+        "all_packages_self_ms": {k: round(v, 1) for k, v in sorted(packages.items(), key=lambda kv: -kv[1])},
+        "talentpool_modules_self_ms": {name: round(ms, 1) for name, ms in ours},
     }
 
 
@@ -390,6 +475,7 @@ class Sample:
     floors: list[ChildRun]
     runs: dict[str, list[ChildRun]]
     paired: dict[str, list[float]]  # each function run ÷ the floor run just before it
+    unchecked: dict[str, int] = field(default_factory=dict)  # runs whose side effect did not show in time
 
     @property
     def floor_ms(self) -> float:
@@ -413,6 +499,7 @@ class Sample:
             "ratio": round(self.ratio(name), 2),
             "paired_ratio": support.spread(self.paired[name], digits=2),
             "cpu_ratio": round(self.cpu_ratio(name), 2),
+            "runs_not_counted": self.unchecked.get(name, 0),
         }
 
     def floor_summary(self) -> dict[str, Any]:
@@ -435,7 +522,14 @@ def measure(
     for _ in range(rounds):
         for name in random.sample(list(functions), len(functions)):
             floor = run_floor(backend, flags)
-            function, checks[name] = run_function(backend, name, functions[name], workdir, flags)
+            try:
+                function, checks[name] = run_function(backend, name, functions[name], workdir, flags)
+            except AssertionError as error:
+                # A side effect that did not show in time (a loaded machine slows the runtime's deliveries):
+                # the run is not counted, and the record says so.
+                sample.unchecked[name] = sample.unchecked.get(name, 0) + 1
+                print(f"{name}: run not counted: {str(error).splitlines()[0]}", flush=True)
+                continue
             sample.floors.append(floor)
             sample.runs[name].append(function)
             sample.paired[name].append(function.init_ms / floor.init_ms)
@@ -465,6 +559,76 @@ def without_package_bytecode(
     return ("-B", *writing)
 
 
+def layer_imports(rounds: int = LAYER_IMPORT_ROUNDS) -> dict[str, Any]:
+    """Every handler imported as it ships: Python 3.12, only the layers and its folder, tracing on.
+
+    The same isolated child as tests/infra/test_shipped.py, with the core layer staged by infra/layers.py and
+    the lock installed for this machine (that test uses the synthesised assembly; this one stages the same
+    folders without a synth). Records whether each imported and what its import cost, median of `rounds`.
+    """
+    from infra import layers, spec
+    from infra.functions import HANDLER, POWERTOOLS_ENVIRONMENT
+    from local import environment
+    from tests import shipped
+
+    dependencies, core = shipped.host_dependencies(), layers.stage_core()
+    settings = environment.LocalSettings(port=3000, region="us-east-1", time_scale=1.0)
+    values = environment.local_values(settings, "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench")
+    values[spec.Env.WEB_ROOT.value] = str(core / "web")
+    requests = []
+    for function in spec.FUNCTIONS:
+        names = [env.value for env in function.env]
+        shipped_function = shipped.ShippedFunction(
+            name=function.name,
+            handler=HANDLER,
+            code=function.folder,
+            layers=(core,),
+            environment={name: values[name] for name in names} | POWERTOOLS_ENVIRONMENT,
+            memory_mb=function.memory_mb,
+            timeout_s=function.timeout_s,
+        )
+        env = {
+            "PATH": "/usr/bin:/bin",
+            **shipped.lambda_runtime_environment(function.name, function.memory_mb, function.folder),
+            **shipped.tracing_environment("127.0.0.1:2000"),
+            **{k: str(v) for k, v in shipped_function.environment.items()},
+        }
+        requests += [shipped.Request(shipped_function, [dependencies, core / "python"], env) for _ in range(rounds)]
+    by_function: dict[str, list[shipped.Run]] = {}
+    for run_ in shipped.run_all(requests):
+        by_function.setdefault(run_.name, []).append(run_)
+    first = next(iter(by_function.values()))[0]
+    return {
+        "python": first.result.get("python", "?"),
+        "tracing": True,
+        "rounds": rounds,
+        "functions": {name: _layer_import_summary(runs) for name, runs in by_function.items()},
+    }
+
+
+def _layer_import_summary(runs: list[Any]) -> dict[str, Any]:
+    failed = [r for r in runs if not r.imported]
+    if failed:
+        error = (failed[0].result.get("import_error") or failed[0].stderr or "no result").strip().splitlines()[-1]
+        return {"imported": False, "error": error[:300]}
+    return {
+        "imported": True,
+        "import_ms": support.spread(r.result["import_ms"] for r in runs),
+        "import_cpu_ms": support.spread(r.result["import_cpu_ms"] for r in runs),
+    }
+
+
+def _previous_deployed() -> dict[str, Any]:
+    """The no-bytecode figures last recorded, for a run that leaves that variant out."""
+    results = support.ROOT / "bench" / "results.json"
+    recorded = (json.loads(results.read_text()) if results.exists() else {}).get("cold_init", {})
+    return {
+        "deployed_rounds": recorded.get("deployed_rounds"),
+        "floor": recorded.get("floor", {}).get("deployed"),
+        "functions": {n: f.get("deployed") for n, f in recorded.get("functions", {}).items() if f.get("deployed")},
+    }
+
+
 def run() -> dict[str, Any]:
     from infra import spec
 
@@ -474,6 +638,8 @@ def run() -> dict[str, Any]:
     }
     checks: dict[str, str] = {}
     imports: dict[str, Any] = {}
+    layer = layer_imports()  # first: it needs no backend, and fails fast if the shipped set does not start
+    print("layer imports done: " + ", ".join(n for n, f in layer["functions"].items() if f["imported"]), flush=True)
     with support.Backend.start() as backend, tempfile.TemporaryDirectory(prefix="bench-cold-") as work:
         workdir = Path(work)
         backend.silence_bucket_notifications("imports")
@@ -492,26 +658,35 @@ def run() -> dict[str, Any]:
         for name in functions:
             run_, _ = run_function(backend, name, functions[name], workdir, ("-X", "importtime"))
             imports[name] = import_costs(run_.stderr)
-        deployed_checks: dict[str, str] = {}
-        flags = without_package_bytecode(backend, functions, workdir, deployed_checks)
-        deployed = measure(backend, functions, DEPLOYED_ROUNDS, workdir, deployed_checks, flags)
+        deployed = None
+        if DEPLOYED_ROUNDS:
+            deployed_checks: dict[str, str] = {}
+            flags = without_package_bytecode(backend, functions, workdir, deployed_checks)
+            deployed = measure(backend, functions, DEPLOYED_ROUNDS, workdir, deployed_checks, flags)
+    previous = _previous_deployed() if deployed is None else {}
 
     results = {
         name: {
             **cached.summary(name),
-            "pass": cached.ratio(name) <= TARGET_RATIO,
+            "pass": cached.cpu_ratio(name) <= TARGET_CPU_RATIO if name == TARGET_FUNCTION else None,
             "served": checks[name],
             "imports": imports[name],
-            "deployed": deployed.summary(name),
+            "deployed": deployed.summary(name) if deployed else previous.get("functions", {}).get(name),
         }
         for name in functions
     }
     return {
-        "target_ratio": TARGET_RATIO,
+        "target_function": TARGET_FUNCTION,
+        "target_cpu_ratio": TARGET_CPU_RATIO,
+        "layer_import": layer,
         "rounds": ROUNDS,
-        "deployed_rounds": DEPLOYED_ROUNDS,
+        "deployed_rounds": DEPLOYED_ROUNDS or previous.get("deployed_rounds"),
         "revision": _revision(),
-        "floor": {**cached.floor_summary(), "imports": floor_imports, "deployed": deployed.floor_summary()},
+        "floor": {
+            **cached.floor_summary(),
+            "imports": floor_imports,
+            "deployed": deployed.floor_summary() if deployed else previous.get("floor"),
+        },
         "functions": results,
         "skipped": skipped,
     }
@@ -522,7 +697,7 @@ def _ms(spread: dict[str, Any]) -> str:
 
 
 def _ratio(f: dict[str, Any]) -> str:
-    return f"**{f['ratio']:.2f}x**"
+    return f"{f['ratio']:.2f}x"
 
 
 def _paired(f: dict[str, Any]) -> str:
@@ -534,19 +709,76 @@ def _packages(imports: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v:.0f}" for k, v in list(imports["by_package_self_ms"].items())[:6])
 
 
+def _verdict(f: dict[str, Any]) -> str:
+    return "no target" if f["pass"] is None else support.verdict(f["pass"])
+
+
+def _layer_section(layer: dict[str, Any]) -> str:
+    rows = [
+        [f"`{name}`", "yes", _ms(f["import_ms"]), _ms(f["import_cpu_ms"])]
+        if f["imported"]
+        else [f"`{name}`", f"**no**: {f['error']}", "", ""]
+        for name, f in layer["functions"].items()
+    ]
+    table = support.markdown_table(["function", "imports", "import ms, median (IQR)", "import CPU ms"], rows)
+    return f"""### What ships: every handler on the layers alone
+
+Each handler imported as Lambda imports it (`handler.lambda_handler`), in a fresh isolated (`-I`) Python
+{layer["python"]} process with only the dependency lock installed for this machine, the core layer as
+`infra/layers.py` stages it and the function's folder on `sys.path`, Lambda's variables set and tracing on
+(so the X-Ray SDK loads and patches boto3, as in AWS); {layer["rounds"]} runs each. `make test` does the same
+from the synthesised assembly, and serves one event through each (tests/infra/test_shipped.py).
+
+{table}"""
+
+
+def _largest(costs: dict[str, float]) -> list[tuple[str, float]]:
+    """Largest first (results.json keeps keys sorted by name)."""
+    return sorted(costs.items(), key=lambda kv: -kv[1])
+
+
+def _remains_section(name: str, f: dict[str, Any], floor: dict[str, Any]) -> str:
+    packages = _largest(f["imports"]["all_packages_self_ms"])
+    floor_packages = floor["imports"].get("all_packages_self_ms", floor["imports"]["by_package_self_ms"])
+    rows = [
+        [package, f"{ms:.1f}", f"{floor_packages.get(package, 0.0):.1f}", "ours" if package == "talentpool" else ""]
+        for package, ms in packages[:20]
+    ]
+    ours = ", ".join(f"`{m}` {ms:.1f}" for m, ms in _largest(f["imports"]["talentpool_modules_self_ms"]))
+    verdict = "meets" if f["pass"] else "does not meet"
+    return f"""### What remains in `{name}`'s cold start
+
+`{name}` {verdict} the target: **{f["cpu_ratio"]:.2f}x** the floor in CPU time (target ≤ {TARGET_CPU_RATIO}x).
+Self import time by top-level package, ms (`-X importtime`, the same child serving the same event, so the
+tracing inflates them: compare them with each other), beside the floor's for the same package; the 20 largest:
+
+{support.markdown_table(["package", f"`{name}` self ms", "floor self ms", ""], rows)}
+
+Ours, module by module (self ms, from one traced run, so a single figure can be noise): {ours}. All but one are
+on a careers-site post's path: the environment model, the resolver and its error contract, the candidate and
+capture-form models it validates, the events it publishes, the store it writes and the careers page it answers
+a browser with. The exception is `talentpool.models.recruiter`: the recruiter variant of `POST /candidates`
+lives in the same function and its route, with its request model, is registered at import; building that
+resolver on the first request with a token would take it off this path. Everything else is Powertools (the
+resolver with validation, idempotency, logging, metrics), pydantic and boto3 with their dependencies: the
+JWT library, the auth code, the recruiter logic, the importer's CSV machinery, the report renderer and the
+X-Ray SDK (with tracing off) are not loaded by a careers-site post (tests/infra/test_shipped.py and
+tests/unit/test_observability.py check it)."""
+
+
 def describe(figures: dict[str, Any]) -> str:
     floor = figures["floor"]
     functions: dict[str, Any] = figures["functions"]
-    target = figures["target_ratio"]
+    target_name, target = figures["target_function"], figures["target_cpu_ratio"]
     main = support.markdown_table(
         [
             "function",
             "init + serve ms, median (IQR)",
             "import + serve ms (serve CPU)",
             "child wall ms",
-            f"÷ floor; target ≤ {target}x",
+            "÷ floor",
             "paired ÷ floor (IQR)",
-            "CPU ÷ floor CPU",
+            f"CPU ÷ floor CPU (target ≤ {target}x for `{target_name}`)",
             "result",
             "event served (checked every run)",
         ],
@@ -558,8 +790,8 @@ def describe(figures: dict[str, Any]) -> str:
                 f"{f['wall_ms']['median']:.0f}",
                 _ratio(f),
                 _paired(f),
-                f"{f['cpu_ratio']:.2f}x",
-                support.verdict(f["pass"]),
+                f"**{f['cpu_ratio']:.2f}x**",
+                _verdict(f),
                 f["served"],
             ]
             for name, f in functions.items()
@@ -576,6 +808,7 @@ def describe(figures: dict[str, Any]) -> str:
                 _paired(f["deployed"]),
             ]
             for name, f in functions.items()
+            if f.get("deployed")
         ),
     )
     skipped = "".join(f"\n- `{name}` not measured: {why}." for name, why in figures.get("skipped", {}).items())
@@ -585,25 +818,26 @@ def describe(figures: dict[str, Any]) -> str:
             f"{'·' * m['depth']}{m['module']} {m['cumulative_ms']:.0f}" for m in f["imports"]["top_cumulative"]
         )
         imports.append([f"`{name}`", f"{f['imports']['total_ms']:.0f}", _packages(f["imports"]), top])
+    remains = _remains_section(target_name, functions[target_name], floor) if target_name in functions else ""
+    layer = _layer_section(figures["layer_import"]) if "layer_import" in figures else ""
     return f"""
 ## Cold init
 
-Target (issue 2, section 5; issue 4, section 6): a fresh process that imports a function's handler and serves
-one realistic event takes at most {target}x the floor, a fresh process that imports boto3 and creates one
-client.
+Target (issue 9, section 6): `{target_name}`, where a careers-site visitor waits, costs at most {target}x the
+floor in CPU time: a fresh process that imports its handler and serves one realistic event, against a fresh
+process that imports boto3 and creates one client. Every function is measured; only `{target_name}` has a
+target.
 
 How: {figures["rounds"]} timed runs per function, each right after a floor run, in an order shuffled per round.
 Both are timed inside the child from its first line, so interpreter start-up is left out of both; the child's
 whole wall time is shown too. The handler is imported by file as Lambda does, and serves its event against a
 `python -m local` runtime's moto server, with the environment that runtime gives the function (spec variables,
 fake credentials, `POWERTOOLS_TRACE_DISABLED=true`) plus the variables Lambda's runtime sets
-(`LAMBDA_TASK_ROOT` and friends: without them the X-Ray SDK builds two botocore clients at import, which it
-never does in Lambda). Every run is checked: status code and side effect. The target's ratio is the median ÷
-the median floor. Two steadier views sit beside it, because other work shares this machine: each run ÷ the
-floor run just before it (median and IQR), and the same ratio in CPU time, which waiting for a busy CPU does
-not inflate. CPU time also leaves out the wait for moto's answers ("serve" minus "serve CPU" below): moto, in
-the local runtime's process, answers more slowly than DynamoDB or EventBridge do, so the wall-clock serve times
-overstate what AWS would show, and the CPU ratio is the closer view of the code's own cost.
+(`LAMBDA_TASK_ROOT` and friends). Every run is checked: status code and side effect. CPU time is the target's
+measure because other work shares this machine and waiting for a busy CPU does not inflate it; it also leaves
+out the wait for moto's answers ("serve" minus "serve CPU" below), which the local runtime's moto gives more
+slowly than DynamoDB or EventBridge do. Wall-clock ratios (median ÷ median floor, and each run ÷ the floor run
+just before it) are shown beside it.
 
 Floor: **{_ms(floor["init_ms"])} ms** median (IQR), n={floor["init_ms"]["n"]}; CPU {_ms(floor["cpu_ms"])} ms; child
 wall {floor["wall_ms"]["median"]:.0f} ms.
@@ -614,19 +848,21 @@ Revision `{figures["revision"]}`, measured {figures.get("measured_at", "?")} on 
 
 Reading it: `pages` makes no AWS call and never imports boto3, so its whole cold start (Powertools' resolver,
 pydantic, the careers-form model) costs about one floor. Every other function pays the floor itself (boto3 and
-one to three clients, each loading its service model) and then Powertools' resolver, batch or idempotency
-utilities, pydantic and the talentpool models on top: the import table below shows those alone take more than
-0.3x the floor, so 1.3x is out of reach for a function built on Powertools, pydantic and boto3 however lazily it
-imports. What lazy imports can do is keep a function from loading what its request path never uses; the
-module-level imports left are used on the measured paths.
+one to three clients, each loading its service model) and then Powertools' resolver, batch, parser or
+idempotency utilities and pydantic on top. With tracing off the X-Ray SDK is no longer loaded at all
+(Powertools' Tracer built its recorder even when disabled); with tracing on, as in AWS, it is, and patches
+boto3.
+
+{remains}
+
+{layer}
 
 ### Without bytecode: why the layers ship .pyc
 
 Lambda's `/opt` is read-only, so layers without `.pyc` files make every cold start compile boto3, botocore,
-Powertools, pydantic and talentpool from source. That is what these runs measure; since these figures the
-layer build compiles bytecode for Python 3.12 (`infra/layers.py`, `compile_bytecode`), so a deployed cold start
-is the table above, not this one. Same runs with a `pycache_prefix` holding only the standard library's bytecode,
-writing disabled
+Powertools, pydantic and talentpool from source. That is what these runs measure; the layer build compiles
+bytecode for Python 3.12 (`infra/layers.py`, `compile_bytecode`), so a deployed cold start is the table above,
+not this one. Same runs with a `pycache_prefix` holding only the standard library's bytecode, writing disabled
 ({figures["deployed_rounds"]} rounds). Floor under the same condition: **{_ms(floor["deployed"]["init_ms"])} ms**.
 
 {deployed}

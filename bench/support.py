@@ -107,31 +107,10 @@ def stage_changed_event(candidate_id: str) -> dict[str, Any]:
 
 
 def s3_object_created(bucket: str, key: str, etag: str, size: int, region: str) -> dict[str, Any]:
-    """An S3 ObjectCreated:Put notification with one record, in the shape S3 sends to Lambda."""
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": region,
-                "eventTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
-                "eventName": "ObjectCreated:Put",
-                "userIdentity": {"principalId": "bench"},
-                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-                "responseElements": {"x-amz-request-id": uuid.uuid4().hex, "x-amz-id-2": uuid.uuid4().hex},
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "bench",
-                    "bucket": {
-                        "name": bucket,
-                        "ownerIdentity": {"principalId": "bench"},
-                        "arn": f"arn:aws:s3:::{bucket}",
-                    },
-                    "object": {"key": key, "size": size, "eTag": etag.strip('"'), "sequencer": uuid.uuid4().hex},
-                },
-            }
-        ]
-    }
+    """An S3 ObjectCreated:Put notification with one record: tests/factories.s3_object_created."""
+    from tests import factories
+
+    return factories.s3_object_created(bucket, key, etag, size, region)
 
 
 def csv_bytes(*lines: str) -> bytes:
@@ -341,20 +320,11 @@ class Backend:
 
 
 def lambda_runtime_environment(function: Any) -> dict[str, str]:
-    """The reserved variables Lambda's Python runtime sets for `function` (a spec.FunctionSpec).
+    """The reserved variables Lambda's Python runtime sets for `function` (a spec.FunctionSpec): without them a
+    bench would time a start-up that never happens in AWS (tests/shipped.py says why)."""
+    from tests import shipped
 
-    Libraries branch on them: the X-Ray SDK, which Powertools' Tracer imports even with tracing disabled,
-    builds two botocore clients at import for its sampler unless LAMBDA_TASK_ROOT says it runs in Lambda.
-    Without them a bench would time a start-up that never happens in AWS.
-    """
-    return {
-        "LAMBDA_TASK_ROOT": str(function.folder),
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
-        "AWS_LAMBDA_FUNCTION_NAME": function.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
-    }
+    return shipped.lambda_runtime_environment(function.name, function.memory_mb, function.folder)
 
 
 def _inherited() -> dict[str, str]:

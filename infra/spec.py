@@ -132,8 +132,9 @@ class FunctionSpec:
     memory_mb: int = 512
     timeout_s: int = 10
     uses_web: bool = False
-    # Someone waits on it (an API route): Lambda SnapStart restores it from a snapshot of its initialised
-    # memory, taken per published version, instead of running the cold start's imports and set-up.
+    # People wait on it (a form post, a link in an email, the recruiter API): Lambda SnapStart restores it
+    # from a snapshot of its initialised memory, so its initialisation must leave nothing unique behind
+    # (talentpool/snapstart.py, tests/infra/test_shipped.py).
     snap_start: bool = False
 
     @property

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,3 +198,31 @@ def response_json(response: dict[str, Any]) -> Any:
 
 RECRUITER = {"sub": "rec-1", "email": "rita@example.com", "cognito:groups": "recruiters"}
 ADMIN = {"sub": "adm-1", "email": "alex@example.com", "cognito:groups": "recruiters,admins"}
+
+
+def s3_object_created(bucket: str, key: str, etag: str, size: int, region: str) -> dict[str, Any]:
+    """An S3 ObjectCreated:Put notification with one record, in the shape S3 sends to Lambda."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": region,
+                "eventTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                "eventName": "ObjectCreated:Put",
+                "userIdentity": {"principalId": "bench"},
+                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+                "responseElements": {"x-amz-request-id": uuid.uuid4().hex, "x-amz-id-2": uuid.uuid4().hex},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "bench",
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "bench"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {"key": key, "size": size, "eTag": etag.strip('"'), "sequencer": uuid.uuid4().hex},
+                },
+            }
+        ]
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
@@ -18,11 +18,10 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from talentpool import auth, errors, http, pages
+from talentpool import errors, http, pages, snapstart
 from talentpool.clock import utcnow
 from talentpool.config import CaptureEnv, load
 from talentpool.logic.capture import CaptureContext, capture_candidate, honeypot_response
-from talentpool.logic.profiles import create_by_recruiter
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
 from talentpool.models.capture_form import form_to_request
 from talentpool.models.recruiter import CreatedCandidate, RecruiterCandidateRequest
@@ -32,6 +31,10 @@ from talentpool.store.events import EventBus
 from talentpool.store.idempotency import persistence
 from talentpool.store.table import Table
 
+if TYPE_CHECKING:
+    from talentpool.auth import Principal
+
+snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(CaptureEnv)
 REPO = CandidateStore(Table(ENV.table_name))
 BUS = EventBus(ENV.event_bus_name)
@@ -117,7 +120,10 @@ def post_candidate(
 recruiter_app = http.create_app(cors_origin=ENV.cors_origin)
 
 
-def authenticate_recruiter(event: dict[str, Any]) -> auth.Principal:
+def authenticate_recruiter(event: dict[str, Any]) -> Principal:
+    # Here, not at the top: a careers-site post, the common case, never loads the JWT library or the auth code.
+    from talentpool import auth
+
     bearer = http.header(event, "authorization") or ""
     caller = auth.verify_bearer(bearer, jwks_url=ENV.jwks_url, issuer=ENV.jwt_issuer, audience=ENV.jwt_audience)
     return auth.require(caller)
@@ -140,6 +146,8 @@ def authenticate_recruiter(event: dict[str, Any]) -> auth.Principal:
     },
 )
 def post_sourced_candidate(request: RecruiterCandidateRequest) -> Response[Any]:
+    from talentpool.logic.profiles import create_by_recruiter  # only recruiters' posts need it
+
     caller = recruiter_app.context["principal"]
     candidate = create_by_recruiter(REPO, BUS, request, caller=caller, now=utcnow())
     return http.json_response(HTTPStatus.CREATED, CreatedCandidate(candidate_id=candidate.candidate_id).model_dump())

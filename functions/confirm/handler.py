@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from talentpool import errors, http, pages
+from talentpool import errors, http, pages, snapstart
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
 from talentpool.logic.confirm import confirm_consent
@@ -20,6 +20,7 @@ from talentpool.store.events import EventBus
 from talentpool.store.secrets import token_secret
 from talentpool.store.table import Table
 
+snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(ConfirmEnv)
 REPO = CandidateStore(Table(ENV.table_name))
 BUS = EventBus(ENV.event_bus_name)

@@ -7,10 +7,11 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from talentpool import http
+from talentpool import http, snapstart
 from talentpool.api import campaigns, candidates, deps, imports, reports, segments, sequences, templates
 from talentpool.observability import logger, metrics, tracer
 
+snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 app = http.create_app()
 for resource in (candidates, segments, imports, templates, sequences, reports, campaigns):
     app.include_router(resource.router)

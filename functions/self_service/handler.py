@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from talentpool import errors, http, pages
+from talentpool import errors, http, pages, snapstart
 from talentpool.clock import parse_iso, utcnow
 from talentpool.config import SelfServiceEnv, load
 from talentpool.logic import self_service
@@ -42,6 +42,7 @@ from talentpool.store.secrets import token_secret
 from talentpool.store.table import Table
 from talentpool.store.workflows import Workflows
 
+snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(SelfServiceEnv)
 REPO = CandidateStore(Table(ENV.table_name))
 BUS = EventBus(ENV.event_bus_name)

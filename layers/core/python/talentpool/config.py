@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 class FunctionEnv(BaseModel):
     """Fields are the lower-case names of the function's environment variables (see infra/spec.py)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # defer_build: a function validates only its own environment model, so the validators of the other
+    # functions' models are never built in its cold start.
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Self:
