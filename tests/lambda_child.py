@@ -6,7 +6,7 @@ folders Lambda would mount: the function's code (/var/task), the layers (/opt/py
 functions, the runtime's own library of hooks. It imports the handler named as CDK names it, the way the
 runtime does (`module.function`, by import), which runs the module's initialisation; then, if asked, it
 fingerprints what that initialisation left in memory, runs the after-restore hooks a SnapStart restore would
-run, and serves one event. Standard library only: nothing here may lend the handler a module.
+run, and serves its events in turn. Standard library only: nothing here may lend the handler a module.
 """
 
 from __future__ import annotations
@@ -156,17 +156,25 @@ def main(request_path: str, result_path: str) -> None:
         result["fingerprint"] = fingerprint(module_state(module, tuple(request["fingerprint"])))
     if request.get("restore"):
         result["restore"] = restore_hooks_reseed()
-    event = request.get("event")
-    if event is not None:
-        # What the runtime sets for each invocation: the trace header X-Ray's facade segment is built from.
-        os.environ["_X_AMZN_TRACE_ID"] = request["trace_header"]
-        context = Context(request["name"], request["memory_mb"], request["timeout_s"])
-        try:
-            result["response"] = handler(event, context)
-        except BaseException:
-            result["invoke_error"] = traceback.format_exc()
+    if request.get("events"):
+        serve(handler, request, result)
         result["modules_served"] = sorted(sys.modules)
     report()
+
+
+def serve(handler: Any, request: dict[str, Any], result: dict[str, Any]) -> None:
+    """The events in order, each a new invocation of this (by then warm) environment, their answers in
+    `responses`; the first that raises ends the run, its traceback in `invoke_error`."""
+    # What the runtime sets for each invocation: the trace header X-Ray's facade segment is built from.
+    os.environ["_X_AMZN_TRACE_ID"] = request["trace_header"]
+    result["responses"] = []
+    for event in request["events"]:
+        context = Context(request["name"], request["memory_mb"], request["timeout_s"])
+        try:
+            result["responses"].append(handler(event, context))
+        except BaseException:
+            result["invoke_error"] = traceback.format_exc()
+            return
 
 
 if __name__ == "__main__":

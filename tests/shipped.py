@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +239,7 @@ class Request:
     function: ShippedFunction
     opt_python: list[Path]  # /opt/python: the layers as this machine can run them
     environment: dict[str, str]
-    event: Any = None
+    events: list[Any] = field(default_factory=list)  # served in order by this one environment
     trace_header: str = ""
     fingerprint: tuple[str, ...] = ()  # our packages, whose module state is fingerprinted after import
     runtime_library: Path | None = None  # the runtime's own modules (/var/runtime), for the restore hooks
@@ -253,7 +253,7 @@ class Request:
             "name": self.function.name,
             "handler": self.function.handler,
             "path": [str(p) for p in path],
-            "event": self.event,
+            "events": self.events,
             "trace_header": self.trace_header,
             "memory_mb": self.function.memory_mb,
             "timeout_s": self.function.timeout_s,

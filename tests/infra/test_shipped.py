@@ -5,8 +5,8 @@ code, and the two layers. The dependency layer's lock is installed for this mach
 and each function starts in a fresh isolated process with only that folder, the core layer as staged and
 its own folder on sys.path, with Lambda's variables, exactly the environment variable names the template
 gives it, and tracing on, as in AWS. It imports the handler CDK names (its module initialises), then serves
-one representative event through it, against a moto server running in this process with the resources
-created from the spec, as the local runtime creates them.
+one representative event through it (the ops function: a listing, then a redrive), against a moto server
+running in this process with the resources created from the spec, as the local runtime creates them.
 
 Events that need something to exist first (a candidate, an email's link) come in later waves, built from
 what the earlier waves' functions really did: the candidate capture stored, the event it published, the
@@ -41,6 +41,7 @@ DEVELOPMENT_PACKAGES = {"tests", "local", "infra", "bench", "tools", "talentpool
 CONFIRM_LINK = re.compile(r"/confirm\?token=([A-Za-z0-9._~-]+)")
 CAPTURED_EMAIL = "shipped.smoke@example.com"
 IMPORTED_EMAIL = "shipped.import@example.com"
+OPS_CONSUMER = "ses_events"  # whose failure queue the ops function lists and redrives
 
 
 # --- the assembly and the dependencies --------------------------------------------------------------------
@@ -141,8 +142,10 @@ Verify = Callable[[Deployment, Any], None]
 @dataclass(frozen=True)
 class Scenario:
     wave: int
-    prepare: Prepare
-    verify: Verify
+    prepare: Prepare  # the event; for a serial scenario, the events one environment serves in turn
+    verify: Verify  # gets the answer; for a serial scenario, the answers in order
+    # Several invocations of one environment, as a warm environment serves one after another.
+    serial: bool = False
 
 
 def _status(response: Any, expected: int) -> Any:
@@ -307,6 +310,49 @@ def _confirmed(aws: Deployment, response: Any) -> None:
     assert confirmed["detail"]["candidate_id"] == aws.learned["candidate_id"]
 
 
+def _ops(aws: Deployment) -> Any:
+    # An SES event EventBridge could not deliver to the queue ses_events drains, parked in ses_events' failure
+    # queue the way EventBridge parks it (the event as the body, why in the attributes).
+    parked = ses_samples.ses_event("Delivery", candidate_id=aws.learned["candidate_id"], message_id="shipped-ops")
+    attributes = {"ERROR_CODE": "SDK_CLIENT_ERROR", "ERROR_MESSAGE": "Unable to deliver the event to its target"}
+    aws.clients.sqs.send_message(
+        QueueUrl=aws.deployment.failure_queues[OPS_CONSUMER],
+        MessageBody=json.dumps(parked),
+        MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+    )
+    aws.clients.sqs.create_queue(QueueName=_redrive_target(aws).rsplit("/", 1)[1])
+    aws.learned["parked"] = parked
+    # Then an admin (the claims the Cognito authorizer passes) looks at what failed, and redrives that queue.
+    return [
+        factories.api_event("GET", "/ops/failures", claims=factories.ADMIN, headers={"Accept": "*/*"}),
+        factories.api_event(
+            "POST", "/ops/redrive", body={"queue": OPS_CONSUMER}, claims=factories.ADMIN, headers={"Accept": "*/*"}
+        ),
+    ]
+
+
+def _redrive_target(aws: Deployment) -> str:
+    """Where the ops function replays ses_events' parked work: its FAILURE_QUEUES setting says."""
+    return str(json.loads(aws.values()[spec.Env.FAILURE_QUEUES.value])[OPS_CONSUMER]["target"])
+
+
+def _redriven(aws: Deployment, responses: Any) -> None:
+    listed, redriven = (_status(response, 200) for response in responses)
+    # The listing showed the parked event, with EventBridge's reason, and each failure queue's depth
+    [failure] = listed["failures"]
+    assert (failure["consumer"], failure["source"]) == (OPS_CONSUMER, "delivery"), failure
+    assert failure["error"].startswith("SDK_CLIENT_ERROR"), failure
+    assert listed["queues"] == {name: int(name == OPS_CONSUMER) for name in spec.failure_consumers()}
+    # The redrive replayed it once: back in the queue ses_events drains, and gone from the failure queue
+    assert [replayed["outcome"] for replayed in redriven["replayed"]] == ["replayed"], redriven
+    moved = aws.clients.sqs.receive_message(QueueUrl=_redrive_target(aws), MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(message["Body"]) for message in moved] == [aws.learned["parked"]]
+    left = aws.clients.sqs.get_queue_attributes(
+        QueueUrl=aws.deployment.failure_queues[OPS_CONSUMER], AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    assert left["ApproximateNumberOfMessages"] == "0"
+
+
 SCENARIOS: dict[str, Scenario] = {
     "capture": Scenario(1, _capture, _captured),
     "pages": Scenario(1, _pages, _careers_page),
@@ -321,6 +367,7 @@ SCENARIOS: dict[str, Scenario] = {
     "sequence_step": Scenario(2, _sequence_step, _stepped),
     "self_service": Scenario(2, _preferences, _preferences_page),
     "confirm": Scenario(3, _confirm, _confirmed),
+    "ops": Scenario(3, _ops, _redriven, serial=True),
 }
 
 
@@ -352,12 +399,13 @@ def served(
                 ]
             for name in (n for n, s in SCENARIOS.items() if s.wave == wave):
                 traces[name] = shipped.new_trace_id()
-                try:
-                    event = SCENARIOS[name].prepare(aws)
-                except Exception as error:  # an earlier wave did not leave what this event is made from
-                    event, unmade[name] = None, f"no event to send: {error!r}"
                 requests.append(_request(assembly[name], host_dependencies, aws, port, daemon.address, traces[name]))
-                requests[-1].event = event
+                try:
+                    prepared = SCENARIOS[name].prepare(aws)
+                except Exception as error:  # an earlier wave did not leave what this event is made from
+                    unmade[name] = f"no event to send: {error!r}"
+                else:
+                    requests[-1].events = list(prepared) if SCENARIOS[name].serial else [prepared]
             for run in shipped.run_all(requests):
                 if run.name.endswith(TWIN):
                     results[run.name] = Served(run)
@@ -375,12 +423,14 @@ def _twin(request: shipped.Request) -> shipped.Request:
 
 
 def _verified(aws: Deployment, run: shipped.Run) -> str:
-    if "response" not in run.result:
+    if "responses" not in run.result or "invoke_error" in run.result:
         return run.explain()
+    scenario = SCENARIOS[run.name]
+    answer = run.result["responses"] if scenario.serial else run.result["responses"][0]
     try:
-        SCENARIOS[run.name].verify(aws, run.result["response"])
+        scenario.verify(aws, answer)
     except Exception as error:
-        return f"{run.name} answered {str(run.result['response'])[:1500]}\nbut: {error!r}\n{run.stdout[-3000:]}"
+        return f"{run.name} answered {str(answer)[:1500]}\nbut: {error!r}\n{run.stdout[-3000:]}"
     return ""
 
 
