@@ -6,7 +6,8 @@ folders Lambda would mount: the function's code (/var/task), the layers (/opt/py
 functions, the runtime's own library of hooks. It imports the handler named as CDK names it, the way the
 runtime does (`module.function`, by import), which runs the module's initialisation; then, if asked, it
 fingerprints what that initialisation left in memory, runs the after-restore hooks a SnapStart restore would
-run, and serves its events in turn. Standard library only: nothing here may lend the handler a module.
+run, and serves its events in turn, recording each AWS call they make (for the grant check). Standard library
+only: nothing here may lend the handler a module (the botocore it records through is the shipped layer's).
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ def main(request_path: str, result_path: str) -> None:
     if request.get("restore"):
         result["restore"] = restore_hooks_reseed()
     if request.get("events"):
+        result["aws_calls"] = record_aws_calls()
         serve(handler, request, result)
         result["modules_served"] = sorted(sys.modules)
     report()
@@ -175,6 +177,28 @@ def serve(handler: Any, request: dict[str, Any], result: dict[str, Any]) -> None
         except BaseException:
             result["invoke_error"] = traceback.format_exc()
             return
+
+
+def record_aws_calls() -> list[dict[str, Any]]:
+    """Every AWS API call made from here on, as IAM authorises it: the service's signing name, the operation and,
+    for a transaction, the kinds of its items (each authorised as its own action). The botocore patched is the
+    shipped layer's, the one the handler uses. Calls made at initialisation are not recorded: the in-process
+    check (local/permissions.py) also judges only what a handler does while it serves."""
+    from botocore.client import BaseClient
+
+    calls: list[dict[str, Any]] = []
+    original = BaseClient._make_api_call
+
+    def recorded(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        model = self.meta.service_model
+        items = [sorted(item) for item in api_params.get("TransactItems", [])]
+        calls.append(
+            {"service": model.signing_name or model.endpoint_prefix, "operation": operation_name, "items": items}
+        )
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = recorded
+    return calls
 
 
 if __name__ == "__main__":

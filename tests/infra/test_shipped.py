@@ -6,7 +6,8 @@ and each function starts in a fresh isolated process with only that folder, the 
 its own folder on sys.path, with Lambda's variables, exactly the environment variable names the template
 gives it, and tracing on, as in AWS. It imports the handler CDK names (its module initialises), then serves
 one representative event through it (the ops function: a listing, then a redrive), against a moto server
-running in this process with the resources created from the spec, as the local runtime creates them.
+running in this process with the resources created from the spec, as the local runtime creates them. Every
+AWS call it makes is recorded and held to its grants by the same check the in-process tests and make run use.
 
 Events that need something to exist first (a candidate, an email's link) come in later waves, built from
 what the earlier waves' functions really did: the candidate capture stored, the event it published, the
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from infra import layers, spec
-from local import environment, resources
+from local import environment, permissions, resources
 from tests import factories, ses_samples, shipped, stream_records
 from tests.infra.synth import Synth
 
@@ -556,6 +557,26 @@ def test_after_a_restore_the_shared_random_generator_gets_a_new_seed(served: dic
     # Then `random` no longer holds the state it was snapshotted with: restored copies draw different numbers
     assert restored["hooks"] >= 1
     assert restored["random_reseeded"] is True
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_function_makes_only_the_aws_calls_its_grants_allow(served: dict[str, Served], name: str) -> None:
+    # Given the function served its events on the shipped set, each AWS call it made recorded
+    run = served[name].run
+    assert "aws_calls" in run.result, run.explain()
+    # Then the grant check the in-process tests and make run apply (local/permissions.py) allows every one of
+    # them, so what ships makes no call IAM would refuse for want of a grant in infra/spec.py
+    refused = {
+        f"{call['service']}:{call['operation']}": missing
+        for call in run.result["aws_calls"]
+        if (missing := sorted(permissions.refused(name, call["service"], call["operation"], _call_params(call))))
+    }
+    assert refused == {}
+
+
+def _call_params(call: dict[str, Any]) -> dict[str, Any]:
+    """What the grant check reads of a call's parameters: a transaction's item kinds."""
+    return {"TransactItems": [{kind: {} for kind in kinds} for kinds in call["items"]]}
 
 
 def test_every_function_has_a_smoke_scenario() -> None:
