@@ -38,6 +38,7 @@ DEPLOYED_ROUNDS = int(os.environ.get("BENCH_COLD_DEPLOYED_ROUNDS", max(1, (ROUND
 TOP_IMPORTS = 10
 MARKER = "BENCH-RESULT "
 RECRUITER_CLAIMS = {"sub": "bench", "cognito:groups": "recruiters"}
+ADMIN_CLAIMS = {"sub": "bench-admin", "cognito:groups": "recruiters,admins"}
 
 FLOOR_CHILD = f"""\
 import time
@@ -342,6 +343,21 @@ def prepare_sequence_step(backend: support.Backend) -> Prepared:
     return Prepared(event, verify)
 
 
+def prepare_ops(backend: support.Backend) -> Prepared:
+    """An admin's look at what failed: every failure queue read, nothing taken (the operator's usual call)."""
+    from infra import spec
+
+    event = support.api_event("GET", "/ops/failures", claims=ADMIN_CLAIMS)
+
+    def verify(response: dict[str, Any]) -> str:
+        _status(response, 200)
+        queues = _body(response)["queues"]
+        assert sorted(queues) == sorted(spec.failure_consumers()), f"queues {queues}"
+        return f"200; {len(queues)} failure queues listed with their depths"
+
+    return Prepared(event, verify)
+
+
 SCENARIOS: dict[str, Callable[[support.Backend], Prepared]] = {
     "capture": prepare_capture,
     "confirm": prepare_confirm,
@@ -356,6 +372,7 @@ SCENARIOS: dict[str, Callable[[support.Backend], Prepared]] = {
     "aggregates": prepare_aggregates,
     "campaign_step": prepare_campaign_step,
     "sequence_step": prepare_sequence_step,
+    "ops": prepare_ops,
 }
 # Functions whose event needs more than a request: say why they are not measured yet.
 NOT_YET: dict[str, str] = {}

@@ -175,7 +175,7 @@ class LambdaRuntime:
             log.exception("%s failed to initialise", name)
             return _error_invocation(exc, context.aws_request_id)
         try:
-            with acting_as(name):
+            with acting_as(name, function.grants):
                 result = handler(event, context)
             payload = json.dumps(result)
         except Exception as exc:

@@ -10,7 +10,7 @@ function's spec grants (spec.GRANT_ACTIONS), and refused the way IAM refuses it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from fnmatch import fnmatchcase
@@ -19,7 +19,8 @@ from typing import Any
 
 from infra import spec
 
-_ACTING_AS: ContextVar[str | None] = ContextVar("talentpool_acting_as", default=None)
+# The function whose handler is running, with the grants it was deployed with.
+_ACTING_AS: ContextVar[tuple[str, tuple[str, ...]] | None] = ContextVar("talentpool_acting_as", default=None)
 # Operations whose IAM action is not `<service>:<operation>` (the Service Authorization Reference).
 ACTION_OF_OPERATION = {
     ("lambda", "Invoke"): "lambda:InvokeFunction",
@@ -38,9 +39,14 @@ RECORD_FILE = "TALENTPOOL_RECORD_AWS_CALLS"  # set to a path: every checked call
 
 
 @contextmanager
-def acting_as(function: str) -> Iterator[None]:
-    """AWS calls made in this block are the named function's, checked against its grants."""
-    token = _ACTING_AS.set(function)
+def acting_as(function: str, grants: Iterable[str] | None = None) -> Iterator[None]:
+    """AWS calls made in this block are the named function's, checked against its grants.
+
+    `grants` defaults to the function's grants in infra/spec.py; a runtime serving functions of its own (a test's
+    consumer) passes theirs.
+    """
+    held = tuple(spec.function(function).grants if grants is None else grants)
+    token = _ACTING_AS.set((function, held))
     try:
         yield
     finally:
@@ -48,8 +54,8 @@ def acting_as(function: str) -> Iterator[None]:
 
 
 @cache
-def allowed_actions(function: str) -> frozenset[str]:
-    return frozenset(action for grant in spec.function(function).grants for action in spec.GRANT_ACTIONS[grant])
+def allowed_actions(grants: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(action for grant in grants for action in spec.GRANT_ACTIONS[spec.Grant(grant)])
 
 
 def required_actions(service: str, operation: str, params: Mapping[str, Any]) -> set[str]:
@@ -58,9 +64,9 @@ def required_actions(service: str, operation: str, params: Mapping[str, Any]) ->
     return {ACTION_OF_OPERATION.get((service, operation), f"{service}:{operation}")}
 
 
-def refused(function: str, service: str, operation: str, params: Mapping[str, Any]) -> set[str]:
-    """The actions this call needs that the function's grants do not allow (empty when it may)."""
-    allowed = allowed_actions(function)
+def refused(grants: Iterable[str], service: str, operation: str, params: Mapping[str, Any]) -> set[str]:
+    """The actions this call needs that these grants do not allow (empty when they may)."""
+    allowed = allowed_actions(tuple(grants))
     return {
         action
         for action in required_actions(service, operation, params)
@@ -75,11 +81,12 @@ def enforce() -> Callable[[], None]:
     original = BaseClient._make_api_call
 
     def checked(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-        function = _ACTING_AS.get()
-        if function is not None:
+        acting = _ACTING_AS.get()
+        if acting is not None:
+            function, grants = acting
             service = self.meta.service_model.signing_name or self.meta.service_model.endpoint_prefix
             _record(function, required_actions(service, operation_name, api_params))
-            missing = refused(function, service, operation_name, api_params)
+            missing = refused(grants, service, operation_name, api_params)
             if missing:
                 raise _denied(function, sorted(missing), operation_name)
         return original(self, operation_name, api_params)

@@ -24,7 +24,12 @@ from talentpool.store import schema
 pytestmark = pytest.mark.slow
 
 TABLE = "streams-test"
-CONSUMER = spec.FunctionSpec("consumer", "test: counts what the stream brings", env=(), grants=())
+CONSUMER = spec.FunctionSpec(
+    "consumer",
+    "test: counts what the stream brings, marking each with a write of its own",
+    env=(),
+    grants=(spec.Grant.TABLE_WRITE,),
+)
 
 
 @dataclass
