@@ -321,7 +321,7 @@ def test_changes_after_unsubscribing_are_refused_with_a_page_not_a_crash(aws, ca
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"action": "pause", "weeks": "3"}, "weeks", "Choose how long to pause"),
+        ({"action": "pause", "weeks": "3.5"}, "weeks", "Choose how long to pause"),
         ({"action": "pause"}, "weeks", "Please make a choice here"),
         ({"action": "save", "interests": ["knitting"]}, "interests", "Choose topics from the list"),
         ({"action": "save", "interests": ["events"], "max_per_week": "9"}, "max_per_week", "Choose how often"),
@@ -358,7 +358,7 @@ def test_json_callers_get_json_state_and_json_errors(aws, candidate_id, preferen
     accept = {"Accept": "application/json"}
 
     saved = request("POST", path, body={"action": "save", "interests": ["events"], "max_per_week": 2}, headers=accept)
-    invalid = request("POST", path, body={"action": "pause", "weeks": 5}, headers=accept)
+    invalid = request("POST", path, body={"action": "pause", "weeks": 53}, headers=accept)
     malformed = request("POST", path, raw_body="{", headers={**accept, "Content-Type": "application/json"})
 
     assert saved["statusCode"] == 200
@@ -366,6 +366,32 @@ def test_json_callers_get_json_state_and_json_errors(aws, candidate_id, preferen
     assert invalid["statusCode"] == 422
     assert factories.response_json(invalid)["error"]["fields"][0]["loc"] == ["weeks"]
     assert malformed["statusCode"] == 400
+
+
+@pytest.mark.parametrize("weeks", [1.5, "2.5", 0.9999, 0, 53])
+def test_a_pause_of_part_of_a_week_or_outside_a_year_is_422_and_changes_nothing(
+    aws, candidate_id, preferences_token, weeks
+):
+    before = stored(aws, candidate_id)
+
+    response = request(
+        "POST", f"/preferences/{preferences_token}", body={"action": "pause", "weeks": weeks},
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+
+    assert response["statusCode"] == 422
+    assert factories.response_json(response)["error"]["fields"][0]["loc"] == ["weeks"]
+    assert stored(aws, candidate_id) == before
+
+
+def test_any_whole_number_of_weeks_up_to_52_pauses(aws, candidate_id, preferences_token):
+    response = request(
+        "POST", f"/preferences/{preferences_token}", body={"action": "pause", "weeks": 52},
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+
+    assert response["statusCode"] == 200
+    assert stored(aws, candidate_id)["preferences"]["paused_until"]
 
 
 # --- Their data ------------------------------------------------------------------------------------------
