@@ -51,6 +51,7 @@ class Env(StrEnum):
     REPORTS_BUCKET = "REPORTS_BUCKET"
     CONSENT_MONTHS = "CONSENT_MONTHS"
     FAILURE_QUEUES = "FAILURE_QUEUES"  # JSON: each consumer's failure queue and where its work is replayed
+    IMPORT_MAX_ROWS = "IMPORT_MAX_ROWS"
 
 
 class Grant(StrEnum):
@@ -315,7 +316,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="importer",
         description="Imports an uploaded CSV row by row: good rows captured or merged, bad rows reported",
-        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET),
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET, Env.IMPORT_MAX_ROWS),
         grants=(Grant.TABLE_READ, Grant.TABLE_BATCH_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.IMPORTS_READ),
         memory_mb=1024,
         timeout_s=900,

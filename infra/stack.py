@@ -163,6 +163,8 @@ class TalentpoolStack(Stack):
             "CONSENT_MONTHS": str(settings.retention_months),
             # Nurture campaigns: the Map's concurrency and pacing, the machine a send starts, where schedules live.
             "SES_SEND_RATE": str(settings.ses_send_rate),
+            # CSV imports: the most data rows one file may have.
+            "IMPORT_MAX_ROWS": str(settings.import_max_rows),
             "SCHEDULE_GROUP": self.campaigns.group_name,
             "SCHEDULER_ROLE_ARN": self.campaigns.role.role_arn,
         } | {env.value: value for env, value in self.storage.environment().items()}
