@@ -209,6 +209,43 @@ def test_an_expired_link_says_so(aws, candidate_id):
     assert "This link has expired" in request("GET", f"/preferences/{token}")["body"]
 
 
+def erase_as_recruiter(candidate_id: str) -> None:
+    event = factories.api_event("DELETE", f"/candidates/{candidate_id}", claims=factories.ADMIN)
+    assert call("recruiter_api", event)["statusCode"] == 204
+
+
+@pytest.mark.parametrize("age", [timedelta(0), links.LINK_TTL + timedelta(days=30)], ids=["fresh", "expired"])
+def test_after_a_recruiter_erases_someone_their_links_say_the_data_was_deleted(aws, candidate_id, age):
+    # Given a genuine preferences link (the one in their emails, however old) and a recruiter's erasure
+    preferences = token_for(links.PREFERENCES, candidate_id, age=age)
+    unsubscribe = token_for(links.UNSUBSCRIBE, candidate_id, age=age)
+    erase_as_recruiter(candidate_id)
+
+    # When the person follows it
+    page = request("GET", f"/preferences/{preferences}")
+    late_one_click = one_click(unsubscribe)
+
+    # Then they are told their data was deleted, not that the link expired
+    assert page["statusCode"] == 404
+    assert "We no longer hold data about you" in page["body"] and "expired" not in page["body"]
+    assert late_one_click["statusCode"] == 200 and "no longer hold any data" in late_one_click["body"]
+
+
+def test_a_forged_link_for_an_erased_person_reveals_nothing(aws, candidate_id):
+    erase_as_recruiter(candidate_id)
+    old = links.LINK_TTL + timedelta(days=30)
+    forged = [
+        token_for(links.PREFERENCES, candidate_id, secret=b"not-our-key"),
+        token_for(links.PREFERENCES, candidate_id, secret=b"not-our-key", age=old),
+        token_for(links.UNSUBSCRIBE, candidate_id, age=old),  # ours, but for the other door
+    ]
+
+    for token in forged:
+        page = request("GET", f"/preferences/{token}")
+        assert page["statusCode"] == 403
+        assert "This link is not valid" in page["body"] and "no longer hold" not in page["body"]
+
+
 # --- The preference centre -------------------------------------------------------------------------------
 
 
