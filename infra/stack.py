@@ -194,12 +194,14 @@ class TalentpoolStack(Stack):
             spec.Grant.TOKEN_SECRET_READ: self.token_key.secret.grant_read,
             spec.Grant.IMPORTS_UPLOAD: partial(self.storage.grant_upload, IMPORTS),
             spec.Grant.IMPORTS_READ: partial(self.storage.grant_read, IMPORTS),
+            spec.Grant.IMPORTS_DELETE: partial(self.storage.grant_delete_uploads, IMPORTS),
             spec.Grant.WORKFLOW_STOP: partial(self.sequences.grant_stop_executions, ENGAGE),
             spec.Grant.WORKFLOW_CALLBACK: self.sequences.grant_task_callbacks,
             spec.Grant.WORKFLOW_START: partial(self.sequences.grant_start_executions, NURTURE),
             spec.Grant.SCHEDULES_MANAGE: self.campaigns.grant_manage,
             spec.Grant.REPORTS_WRITE: partial(self.storage.grant_put_under, REPORTS, REPORT_WRITES),
             spec.Grant.REPORTS_READ: partial(self.storage.grant_read_prefix, REPORTS, REPORTS_PREFIX),
+            spec.Grant.EVENT_LOG_READ: partial(self.storage.grant_read_prefix, REPORTS, EVENT_LOG_PREFIX),
             spec.Grant.FAILURES_REDRIVE: self.replay.grant,
         }
 

@@ -61,6 +61,9 @@ class FakeArea:
     def open(self, key, etag):
         return io.BytesIO(self.files[key])
 
+    def delete(self, key):
+        self.files.pop(key, None)
+
 
 class FakePool:
     def __init__(self) -> None:

@@ -104,6 +104,8 @@ class UploadArea(Protocol):
 
     def open(self, key: str, etag: str) -> BinaryIO: ...
 
+    def delete(self, key: str) -> None: ...
+
 
 class Pool(CandidateRepository, Protocol):
     def lookup(self, emails: Sequence[str]) -> dict[str, PoolEntry]: ...
@@ -449,6 +451,15 @@ class _ImportRun:
                 metrics.add_metric(name="EventPublishFailed", unit=MetricUnit.Count, value=1)
                 logger.exception("CandidateCaptured not published", extra={"import_id": self.import_id})
 
+    def _discard_upload(self) -> None:
+        """The file is read and will never be read again (an import runs once): it goes now, not in 7 days, so
+        the addresses in it are not kept, and erasing someone leaves no copy of them in the bucket."""
+        try:
+            self.services.area.delete(self.upload.key)
+        except Exception:
+            # The bucket's 7-day expiry still removes it; the import's result stands.
+            logger.exception("uploaded file not deleted", extra={"import_id": self.import_id})
+
     def _flush(self, finished: tuple[ImportStatus, ImportFailure | None] | None = None) -> ImportRecord:
         self.record = self.services.book.record_progress(
             self.import_id, self.progress, self.pending_errors, now=self.clock(), finished=finished
@@ -461,6 +472,7 @@ class _ImportRun:
     def _finish(self, status: ImportStatus, failure: ImportFailure | None) -> ImportRecord:
         self._publish(everything=True)
         record = self._flush((status, failure))
+        self._discard_upload()
         counts = {
             "imported": self.progress.imported,
             "merged": self.progress.merged,
