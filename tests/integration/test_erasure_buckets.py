@@ -142,3 +142,25 @@ def test_an_erasure_whose_cleanup_failed_is_cleaned_when_the_batch_comes_again(a
 
     # Then the log no longer holds her
     assert holding([ana, ANA]) == []
+
+
+def test_an_erasure_whose_logged_object_has_already_expired_still_completes(aws, world):
+    import boto3
+
+    _, tap = world
+    capture()
+    ana = person_id(aws, ANA)
+    deliver(tap)
+    # Given her lines' object gone from the log (the bucket expires objects; the table remembers keys longer)
+    s3 = boto3.client("s3")
+    logged = s3.list_objects_v2(Bucket=REPORTS, Prefix="events/")["Contents"]
+    assert logged
+    for listed in logged:
+        s3.delete_object(Bucket=REPORTS, Key=listed["Key"])
+
+    # When an admin erases her, and the stream consumer sees it (S3 says NoSuchKey only to who may list)
+    erase(ana)
+    deliver(tap)
+
+    # Then the batch succeeds, and nothing in any bucket holds her
+    assert holding([ana, ANA]) == []
