@@ -18,6 +18,8 @@ MAX_FREQUENCY_CAP = 14
 MAX_COMPANY_NAME = 100
 # campaign_step's bound on SES_SEND_RATE (emails a second); SES grants production accounts 14 to start with.
 MAX_SES_SEND_RATE = 10_000
+# The importer's bound on IMPORT_MAX_ROWS: more rows than this could not be written within one Lambda run.
+MAX_IMPORT_ROWS = 50_000
 SCHEDULE_EXPRESSION = re.compile(r"^(cron|rate)\(.+\)$")
 # What only the operator can say; cdk.json ships them empty, and a synth without them fails naming each one.
 REQUIRED = ("sender_email", "careers_origin", "alarm_email")
@@ -62,6 +64,7 @@ class Settings:
     report_schedule: str = "cron(0 6 * * ? *)"
     retention_months: int = 24
     ses_send_rate: int = 14
+    import_max_rows: int = 25_000
 
     def __post_init__(self) -> None:
         if self.log_retention_days not in LOG_RETENTION_DAYS:
@@ -93,6 +96,8 @@ class Settings:
             raise ValueError(f"frequency_cap must be 1 to {MAX_FREQUENCY_CAP} emails per 7 days")
         if not 1 <= self.ses_send_rate <= MAX_SES_SEND_RATE:
             raise ValueError(f"ses_send_rate must be 1 to {MAX_SES_SEND_RATE} emails a second (the SES account's rate)")
+        if not 1 <= self.import_max_rows <= MAX_IMPORT_ROWS:
+            raise ValueError(f"import_max_rows must be 1 to {MAX_IMPORT_ROWS:,} rows")
         if not self.company_name.strip() or len(self.company_name) > MAX_COMPANY_NAME:
             raise ValueError(f"company_name must be 1 to {MAX_COMPANY_NAME} characters")
         try:

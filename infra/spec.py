@@ -51,6 +51,7 @@ class Env(StrEnum):
     REPORTS_BUCKET = "REPORTS_BUCKET"
     CONSENT_MONTHS = "CONSENT_MONTHS"
     FAILURE_QUEUES = "FAILURE_QUEUES"  # JSON: each consumer's failure queue and where its work is replayed
+    IMPORT_MAX_ROWS = "IMPORT_MAX_ROWS"
 
 
 class Grant(StrEnum):
@@ -69,12 +70,14 @@ class Grant(StrEnum):
     TOKEN_SECRET_READ = "secret:read"  # noqa: S105 - a permission's name, not a secret
     IMPORTS_UPLOAD = "imports:upload"  # presign PUT URLs for CSV uploads
     IMPORTS_READ = "imports:read"
+    IMPORTS_DELETE = "imports:delete"  # the importer deletes a file it has imported
     WORKFLOW_STOP = "workflow:stop"  # stop a candidate's running executions (erasure, un-enrolment)
     WORKFLOW_CALLBACK = "workflow:callback"  # SendTaskSuccess/Failure for the engage machine's task tokens
     WORKFLOW_START = "workflow:start"  # start a nurture campaign send now
     SCHEDULES_MANAGE = "schedules:manage"  # EventBridge Scheduler schedules of nurture campaigns (+ PassRole)
     REPORTS_WRITE = "reports:write"  # write report files and the event log
     REPORTS_READ = "reports:read"  # list and read reports (and presign links to them)
+    EVENT_LOG_READ = "reports:read_events"  # read event-log objects, to write them again without an erased person
     FAILURES_REDRIVE = "failures:redrive"  # read the failure queues, and replay their work where it was going
 
 
@@ -89,6 +92,7 @@ GRANT_ACTIONS: dict[Grant, tuple[str, ...]] = {
     Grant.TOKEN_SECRET_READ: ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
     Grant.IMPORTS_UPLOAD: ("s3:PutObject",),
     Grant.IMPORTS_READ: ("s3:GetObject",),
+    Grant.IMPORTS_DELETE: ("s3:DeleteObject",),
     Grant.WORKFLOW_STOP: ("states:StopExecution", "states:DescribeExecution"),
     Grant.WORKFLOW_CALLBACK: ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"),
     Grant.WORKFLOW_START: ("states:StartExecution",),
@@ -101,6 +105,9 @@ GRANT_ACTIONS: dict[Grant, tuple[str, ...]] = {
     ),
     Grant.REPORTS_WRITE: ("s3:PutObject",),
     Grant.REPORTS_READ: ("s3:GetObject", "s3:ListBucket"),
+    # ListBucket (on events/ keys only) so that reading an object that is gone (expired, or never written after
+    # its key was remembered) is NoSuchKey, which the rewrite skips; without it S3 answers AccessDenied.
+    Grant.EVENT_LOG_READ: ("s3:GetObject", "s3:ListBucket"),
     Grant.FAILURES_REDRIVE: (
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
@@ -316,8 +323,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="importer",
         description="Imports an uploaded CSV row by row: good rows captured or merged, bad rows reported",
-        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET),
-        grants=(Grant.TABLE_READ, Grant.TABLE_BATCH_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.IMPORTS_READ),
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.IMPORTS_BUCKET, Env.IMPORT_MAX_ROWS),
+        grants=(
+            Grant.TABLE_READ,
+            Grant.TABLE_BATCH_READ,
+            Grant.TABLE_WRITE,
+            Grant.BUS_PUT,
+            Grant.IMPORTS_READ,
+            Grant.IMPORTS_DELETE,
+        ),
         memory_mb=1024,
         timeout_s=900,
     ),
@@ -385,7 +399,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="aggregates",
         description="Keeps the report counters from the table's stream, exactly once, and writes the event log",
         env=(Env.TABLE_NAME, Env.REPORTS_BUCKET, Env.CONSENT_MONTHS),
-        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.REPORTS_WRITE),
+        grants=(
+            Grant.TABLE_READ,
+            Grant.TABLE_WRITE,
+            Grant.TABLE_BATCH_WRITE,
+            Grant.REPORTS_WRITE,
+            Grant.EVENT_LOG_READ,
+        ),
         timeout_s=60,
     ),
     FunctionSpec(
@@ -468,7 +488,8 @@ ROUTES: tuple[RouteSpec, ...] = (
 BUCKETS: tuple[BucketSpec, ...] = (
     BucketSpec(
         name="imports",
-        description="CSV uploads for import; they hold personal data, so they expire after a week",
+        description="CSV uploads for import; they hold personal data, so the importer deletes each once imported "
+        "and the rest expire after a week",
         env=Env.IMPORTS_BUCKET,
         expire_days=7,
         notify_prefix="uploads/",

@@ -163,6 +163,8 @@ class TalentpoolStack(Stack):
             "CONSENT_MONTHS": str(settings.retention_months),
             # Nurture campaigns: the Map's concurrency and pacing, the machine a send starts, where schedules live.
             "SES_SEND_RATE": str(settings.ses_send_rate),
+            # CSV imports: the most data rows one file may have.
+            "IMPORT_MAX_ROWS": str(settings.import_max_rows),
             "SCHEDULE_GROUP": self.campaigns.group_name,
             "SCHEDULER_ROLE_ARN": self.campaigns.role.role_arn,
         } | {env.value: value for env, value in self.storage.environment().items()}
@@ -192,12 +194,14 @@ class TalentpoolStack(Stack):
             spec.Grant.TOKEN_SECRET_READ: self.token_key.secret.grant_read,
             spec.Grant.IMPORTS_UPLOAD: partial(self.storage.grant_upload, IMPORTS),
             spec.Grant.IMPORTS_READ: partial(self.storage.grant_read, IMPORTS),
+            spec.Grant.IMPORTS_DELETE: partial(self.storage.grant_delete_uploads, IMPORTS),
             spec.Grant.WORKFLOW_STOP: partial(self.sequences.grant_stop_executions, ENGAGE),
             spec.Grant.WORKFLOW_CALLBACK: self.sequences.grant_task_callbacks,
             spec.Grant.WORKFLOW_START: partial(self.sequences.grant_start_executions, NURTURE),
             spec.Grant.SCHEDULES_MANAGE: self.campaigns.grant_manage,
             spec.Grant.REPORTS_WRITE: partial(self.storage.grant_put_under, REPORTS, REPORT_WRITES),
             spec.Grant.REPORTS_READ: partial(self.storage.grant_read_prefix, REPORTS, REPORTS_PREFIX),
+            spec.Grant.EVENT_LOG_READ: partial(self.storage.grant_read_prefix, REPORTS, EVENT_LOG_PREFIX),
             spec.Grant.FAILURES_REDRIVE: self.replay.grant,
         }
 

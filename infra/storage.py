@@ -77,6 +77,10 @@ class Buckets(Construct):
         """GetObject where uploads land (the only objects the bucket holds); no listing, writes or deletes."""
         return self._grant_objects(name, (self.uploads_pattern(name),), grantee, "s3:GetObject")
 
+    def grant_delete_uploads(self, name: str, grantee: iam.IGrantable) -> iam.Grant:
+        """DeleteObject where uploads land, and nowhere else: the importer removes a file it has imported."""
+        return self._grant_objects(name, (self.uploads_pattern(name),), grantee, "s3:DeleteObject")
+
     def grant_read_prefix(self, name: str, prefix: str, grantee: iam.IGrantable) -> iam.Grant:
         """GetObject under `prefix` and ListBucket limited to keys under it: nothing else the bucket holds.
 

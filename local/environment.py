@@ -152,6 +152,7 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "CONSENT_MONTHS": str(context["retention_months"]),
         # Nurture campaigns: schedules go to the local Scheduler group, which starts the local nurture machine.
         "SES_SEND_RATE": str(context.get("ses_send_rate", 14)),
+        "IMPORT_MAX_ROWS": str(context.get("import_max_rows", 25_000)),
         "NURTURE_STATE_MACHINE_ARN": state_machine_arn(settings.region, NURTURE),
         "SCHEDULE_GROUP": SCHEDULE_GROUP,
         "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}",

@@ -3,8 +3,9 @@
 The local runtime and the tests run every handler in-process against moto, which checks no permissions. Without
 this, a handler that gained a DynamoDB call its grants lack would pass every test and fail only in AWS, with
 AccessDenied. While a handler runs (`acting_as`), each boto3 call is checked against the IAM actions of the
-function's spec grants (spec.GRANT_ACTIONS), and refused the way IAM refuses it. Calls made outside a handler
-(the runtime itself, test set-up) are not checked.
+function's spec grants (spec.GRANT_ACTIONS), and refused the way IAM refuses it. A read of a missing S3 key is
+answered as S3 answers it: NoSuchKey only to a function that may list the bucket, AccessDenied to the others.
+Calls made outside a handler (the runtime itself, test set-up) are not checked.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ TRANSACT_ITEM_ACTIONS = {
     "Delete": "dynamodb:DeleteItem",
     "ConditionCheck": "dynamodb:ConditionCheckItem",
 }
+# S3 tells a caller that a key does not exist only if it may list the bucket: without s3:ListBucket, a read of
+# a missing key is AccessDenied (403), so that reads cannot probe which keys exist. Code that expects NoSuchKey
+# needs the ListBucket grant; moto always answers NoSuchKey, so the check below answers as S3 would.
+MISSING_KEY_ERRORS = {"NoSuchKey", "404"}
+READS_OF_ONE_KEY = {"GetObject", "HeadObject"}
 RECORD_FILE = "TALENTPOOL_RECORD_AWS_CALLS"  # set to a path: every checked call is appended as "<function> <action>"
 
 
@@ -82,14 +88,20 @@ def enforce() -> Callable[[], None]:
 
     def checked(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         acting = _ACTING_AS.get()
-        if acting is not None:
-            function, grants = acting
-            service = self.meta.service_model.signing_name or self.meta.service_model.endpoint_prefix
-            _record(function, required_actions(service, operation_name, api_params))
-            missing = refused(grants, service, operation_name, api_params)
-            if missing:
-                raise _denied(function, sorted(missing), operation_name)
-        return original(self, operation_name, api_params)
+        if acting is None:
+            return original(self, operation_name, api_params)
+        function, grants = acting
+        service = self.meta.service_model.signing_name or self.meta.service_model.endpoint_prefix
+        _record(function, required_actions(service, operation_name, api_params))
+        missing = refused(grants, service, operation_name, api_params)
+        if missing:
+            raise _denied(function, sorted(missing), service, operation_name)
+        try:
+            return original(self, operation_name, api_params)
+        except Exception as error:
+            if _absence_hidden(grants, service, operation_name, error):
+                raise _denied(function, ["s3:ListBucket"], service, operation_name) from None
+            raise
 
     BaseClient._make_api_call = checked
 
@@ -99,14 +111,26 @@ def enforce() -> Callable[[], None]:
     return undo
 
 
-def _denied(function: str, actions: list[str], operation: str) -> Exception:
+def _absence_hidden(grants: tuple[str, ...], service: str, operation: str, error: Exception) -> bool:
+    """Whether S3 would answer this read of a missing key with AccessDenied: the function may not list."""
+    code = getattr(error, "response", {}).get("Error", {}).get("Code")
+    return (
+        service == "s3"
+        and operation in READS_OF_ONE_KEY
+        and code in MISSING_KEY_ERRORS
+        and bool(refused(grants, "s3", "ListObjectsV2", {}))
+    )
+
+
+def _denied(function: str, actions: list[str], service: str, operation: str) -> Exception:
     from botocore.exceptions import ClientError
 
     message = (
         f"{function} is not authorized to perform: {', '.join(actions)} "
         "(its grants in infra/spec.py do not include it; IAM would refuse this call in AWS)"
     )
-    denied: Exception = ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}}, operation)
+    code = "AccessDenied" if service == "s3" else "AccessDeniedException"  # S3 names the error its own way
+    denied: Exception = ClientError({"Error": {"Code": code, "Message": message}}, operation)
     return denied
 
 

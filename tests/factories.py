@@ -39,6 +39,7 @@ ENVIRONMENT = {
     "CONSENT_TEXT_VERSION": "2026-11",
     "CORS_ORIGIN": "https://careers.example.com",
     "IMPORTS_BUCKET": "talentpool-imports-test",
+    "IMPORT_MAX_ROWS": "25000",
     "REPORTS_BUCKET": "talentpool-reports-test",
     "JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
     "JWT_ISSUER": "https://auth.example.com",

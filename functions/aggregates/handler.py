@@ -12,10 +12,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool.clock import utcnow
 from talentpool.config import AggregatesEnv, load
-from talentpool.logic.aggregates import Aggregation, Outcome, Settings, batch_name
+from talentpool.logic.aggregates import Aggregation, Outcome, Settings, batch_name, keep_event_log
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.aggregates import AggregateStore, stream_change
-from talentpool.store.event_log import EventLog
+from talentpool.store.event_log import EventLog, EventLogRefs
 from talentpool.store.search import SearchIndex
 from talentpool.store.table import Table
 
@@ -40,6 +40,7 @@ TABLE = Table(ENV.table_name)
 STORE = AggregateStore(TABLE)
 INDEX = SearchIndex(TABLE)
 EVENT_LOG = EventLog(ENV.reports_bucket)
+EVENT_LOG_REFS = EventLogRefs(TABLE)
 SETTINGS = Settings(consent_months=ENV.consent_months)
 
 
@@ -63,6 +64,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     # After the counters: a failed write here fails the batch, and its redelivery writes the same objects
-    # (the counters, already applied, are not counted again).
-    EVENT_LOG.write(batch_name([str(r.get("eventID")) for r in event.get("Records", [])]), run.lines)
+    # (the counters, already applied, are not counted again). Erasures in the batch take their lines out.
+    name = batch_name([str(r.get("eventID")) for r in event.get("Records", [])])
+    keep_event_log(name, run.lines, run.erased, EVENT_LOG, EVENT_LOG_REFS)
     return response

@@ -41,7 +41,11 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
         s3_object = record.s3.get_object
         upload = Upload(key=unquote_plus(s3_object.key), etag=s3_object.etag, size_bytes=s3_object.size)
         status = run_import(
-            upload, SERVICES, clock=utcnow, time_left=lambda: context.get_remaining_time_in_millis() / 1000
+            upload,
+            SERVICES,
+            clock=utcnow,
+            time_left=lambda: context.get_remaining_time_in_millis() / 1000,
+            max_rows=ENV.import_max_rows,
         )
         if status is not None:
             results.append({"import_id": status.import_id, "status": status.status.value})

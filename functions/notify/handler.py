@@ -21,6 +21,7 @@ from talentpool.logic.transactional_email import (
 )
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.observability import logger, metrics, tracer
+from talentpool.store.applications import StageHistoryApplications
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.idempotency import persistence
 from talentpool.store.mail import Mailer
@@ -32,6 +33,7 @@ ENV = load(NotifyEnv)
 TABLE = Table(ENV.table_name)
 REPO = CandidateStore(TABLE)
 TEMPLATES = TemplateStore(TABLE)
+APPLICATIONS = StageHistoryApplications(TABLE)
 MAILER = Mailer(ENV.ses_configuration_set)
 SETTINGS = MailSettings(sender_email=ENV.sender_email, public_base_url=ENV.public_base_url)
 # One email per event: EventBridge delivers at least once, so a redelivery must find the first send's record.
@@ -65,7 +67,14 @@ def stage_email_once(event: StageChanged) -> Delivered:
     secret = token_secret(ENV.token_secret_arn)
     return Delivered(
         message_id=send_stage_email(
-            event, now=utcnow(), secret=secret, settings=SETTINGS, repo=REPO, templates=TEMPLATES, mailer=MAILER
+            event,
+            now=utcnow(),
+            secret=secret,
+            settings=SETTINGS,
+            repo=REPO,
+            templates=TEMPLATES,
+            mailer=MAILER,
+            applications=APPLICATIONS,
         )
     )
 

@@ -372,8 +372,8 @@ def get_preferences(token: str) -> Response[Any]:
     "/preferences/<token>",
     summary="Change preferences",
     description="Public. A form (or JSON) with `action` save (interests, max_per_week 1-7 or 'default'), pause "
-    "(weeks: 1, 2, 4, 8 or 12), resume, unsubscribe, or delete (with confirm=yes). A browser is sent back to "
-    "the page (303); JSON gets the preferences as they are now.",
+    "(weeks: a whole number from 1 to 52), resume, unsubscribe, or delete (with confirm=yes). A browser is sent "
+    "back to the page (303); JSON gets the preferences as they are now.",
     responses={
         200: http.page_or_json("JSON: the preferences now; a browser after deletion: the page", {"type": "object"}),
         303: {"description": "Back to the preference centre with a notice"},

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 
 TOPICS = ("career_advice", "sector_news", "events", "job_alerts")
 CAMPAIGN = "nurture-job_alerts"
-# The built-in subject, "New roles for people with {{top_skill|your skills}}": the form's first skill follows.
-JOB_ALERTS_SUBJECT = "New roles for people with "
+# The built-in subject, "Matching jobs for {{top_skill|your skills}}: ...": the form's first skill follows.
+JOB_ALERTS_SUBJECT = "Matching jobs for "
 GROUP = "talentpool"  # local/environment.py SCHEDULE_GROUP
 PRINTED_TOKEN = re.compile(r"Recruiter token[^\n]*:\n\s+(\S+)")
 # What GET /sequences/{id} adds to a definition: PUT takes the definition alone.

@@ -114,7 +114,7 @@ def test_a_confirmed_candidate_gets_the_welcome_series_until_a_one_click_unsubsc
     # And nothing more was sent: not the day-10 email, nor anything else
     later = mails_to(runtime, email)
     assert len(later) == sent_before == 3  # the confirmation, the welcome, day 3
-    assert not [m for m in later if "roles that match" in m["subject"].lower()]
+    assert not [m for m in later if "how we match" in m["subject"].lower()]
 
     # And SES's delivery events came back through the default bus, the ses-events queue and ses_events
     def delivered() -> int:

@@ -17,6 +17,12 @@ from tests.infra.synth import Synth
 SQS_CONSUME = {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"}
 SQS_CONSUME |= {"sqs:GetQueueUrl", "sqs:GetQueueAttributes"}
 STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+# The grants on the imports bucket's uploads/ keys, by the one S3 action each allows there.
+UPLOAD_GRANTS = {
+    "s3:PutObject": spec.Grant.IMPORTS_UPLOAD,
+    "s3:GetObject": spec.Grant.IMPORTS_READ,
+    "s3:DeleteObject": spec.Grant.IMPORTS_DELETE,
+}
 
 
 def ref(logical_id: str) -> dict[str, str]:
@@ -227,20 +233,24 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
             assert verbs <= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
             assert targets == [ref(synth.logical_id(stack.token_key.secret))]
             found.add(spec.Grant.TOKEN_SECRET_READ)
-        elif verbs == {"s3:PutObject"} and targets == [uploads_arn(synth, "imports")]:
-            found.add(spec.Grant.IMPORTS_UPLOAD)
+        elif services == {"s3"} and targets == [uploads_arn(synth, "imports")]:
+            # CDK merges one role's statements on the same keys: each verb is the grant it belongs to.
+            assert verbs <= set(UPLOAD_GRANTS), verbs
+            found |= {UPLOAD_GRANTS[verb] for verb in verbs}
         elif verbs == {"s3:PutObject"}:
             assert sorted(targets, key=json.dumps) == report_writes(synth)
             found.add(spec.Grant.REPORTS_WRITE)
-        elif verbs == {"s3:GetObject"} and targets == [uploads_arn(synth, "imports")]:
-            found.add(spec.Grant.IMPORTS_READ)
+        elif verbs == {"s3:GetObject"} and targets == [objects_arn(synth, REPORTS, "events/*")]:
+            found.add(spec.Grant.EVENT_LOG_READ)
         elif verbs == {"s3:GetObject"}:
             assert targets == [objects_arn(synth, REPORTS, "reports/*")]
             found.add(spec.Grant.REPORTS_READ)
         elif verbs == {"s3:ListBucket"}:
             assert targets == [bucket_arn(synth, REPORTS)]
-            assert statement["Condition"] == {"StringLike": {"s3:prefix": ["reports/*"]}}
-            found.add(spec.Grant.REPORTS_READ)
+            # Listing only under the prefix the grant reads: reports/ for REPORTS_READ, events/ for EVENT_LOG_READ.
+            by_prefix = {"reports/*": spec.Grant.REPORTS_READ, "events/*": spec.Grant.EVENT_LOG_READ}
+            (grant,) = [g for p, g in by_prefix.items() if statement["Condition"] == {"StringLike": {"s3:prefix": [p]}}]
+            found.add(grant)
         elif services == {"scheduler"}:
             assert verbs == set(MANAGE_ACTIONS)
             assert targets == [schedules_arn(synth)]

@@ -290,10 +290,23 @@ def test_report_writers_may_put_report_files_tables_and_the_event_log_and_nothin
 ) -> None:
     reports = _id(default_synth, default_synth.stack.storage.by_name["reports"])
     on_reports = [s for s in statements(default_synth, name) if reports in json.dumps(s["Resource"])]
-    (put,) = on_reports  # no reads, lists or deletes in the reports bucket
-    assert "s3:PutObject" in actions(put)
+    (put,) = [s for s in on_reports if "s3:PutObject" in actions(s)]
     assert not {a for a in actions(put) if a.startswith(("s3:Get", "s3:List", "s3:Delete"))}
     assert sorted(resources(put), key=json.dumps) == report_writes(default_synth)
+    # No reads, lists or deletes in the reports bucket, except the event log's own reads (below).
+    others = [s for s in on_reports if s is not put]
+    assert bool(others) == (spec.Grant.EVENT_LOG_READ in spec.function(name).grants)
+
+
+@pytest.mark.parametrize("name", _functions_with(spec.Grant.EVENT_LOG_READ))
+def test_the_stream_consumer_may_read_the_event_log_only_to_rewrite_it(default_synth: Synth, name: str) -> None:
+    reports = _id(default_synth, default_synth.stack.storage.by_name["reports"])
+    on_reports = [s for s in statements(default_synth, name) if reports in json.dumps(s["Resource"])]
+    reads = {action: s for s in on_reports for action in actions(s) if not action.startswith(("s3:Put", "s3:Abort"))}
+    assert set(reads) == {"s3:GetObject", "s3:ListBucket"}
+    assert resources(reads["s3:GetObject"]) == [objects_arn(default_synth, "reports", "events/*")]
+    assert reads["s3:ListBucket"]["Condition"] == {"StringLike": {"s3:prefix": ["events/*"]}}
+    assert _functions_with(spec.Grant.EVENT_LOG_READ) == ["aggregates"]
 
 
 @pytest.mark.parametrize("name", _functions_with(spec.Grant.REPORTS_READ))

@@ -618,9 +618,11 @@ def test_recruiter_api_stops_engage_runs_and_starts_nurture_runs_only(default_sy
     }
 
 
-def test_importer_may_read_uploads_but_not_list_or_write_the_bucket(default_synth: Synth) -> None:
+def test_importer_may_read_and_delete_uploads_but_not_list_or_write_the_bucket(default_synth: Synth) -> None:
     importer = all_actions(default_synth, "importer")
-    assert {a for a in importer if a.startswith("s3:")} == {"s3:GetObject"}
+    assert {a for a in importer if a.startswith("s3:")} == {"s3:GetObject", "s3:DeleteObject"}
+    on_s3 = [s for s in statements(default_synth, "importer") if any(a.startswith("s3:") for a in actions(s))]
+    assert all(resources(s) == [uploads_arn(default_synth, "imports")] for s in on_s3)
     assert not {a for a in importer if a.startswith(("ses:", "states:"))}
 
 

@@ -52,6 +52,16 @@ def test_skill_index_items_are_written_with_the_profile(aws):
     assert index == [f"SKILL#aws|06#{candidate_id}", f"SKILL#python|06#{candidate_id}"]
 
 
+def test_skills_are_indexed_by_key_and_kept_as_written_for_emails(aws):
+    capture(factories.capture_body(skills=["Python developer", "AWS", "go"]))
+
+    [profile] = candidates(aws.items())
+    index = sorted(i["pk"] for i in aws.items() if i.get("entity") == "skill_index")
+    assert index == ["SKILL#aws", "SKILL#go", "SKILL#python developer"]
+    assert profile["skills"] == ["python developer", "aws", "go"]
+    assert profile["skill_names"] == {"python developer": "Python developer", "aws": "AWS"}
+
+
 def test_same_email_after_normalisation_merges_into_one_candidate(aws):
     # Given a candidate
     first = factories.response_json(capture())["candidate_id"]

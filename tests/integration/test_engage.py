@@ -130,7 +130,7 @@ def test_the_welcome_series_sends_three_personal_compliant_emails_at_day_0_3_and
     assert [e.subject for e in emails] == [
         "Welcome to the Talentpool talent community, Ana",
         "What working at Talentpool is like",
-        "Ana, roles that match your python",
+        "Ana, how we match your python to roles",
     ]
     for email in emails:
         assert email.to == [f"ana.{candidate_id.lower()}@example.com"]

@@ -282,12 +282,45 @@ def test_a_file_over_the_size_limit_fails_before_it_is_read(imports, monkeypatch
     assert candidates(imports.aws.items()) == []
 
 
-def test_a_file_over_the_row_limit_fails_before_any_row_is_written(imports, monkeypatch):
-    monkeypatch.setattr("talentpool.models.imports.MAX_ROWS", 3)
+def test_a_file_over_the_configured_row_limit_fails_before_any_row_is_written(imports, monkeypatch):
+    # Given a deployment whose import_max_rows is 3
+    importer = factories.load_handler("importer")
+    monkeypatch.setattr(importer, "ENV", importer.ENV.model_copy(update={"import_max_rows": 3}))
+
     status = imports.run(csv_bytes("email", *(f"p{n}@example.com" for n in range(4))))
 
     assert (status["status"], status["failure"]["code"]) == ("failed", "too_many_rows")
+    assert "more than 3 rows" in status["failure"]["message"]
     assert candidates(imports.aws.items()) == []
+
+
+def test_200000_unknown_columns_fail_at_once_with_a_small_status(imports):
+    # Given an export with 200,000 columns besides email, and a data row
+    header = "email," + ",".join(f"column {n}" for n in range(200_000))
+    status = imports.run(csv_bytes(header, "ana@example.com" + "," * 200_000))
+
+    # Then the import fails on the header, writes nobody, and its status stays a small item
+    assert (status["status"], status["failure"]["code"]) == ("failed", "too_many_columns")
+    assert "limit is 200" in status["failure"]["message"]
+    assert status["ignored_columns"] == [] and candidates(imports.aws.items()) == []
+    assert len(json.dumps(status)) < 4_000
+
+
+def test_a_row_with_a_huge_cell_is_refused_and_the_rows_around_it_land(imports):
+    status = imports.run(
+        csv_bytes(
+            "email,first name,notes",
+            "ana@example.com,Ana,",
+            "bo@example.com," + "B" * 150_000 + ",",
+            "cy@example.com,Cy," + "n" * 20_000,
+            "dee@example.com,Dee,",
+        )
+    )
+
+    assert status["status"] == "completed"
+    assert (status["imported"], status["rejected"]) == (2, 2)
+    assert [(e["row"], e["column"]) for e in status["errors"]] == [(3, "first name"), (4, None)]
+    assert sorted(c["email"] for c in candidates(imports.aws.items())) == ["ana@example.com", "dee@example.com"]
 
 
 def test_post_creates_a_waiting_import_with_a_short_lived_upload_url(imports):

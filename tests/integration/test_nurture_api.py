@@ -119,6 +119,45 @@ def test_a_send_while_a_run_of_the_campaign_is_still_sending_is_409(nurture: str
     assert factories.response_json(response)["error"]["code"] == "campaign_busy"
 
 
+def test_a_second_send_is_409_with_the_run_that_exists_and_starts_nothing(nurture: str) -> None:
+    import boto3
+
+    # Given a send that was accepted
+    first = factories.response_json(api("POST", "/campaigns/nurture-events/send"))
+
+    # When the recruiter sends the campaign again
+    second = api("POST", "/campaigns/nurture-events/send")
+
+    # Then it is a conflict naming the run that exists, and there is still one execution
+    assert second["statusCode"] == 409
+    error = factories.response_json(second)["error"]
+    assert error["code"] == "campaign_busy"
+    assert error["details"]["run"]["run_id"] == first["run_id"]
+    assert error["details"]["run"]["execution"] == first["execution"]
+    assert len(boto3.client("stepfunctions").list_executions(stateMachineArn=nurture)["executions"]) == 1
+
+
+def test_a_send_of_a_version_a_finished_run_already_sent_is_409_with_that_run(nurture: str) -> None:
+    from talentpool.store.campaign_runs import CampaignRunStore
+    from talentpool.store.table import Table
+
+    # Given a campaign whose run has finished sending this version
+    first = factories.response_json(api("POST", "/campaigns/nurture-events/send"))
+    store = CampaignRunStore(Table(factories.TABLE))
+    run = store.get(first["run_id"])
+    assert run is not None
+    store.finish(run.model_copy(update={"status": "finished", "sent": 12}))
+
+    # When it is sent again
+    again = api("POST", "/campaigns/nurture-events/send")
+
+    # Then the same email does not go to the same people twice
+    assert again["statusCode"] == 409
+    error = factories.response_json(again)["error"]
+    assert error["code"] == "campaign_already_sent"
+    assert (error["details"]["run"]["run_id"], error["details"]["run"]["sent"]) == (first["run_id"], 12)
+
+
 def test_an_inactive_campaign_is_not_sent(nurture: str) -> None:
     saved = api("POST", "/sequences", {**CAMPAIGN, "active": False}, claims=factories.ADMIN)
     campaign_id = factories.response_json(saved)["sequence_id"]

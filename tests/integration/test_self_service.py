@@ -209,6 +209,43 @@ def test_an_expired_link_says_so(aws, candidate_id):
     assert "This link has expired" in request("GET", f"/preferences/{token}")["body"]
 
 
+def erase_as_recruiter(candidate_id: str) -> None:
+    event = factories.api_event("DELETE", f"/candidates/{candidate_id}", claims=factories.ADMIN)
+    assert call("recruiter_api", event)["statusCode"] == 204
+
+
+@pytest.mark.parametrize("age", [timedelta(0), links.LINK_TTL + timedelta(days=30)], ids=["fresh", "expired"])
+def test_after_a_recruiter_erases_someone_their_links_say_the_data_was_deleted(aws, candidate_id, age):
+    # Given a genuine preferences link (the one in their emails, however old) and a recruiter's erasure
+    preferences = token_for(links.PREFERENCES, candidate_id, age=age)
+    unsubscribe = token_for(links.UNSUBSCRIBE, candidate_id, age=age)
+    erase_as_recruiter(candidate_id)
+
+    # When the person follows it
+    page = request("GET", f"/preferences/{preferences}")
+    late_one_click = one_click(unsubscribe)
+
+    # Then they are told their data was deleted, not that the link expired
+    assert page["statusCode"] == 404
+    assert "We no longer hold data about you" in page["body"] and "expired" not in page["body"]
+    assert late_one_click["statusCode"] == 200 and "no longer hold any data" in late_one_click["body"]
+
+
+def test_a_forged_link_for_an_erased_person_reveals_nothing(aws, candidate_id):
+    erase_as_recruiter(candidate_id)
+    old = links.LINK_TTL + timedelta(days=30)
+    forged = [
+        token_for(links.PREFERENCES, candidate_id, secret=b"not-our-key"),
+        token_for(links.PREFERENCES, candidate_id, secret=b"not-our-key", age=old),
+        token_for(links.UNSUBSCRIBE, candidate_id, age=old),  # ours, but for the other door
+    ]
+
+    for token in forged:
+        page = request("GET", f"/preferences/{token}")
+        assert page["statusCode"] == 403
+        assert "This link is not valid" in page["body"] and "no longer hold" not in page["body"]
+
+
 # --- The preference centre -------------------------------------------------------------------------------
 
 
@@ -321,7 +358,7 @@ def test_changes_after_unsubscribing_are_refused_with_a_page_not_a_crash(aws, ca
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"action": "pause", "weeks": "3"}, "weeks", "Choose how long to pause"),
+        ({"action": "pause", "weeks": "3.5"}, "weeks", "Choose how long to pause"),
         ({"action": "pause"}, "weeks", "Please make a choice here"),
         ({"action": "save", "interests": ["knitting"]}, "interests", "Choose topics from the list"),
         ({"action": "save", "interests": ["events"], "max_per_week": "9"}, "max_per_week", "Choose how often"),
@@ -358,7 +395,7 @@ def test_json_callers_get_json_state_and_json_errors(aws, candidate_id, preferen
     accept = {"Accept": "application/json"}
 
     saved = request("POST", path, body={"action": "save", "interests": ["events"], "max_per_week": 2}, headers=accept)
-    invalid = request("POST", path, body={"action": "pause", "weeks": 5}, headers=accept)
+    invalid = request("POST", path, body={"action": "pause", "weeks": 53}, headers=accept)
     malformed = request("POST", path, raw_body="{", headers={**accept, "Content-Type": "application/json"})
 
     assert saved["statusCode"] == 200
@@ -366,6 +403,32 @@ def test_json_callers_get_json_state_and_json_errors(aws, candidate_id, preferen
     assert invalid["statusCode"] == 422
     assert factories.response_json(invalid)["error"]["fields"][0]["loc"] == ["weeks"]
     assert malformed["statusCode"] == 400
+
+
+@pytest.mark.parametrize("weeks", [1.5, "2.5", 0.9999, 0, 53])
+def test_a_pause_of_part_of_a_week_or_outside_a_year_is_422_and_changes_nothing(
+    aws, candidate_id, preferences_token, weeks
+):
+    before = stored(aws, candidate_id)
+
+    response = request(
+        "POST", f"/preferences/{preferences_token}", body={"action": "pause", "weeks": weeks},
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+
+    assert response["statusCode"] == 422
+    assert factories.response_json(response)["error"]["fields"][0]["loc"] == ["weeks"]
+    assert stored(aws, candidate_id) == before
+
+
+def test_any_whole_number_of_weeks_up_to_52_pauses(aws, candidate_id, preferences_token):
+    response = request(
+        "POST", f"/preferences/{preferences_token}", body={"action": "pause", "weeks": 52},
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+
+    assert response["statusCode"] == 200
+    assert stored(aws, candidate_id)["preferences"]["paused_until"]
 
 
 # --- Their data ------------------------------------------------------------------------------------------

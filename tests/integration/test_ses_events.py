@@ -61,6 +61,7 @@ def test_each_email_event_lands_on_the_timeline_with_the_mails_ids(aws, candidat
     assert clicked["at"] == "2026-11-26T12:01:00.000Z"
     assert clicked["data"] == {
         "message_id": "0100019a-message-1",
+        "sent_at": "2026-11-26T09:00:00.000Z",  # when the email went: its events count on that day
         "email": "marketing",
         "sequence_id": "SEQ1",
         "step": 1,

@@ -147,6 +147,52 @@ def test_a_stage_change_sends_a_friendly_status_email_from_the_owner(aws):
     ]
 
 
+def notify_stage_changes(aws) -> None:
+    for event in aws.events("StageChanged"):
+        call("notify", event)
+
+
+def captured_id(aws) -> str:
+    capture()
+    [candidate] = candidates(aws.items())
+    return str(candidate["candidate_id"])
+
+
+@pytest.mark.parametrize("to", ["rejected", "archived"])
+def test_a_lead_who_never_applied_gets_no_status_email_when_rejected_or_archived(aws, to):
+    # Given a lead who never applied, and a status template for the stage (archived has none by default)
+    body = {"subject": "About you", "text": "We have decided not to move forward.", "html": "<p>No.</p>"}
+    put = factories.api_event("PUT", f"/templates/stages/{to}", body=body, claims=factories.RECRUITER)
+    assert call("recruiter_api", put)["statusCode"] == 200
+    candidate_id = captured_id(aws)
+
+    # When a recruiter rejects or archives them
+    assert stage(candidate_id, stage=to, reason="Not a fit")["statusCode"] == 200
+    notify_stage_changes(aws)
+
+    # Then nothing is sent: there is no application to be told about
+    assert aws.sent() == []
+    assert [e for e in timeline(aws.items(), candidate_id) if e["kind"] == "email_sent"] == []
+
+
+def test_someone_who_applied_once_is_told_when_rejected_again_later(aws):
+    # Given a candidate who applied, was rejected, and was kept warm as nurtured
+    candidate_id = captured_id(aws)
+    for to in ("applied", "rejected", "nurtured"):
+        stage(candidate_id, stage=to, reason="step")
+    notify_stage_changes(aws)
+    sent_before, changes_before = len(aws.sent()), len(aws.events("StageChanged"))
+
+    # When they are rejected again, from nurtured
+    stage(candidate_id, stage="rejected", reason="Role filled")
+    for event in aws.events("StageChanged")[changes_before:]:
+        call("notify", event)
+
+    # Then their stage history holds an application, so they hear about it
+    [mail] = aws.sent()[sent_before:]
+    assert mail.subject == "About your application"
+
+
 def test_the_recruiter_can_opt_out_of_the_email_per_change(aws):
     candidate_id = factories.response_json(capture())["candidate_id"]
     stage(candidate_id, stage="applied", reason="Applied", notify_candidate=False)

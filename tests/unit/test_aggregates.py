@@ -10,7 +10,14 @@ import pytest
 
 from talentpool.clock import isoformat
 from talentpool.models import aggregates as agg
-from talentpool.models.aggregate_changes import CounterUpdate, EmailClaim, EventLine, SeededSegment, StreamChange
+from talentpool.models.aggregate_changes import (
+    CounterUpdate,
+    EmailClaim,
+    EmailState,
+    EventLine,
+    SeededSegment,
+    StreamChange,
+)
 from talentpool.models.candidate import Location, Source
 from talentpool.models.search import CandidateFilter
 from talentpool.store.aggregates import stream_change, transaction_parts
@@ -47,8 +54,9 @@ class FakeStore:
     def reached(self, candidate_id: str) -> frozenset[str]:
         return self.funnel.get(candidate_id, frozenset())
 
-    def email_counted(self, claim: EmailClaim) -> bool:
-        return claim in self.claims
+    def email_state(self, message_id: str) -> EmailState:
+        mine = [c for c in self.claims if c.message_id == message_id]
+        return EmailState(day=min((c.day for c in mine), default=None), counted=frozenset(c.event for c in mine))
 
     def apply(self, event_id: str, update: CounterUpdate, *, now: datetime) -> bool:
         if event_id in self.applied:
@@ -60,8 +68,7 @@ class FakeStore:
             self.funnel.pop(update.funnel.candidate_id, None)
         elif update.funnel:
             self.funnel[update.funnel.candidate_id] = self.reached(update.funnel.candidate_id) | update.funnel.add
-        if update.email:
-            self.claims.add(update.email)
+        self.claims.update(update.emails)
         if update.seed:
             self.counters[(agg.TOTAL_PK, f"segment#{update.seed.segment_id}")] = update.seed.count
         return True
@@ -160,7 +167,7 @@ def test_confirming_again_after_a_withdrawal_is_a_confirmation_but_not_a_second_
     assert (agg.TOTAL_PK, "reached#confirmed#careers_site") not in store.counters
 
 
-def test_a_lead_applying_straight_away_has_been_engaged_too_and_the_wait_is_counted_once():
+def test_a_lead_applying_straight_away_has_been_confirmed_and_engaged_too_and_the_wait_is_counted_once():
     store = FakeStore()
     ana = sr.candidate(T0)
     applied_at = T0 + timedelta(days=12, hours=5)
@@ -174,10 +181,11 @@ def test_a_lead_applying_straight_away_has_been_engaged_too_and_the_wait_is_coun
         (day, "stage_entered#applied#careers_site"): 1,
         (agg.TOTAL_PK, "stage#lead"): -1,
         (agg.TOTAL_PK, "stage#applied"): 1,
+        (agg.TOTAL_PK, "reached#confirmed#careers_site"): 1,
         (agg.TOTAL_PK, "reached#engaged#careers_site"): 1,
         (agg.TOTAL_PK, "reached#applied#careers_site"): 1,
         (agg.TOTAL_PK, "capture_to_applied#0012"): 1,
-    }
+    }, "each funnel step implies those before it, so no step ever counts more than the one before"
     [line] = lines
     assert (line.kind, line.stage_from, line.stage_to) == ("stage_changed", "lead", "applied")
 
@@ -215,6 +223,7 @@ def test_erasure_counts_on_the_day_it_happened_and_takes_the_candidate_out_of_ev
     assert store.counters[(agg.TOTAL_PK, "reached#captured#careers_site")] == 1, "the funnel records history"
     assert ana.candidate_id not in store.funnel, "the funnel mark goes with the profile"
     assert lines[-1].kind == "erased" and lines[-1].at.startswith(erased_at.date().isoformat())
+    assert lines[-1].candidate_id is None, "the erasure's own line must not name who was erased"
 
 
 def test_a_new_confirmation_date_moves_the_consent_expiry():
@@ -348,8 +357,68 @@ def test_an_email_opened_twice_counts_once_but_both_opens_are_in_the_log():
     outcomes, lines = handle(store, sr.insert(first, at=T0), sr.insert(second, at=T0))
 
     assert outcomes == ["counted", "unchanged"]
-    assert store.nonzero() == {(DAY0, "email#opened#welcome#1"): 1}
+    assert store.nonzero() == {
+        (DAY0, "email#opened#welcome#1"): 1,
+        (DAY0, "email#delivered#welcome#1"): 1,  # an opened email was delivered, and sent
+        (DAY0, "email#sent#welcome#1"): 1,
+    }
     assert len(lines) == 2
+
+
+def test_every_event_of_an_email_counts_on_the_day_it_was_sent_so_a_window_never_splits_it():
+    # Given an email sent just before midnight, delivered and opened after it
+    store = FakeStore()
+    cid = "01JCANDIDATE0000000000000"
+    sent_at = datetime(2026, 11, 2, 23, 59, 59, 900_000, tzinfo=UTC)
+    later = sent_at + timedelta(seconds=1)
+    ids = {"sequence_id": "welcome", "step": 0, "message_id": "m1"}
+
+    # When its events arrive, the SES ones carrying the send time
+    handle(
+        store,
+        sr.insert(sr.timeline(cid, "email_sent", sent_at, **ids), at=sent_at),
+        sr.insert(sr.timeline(cid, "email_delivered", later, sent_at=isoformat(sent_at), **ids), at=later),
+        sr.insert(
+            sr.timeline(cid, "email_opened", later + timedelta(days=1), sent_at=isoformat(sent_at), **ids), at=later
+        ),
+    )
+
+    # Then all of them count on the day it was sent
+    day = agg.day_pk(sent_at.date())
+    assert store.nonzero() == {
+        (day, "email#sent#welcome#0"): 1,
+        (day, "email#delivered#welcome#0"): 1,
+        (day, "email#opened#welcome#0"): 1,
+    }
+
+
+def test_an_email_with_no_sent_entry_is_counted_sent_by_its_delivery():
+    # Given a confirmation email, which its sender records nowhere: only SES's delivery says it went
+    store = FakeStore()
+    delivered = sr.timeline("C", "email_delivered", T0, email="confirmation", message_id="m9", sent_at=isoformat(T0))
+
+    handle(store, sr.insert(delivered, at=T0))
+
+    assert store.nonzero() == {
+        (DAY0, f"email#delivered#{agg.NONE}#{agg.NONE}"): 1,
+        (DAY0, f"email#sent#{agg.NONE}#{agg.NONE}"): 1,
+    }
+
+
+def test_a_click_with_images_blocked_is_an_open_and_the_open_reported_later_counts_nothing_new():
+    store = FakeStore()
+    ids = {"sequence_id": "welcome", "step": 1, "message_id": "m1"}
+
+    outcomes, _ = handle(
+        store,
+        sr.insert(sr.timeline("C", "email_clicked", T0, link="https://acme.example/jobs", **ids), at=T0),
+        sr.insert(sr.timeline("C", "email_opened", T0, **ids), at=T0),
+        sr.insert(sr.timeline("C", "email_delivered", T0, **ids), at=T0),
+        sr.insert(sr.timeline("C", "email_sent", T0, **ids), at=T0),
+    )
+
+    assert outcomes == ["counted", "unchanged", "unchanged", "unchanged"]
+    assert store.nonzero() == {(DAY0, f"email#{e}#welcome#1"): 1 for e in ("clicked", "opened", "delivered", "sent")}
 
 
 def test_a_click_on_our_unsubscribe_link_is_not_a_click():
@@ -474,7 +543,7 @@ def test_a_batch_name_depends_on_its_records_and_their_order_only():
 
 def test_an_update_over_the_transaction_limit_is_split_in_a_fixed_order():
     deltas = {(agg.TOTAL_PK, f"segment#S{n:03d}"): 1 for n in range(150)}
-    update = CounterUpdate(deltas=deltas, email=EmailClaim("m1", "opened"))
+    update = CounterUpdate(deltas=deltas, emails=(EmailClaim("m1", "opened", "2026-11-02"),))
 
     parts = transaction_parts(update, T0)
 

@@ -36,7 +36,7 @@ def test_every_search_filter_has_an_option() -> None:
 
 
 def test_every_profile_option_is_writable_and_every_writable_field_has_an_option() -> None:
-    writable = set(recruiter.ProfilePatch.model_fields)
+    writable = set(recruiter.ProfilePatch.model_fields) - {"skill_names"}  # filled from --skills as written
     offered = {spec.field for spec in options.PROFILE}
     location = set(options.LOCATION_FIELDS)
 

@@ -220,6 +220,21 @@ def test_import_status_writes_the_rejected_rows_where_asked(tmp_path: Path) -> N
     assert target.read_text(encoding="utf-8").splitlines() == ["row,column,reason", "2,,a blank email"]
 
 
+def test_a_column_spelt_as_a_formula_reaches_the_rejected_rows_file_as_text(tmp_path: Path) -> None:
+    # Given a file whose email header was typed "=E-mail" (it still means email), and a row refused there
+    errors = [{"row": 3, "column": "=E-mail", "reason": "must be an email address"}]
+    api = FakeApi().on("GET", "/imports/i1", status("completed", 3, rejected=1, errors=errors))
+    target = tmp_path / "out.csv"
+
+    # When the CLI writes the rejected rows
+    result = cli(tmp_path, api).run("import-status", "i1", "--rejected", str(target))
+
+    # Then a spreadsheet shows the header as text and runs nothing
+    assert result.exit_code == 0
+    with target.open(newline="", encoding="utf-8") as handle:
+        assert list(csv.reader(handle))[1] == ["3", "'=E-mail", "must be an email address"]
+
+
 def test_import_status_of_a_running_import_shows_progress(tmp_path: Path) -> None:
     api = FakeApi().on("GET", "/imports/i1", status("processing", 2))
 

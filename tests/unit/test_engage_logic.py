@@ -439,6 +439,18 @@ def test_every_built_in_renders_warmly_even_for_a_candidate_we_know_little_about
         assert email.subject == email.subject.strip() and "!" not in email.subject
 
 
+# What an email that lists roles says; no built-in email may say it while no role is attached to any email.
+PROMISES_OF_ROLES = ("roles that match your", "new roles for", "here are this month's roles", "roles that fit what you")
+
+
+@pytest.mark.parametrize("sequence", builtin_sequences.builtin_sequences().values(), ids=lambda s: s.sequence_id)
+def test_no_built_in_email_promises_roles_it_does_not_contain(sequence: Sequence) -> None:
+    for step in sequence.steps:
+        for content in (step, *step.variants.values()):
+            words = f"{content.subject}\n{content.body}".lower().replace("\n", " ")
+            assert not [p for p in PROMISES_OF_ROLES if p in words], content.subject
+
+
 def test_the_welcome_series_is_day_0_3_and_10_and_every_campaign_is_monthly() -> None:
     builtins = builtin_sequences.builtin_sequences()
     delays = [s.delay for s in builtins["welcome"].steps]

@@ -212,8 +212,54 @@ def test_scan_rejects_empty_and_header_only_files(text, problem):
     assert raised.value.problem is problem
 
 
-def test_scan_rejects_a_file_over_the_row_limit(monkeypatch):
-    monkeypatch.setattr("talentpool.models.imports.MAX_ROWS", 2)
+def test_scan_rejects_a_file_over_the_row_limit():
     with pytest.raises(FileRejected) as raised:
-        scan(records("email\r\na@x.com\r\nb@x.com\r\nc@x.com\r\n"))
+        scan(records("email\r\na@x.com\r\nb@x.com\r\nc@x.com\r\n"), max_rows=2)
     assert raised.value.problem is FileProblem.TOO_MANY_ROWS
+    assert "more than 2 rows" in raised.value.message
+
+
+def test_a_header_of_more_than_200_columns_rejects_the_file_at_once():
+    # Given an export with 200,000 columns nobody asked for
+    header = "email," + ",".join(f"c{n}" for n in range(200_000))
+
+    # When the file is checked
+    with pytest.raises(FileRejected) as raised:
+        scan(records(header + "\r\na@x.com\r\n"))
+
+    # Then it is refused before any row, saying how many columns and what the limit is
+    assert raised.value.problem is FileProblem.TOO_MANY_COLUMNS
+    assert "200,001 columns" in raised.value.message and "limit is 200" in raised.value.message
+
+
+def test_a_header_row_over_64_kb_rejects_the_file():
+    header = "email,notes" + "x" * (64 * 1024)
+
+    with pytest.raises(FileRejected) as raised:
+        scan(records(header + "\r\na@x.com\r\n"))
+
+    assert raised.value.problem is FileProblem.HEADER_TOO_LARGE
+    assert "64 KB" in raised.value.message
+
+
+def test_200_columns_and_a_64_kb_header_are_still_fine():
+    header = ["email", *(f"{n:03d}".ljust(300, "x") for n in range(199))]
+    summary = scan(records(",".join(header) + "\r\na@x.com\r\n"))
+    assert summary.header.width == 200 and len(summary.header.ignored) == 199
+
+
+def test_a_cell_over_10000_characters_rejects_its_row_not_the_file():
+    # Given a row with a 200,000-character cell (over the csv module's own field limit) between two good rows
+    text = "email,first name,notes\r\na@x.com,Ana,\r\nb@x.com,Bo," + "y" * 200_000 + "\r\nc@x.com,Cy,\r\n"
+    summary = scan(records(text))
+
+    # When the rows are parsed
+    parsed = [parse_row(n, cells, summary.header) for n, cells in data_rows(records(text), summary.header_row)]
+
+    # Then the big cell's row is refused with its row number and why, and the others are fine
+    assert [type(p).__name__ for p in parsed] == ["ImportRow", "list", "ImportRow"]
+    [error] = parsed[1]
+    assert (error.row, error.column) == (3, None)
+    assert "200,000 characters in column 3" in error.reason and "10,000" in error.reason
+    [named] = parse_row(4, ["z" * 10_001, "Ana", ""], summary.header)
+    assert named.column == "email"

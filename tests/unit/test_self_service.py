@@ -103,6 +103,8 @@ def test_a_browser_form_becomes_one_request_per_button():
     body = form_to_request({"action": ["save"], "interests": ["events", "job_alerts"], "max_per_week": ["default"]})
     assert parse_request(body) == SaveChoices(interests=[Topic.EVENTS, Topic.JOB_ALERTS], max_per_week=None)
     assert parse_request({"action": "pause", "weeks": "8"}) == PauseEmails(weeks=8)
+    assert parse_request({"action": "pause", "weeks": 52}) == PauseEmails(weeks=52)
+    assert parse_request({"action": "pause", "weeks": 3.0}) == PauseEmails(weeks=3)
     assert parse_request({"action": "save", "interests": "events"}).interests == [Topic.EVENTS]
     assert parse_request({"action": "delete", "confirm": "yes"}) == DeleteEverything(confirm=True)
 
@@ -113,6 +115,11 @@ def test_a_browser_form_becomes_one_request_per_button():
         ({}, ["action"]),
         ({"action": "pause", "weeks": "0"}, ["weeks"]),
         ({"action": "pause", "weeks": True}, ["weeks"]),
+        ({"action": "pause", "weeks": 1.5}, ["weeks"]),
+        ({"action": "pause", "weeks": "2.5"}, ["weeks"]),
+        ({"action": "pause", "weeks": 53}, ["weeks"]),
+        ({"action": "pause", "weeks": "-1"}, ["weeks"]),
+        ({"action": "save", "max_per_week": 1.5}, ["max_per_week"]),
         ({"action": "save", "max_per_week": "8"}, ["max_per_week"]),
         ({"action": "save", "max_per_week": "often"}, ["max_per_week"]),
         ({"action": "save", "interests": ["events", 3]}, ["interests"]),
@@ -226,7 +233,7 @@ def test_a_pause_that_has_ended_is_not_shown_as_paused():
 def test_invalid_fields_come_back_with_the_page_as_it_is():
     ana = person()
     with pytest.raises(PreferencesInvalid) as raised:
-        change(FakeStore(ana), FakeBus(), ana, {"action": "pause", "weeks": "5"})
+        change(FakeStore(ana), FakeBus(), ana, {"action": "pause", "weeks": "53"})
     assert raised.value.view.candidate.candidate_id == ana.candidate_id
     assert raised.value.action == "pause"
 

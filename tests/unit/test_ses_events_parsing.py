@@ -60,6 +60,7 @@ def test_our_message_tags_are_read_from_the_lists_ses_sends():
 
     assert entry.data == {
         "message_id": "0100019a-message-1",
+        "sent_at": "2026-11-26T09:00:00.000Z",  # the mail's own timestamp: reports count its events on that day
         "email": "marketing",
         "sequence_id": "SEQ1",
         "step": 2,

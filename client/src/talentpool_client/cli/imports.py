@@ -163,4 +163,16 @@ def write_rejected(path: Path, errors: list[JSON]) -> None:
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["row", "column", "reason"])
-        writer.writerows([e.get("row"), e.get("column") or "", e.get("reason", "")] for e in errors)
+        writer.writerows(
+            [e.get("row"), safe_cell(str(e.get("column") or "")), safe_cell(str(e.get("reason", "")))] for e in errors
+        )
+
+
+# A column is the header as the uploaded file spelt it ("=E-mail" still means email), so it may start a
+# formula. The same rule as the server's reports (talentpool/spreadsheet.py); the CLI ships without the layer.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """The cell with a leading apostrophe when a spreadsheet would run it as a formula (OWASP)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value

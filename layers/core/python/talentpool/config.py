@@ -57,9 +57,18 @@ class PagesEnv(FunctionEnv):
 
 
 class ImporterEnv(FunctionEnv):
+    """The CSV importer. IMPORT_MAX_ROWS is the most data rows one file may have (cdk.json `import_max_rows`;
+    infra/settings.py checks the same bounds at synth); unset or empty means the default."""
+
     table_name: str
     event_bus_name: str
     imports_bucket: str
+    import_max_rows: int = Field(default=25_000, ge=1, le=50_000)
+
+    @field_validator("import_max_rows", mode="before")
+    @classmethod
+    def _unset_is_default(cls, value: object) -> object:
+        return cls.model_fields["import_max_rows"].default if value in (None, "") else value
 
 
 class RecruiterApiEnv(FunctionEnv):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 class FieldError:
@@ -23,10 +23,13 @@ class TalentpoolError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, fields: Sequence[FieldError] = ()) -> None:
+    def __init__(
+        self, message: str, fields: Sequence[FieldError] = (), *, details: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = list(fields)
+        self.details = dict(details) if details else None
 
 
 class MalformedRequest(TalentpoolError):

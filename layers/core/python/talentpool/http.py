@@ -57,14 +57,16 @@ def status_for(error: errors.TalentpoolError) -> HTTPStatus:
 
 
 def error_body(error: errors.TalentpoolError) -> dict[str, Any]:
-    """The error contract: {"error": {"code", "message", "fields": [{"loc", "msg"}]}}."""
-    return {
-        "error": {
-            "code": error.code,
-            "message": error.message,
-            "fields": [field.as_dict() for field in error.fields],
-        }
+    """The error contract: {"error": {"code", "message", "fields": [{"loc", "msg"}]}}, and "details" where
+    a route documents more (the run that already exists, for a campaign send)."""
+    body: dict[str, Any] = {
+        "code": error.code,
+        "message": error.message,
+        "fields": [field.as_dict() for field in error.fields],
     }
+    if error.details:
+        body["details"] = error.details
+    return {"error": body}
 
 
 def validation_error(raw_errors: list[Any]) -> errors.TalentpoolError:

@@ -30,6 +30,15 @@ def sign(secret: bytes, *, purpose: str, subject: str, now: datetime, ttl: timed
     return f"{body}.{signature}"
 
 
+class TokenExpired(InvalidToken):
+    """A token we did sign, for the right purpose, whose time is up. `claims` are genuine: only the holder of
+    the signing key could have written them, so a caller may still act on who the link was for."""
+
+    def __init__(self, claims: Claims) -> None:
+        super().__init__("This link has expired", "expired")
+        self.claims = claims
+
+
 class Claims:
     __slots__ = ("expires_at", "nonce", "subject")
 
@@ -55,5 +64,5 @@ def verify(secret: bytes, token: str, *, purpose: str, now: datetime) -> Claims:
     if payload.get("p") != purpose:
         raise InvalidToken("This link is not valid", "wrong_purpose")
     if claims.expires_at < int(now.timestamp()):
-        raise InvalidToken("This link has expired", "expired")
+        raise TokenExpired(claims)
     return claims

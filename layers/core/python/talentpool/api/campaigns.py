@@ -17,6 +17,7 @@ from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
 from talentpool.logic.campaign_schedules import ScheduleSettings, sync_schedule
+from talentpool.models.api_errors import ErrorResponse
 from talentpool.models.campaigns import CampaignSendAccepted
 from talentpool.models.sequences import Sequence, SequenceKind
 from talentpool.observability import logger
@@ -92,13 +93,18 @@ Launcher = Annotated[CampaignLauncher, Depends(launcher)]
     "(its segment, or everyone with active consent who chose its topic), checks each candidate, and sends "
     "each eligible one the run's email once, with content chosen by their interests. Candidates at their "
     "frequency cap or outside their send window get it when they may, within 7 days. The answer is 202 with "
-    "the run id and the execution.",
+    "the run id and the execution. The run is claimed before the answer, so a second send finds it: 409.",
     responses={
         202: http.model_response(CampaignSendAccepted, "The run id and the execution"),
         401: {"description": "No valid token"},
         403: {"description": "Not in an allowed group"},
         404: {"description": "No such sequence, or it is an engage sequence"},
-        409: {"description": "The campaign is inactive, or a run of it is still sending"},
+        409: http.model_response(
+            ErrorResponse,
+            "The campaign is inactive; a run of it is still sending (`campaign_busy`); or the run this send would "
+            "start sends the email an earlier run of the same version sent (`campaign_already_sent`: save a new "
+            "version to send again). The last two carry that run in `error.details.run`.",
+        ),
     },
     tags=["Sequences"],
 )

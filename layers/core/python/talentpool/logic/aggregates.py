@@ -32,6 +32,7 @@ from talentpool.models.aggregate_changes import (
     CounterKey,
     CounterUpdate,
     EmailClaim,
+    EmailState,
     EventLine,
     FunnelMark,
     SeededSegment,
@@ -69,8 +70,21 @@ EMAIL_EVENT_OF_KIND: dict[str, str] = {
     "email_complained": "complained",
     "unsubscribed": "unsubscribed",
 }
-# SES reports these per email, sometimes more than once (every open): each email counts once per event.
-ONCE_PER_EMAIL = frozenset({"delivered", "opened", "clicked", "bounced", "complained"})
+# What each email event shows happened before it: a delivered email was sent, an opened one delivered, a click
+# is an open (with images blocked no open is reported), a complaint comes from a delivered email. Counting
+# the implied events with the event keeps a report's emails a funnel: delivered <= sent, opened <= delivered,
+# clicked <= opened, whatever order the events arrive in and even for an email whose `email_sent` entry was
+# never written (the confirmation email, a send whose outcome was unknown).
+IMPLIED_EVENTS: dict[str, tuple[str, ...]] = {
+    "sent": (),
+    "delivered": ("sent",),
+    "opened": ("delivered", "sent"),
+    "clicked": ("opened", "delivered", "sent"),
+    "bounced": ("sent",),
+    "complained": ("delivered", "sent"),
+}
+# Each of these counts at most once per email (SES reports every open), all on the day the email was sent.
+ONCE_PER_EMAIL = frozenset(IMPLIED_EVENTS)
 
 
 class Outcome(StrEnum):
@@ -212,7 +226,11 @@ def gauges(
 
 
 def funnel_steps(profile: ProfileFacts | None) -> frozenset[str]:
-    """The funnel steps this state shows the candidate has reached."""
+    """The funnel steps this state shows the candidate has reached.
+
+    Each step implies the ones before it, so each step's count is at most the previous one's: someone who
+    went further (a sourced lead who applied without ever confirming an address) has passed `confirmed` too.
+    """
     if profile is None:
         return frozenset()
     steps = {CAPTURED}
@@ -220,6 +238,7 @@ def funnel_steps(profile: ProfileFacts | None) -> frozenset[str]:
         steps.add(CONFIRMED)
     step = _STAGE_STEP.get(profile.stage)
     if step is not None:
+        steps.add(CONFIRMED)
         steps.update(STAGE_STEPS[: STAGE_STEPS.index(step) + 1])
     return frozenset(steps)
 
@@ -278,9 +297,10 @@ def profile_update(
             deltas.add(_daily(day, "captured", dimension, value))
         lines.append(line("captured", new.captured_at, stage_to=new.stage))
     elif new is None and old is not None:
-        # An erased profile has no timestamp of its erasure: the change's own time is when it happened.
+        # An erased profile has no timestamp of its erasure: the change's own time is when it happened. The
+        # line says that someone was erased, never who: it would outlive the person's other lines.
         deltas.add(_daily(change.at.date(), "erased"))
-        lines.append(line("erased", isoformat(change.at), stage_from=old.stage))
+        lines.append(line("erased", isoformat(change.at), stage_from=old.stage, candidate_id=None))
     elif old is not None and new is not None:
         day = _day(new.updated_at)
         if old.stage != new.stage:
@@ -311,13 +331,15 @@ def _funnel_mark(candidate_id: str, reached: frozenset[str], *, erased: bool) ->
 def _line_maker(event_id: str, profile: ProfileFacts) -> Callable[..., EventLine]:
     def line(kind: str, at: str, **facts: Any) -> EventLine:
         return EventLine(
-            event_id=event_id,
-            at=at,
-            kind=kind,
-            candidate_id=profile.candidate_id,
-            channel=profile.channel,
-            country=profile.country,
-            **facts,
+            **{
+                "event_id": event_id,
+                "at": at,
+                "kind": kind,
+                "candidate_id": profile.candidate_id,
+                "channel": profile.channel,
+                "country": profile.country,
+                **facts,
+            }
         )
 
     return line
@@ -334,13 +356,12 @@ def _email_event(entry: _Entry) -> str | None:
     return event
 
 
-def email_claim(change: StreamChange) -> EmailClaim | None:
-    """For an event counted once per email, which email and event; None for the others."""
+def email_message(change: StreamChange) -> str | None:
+    """The message id of an email event counted once per email; None for the other entries."""
     entry = read_image(_Entry, change.image)
-    event = _email_event(entry)
     message_id = entry.data.get("message_id")
-    if event in ONCE_PER_EMAIL and isinstance(message_id, str) and message_id:
-        return EmailClaim(message_id, event)
+    if _email_event(entry) in ONCE_PER_EMAIL and isinstance(message_id, str) and message_id:
+        return message_id
     return None
 
 
@@ -352,10 +373,18 @@ def _step(value: object) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
-def timeline_update(change: StreamChange, *, counted_before: bool) -> tuple[CounterUpdate, list[EventLine]]:
+def _sent_day(entry: _Entry) -> date:
+    """The day the entry's email was sent: SES events carry the send time as `sent_at`, our own entry is it."""
+    sent_at = entry.data.get("sent_at")
+    return _day(sent_at if isinstance(sent_at, str) and sent_at else entry.at)
+
+
+def timeline_update(change: StreamChange, *, email: EmailState | None = None) -> tuple[CounterUpdate, list[EventLine]]:
     """The counters and log line of a new timeline entry: email events, unsubscribes; nothing for the rest.
 
-    `counted_before`: this email's event is already counted (a second open), so only the log line remains.
+    `email`: what is counted of this entry's email so far (events counted once per email). The entry counts
+    its event and the events it implies that are not counted yet, all on the email's day, so a second open
+    counts nothing and only the log line remains.
     """
     entry = read_image(_Entry, change.image)
     event = _email_event(entry)
@@ -372,11 +401,15 @@ def timeline_update(change: StreamChange, *, counted_before: bool) -> tuple[Coun
         sequence_id=sequence_id,
         step=step,
     )
-    if counted_before:
-        return CounterUpdate(), [line]
-    key = _daily(_day(entry.at), "email", event, sequence_id, step)
-    claim = email_claim(change)
-    return CounterUpdate(deltas={key: 1}, email=claim), [line]
+    message_id = email_message(change)
+    if message_id is None:
+        return CounterUpdate(deltas={_daily(_day(entry.at), "email", event, sequence_id, step): 1}), [line]
+    state = email or EmailState()
+    day = state.day or _sent_day(entry).isoformat()
+    events = [e for e in (event, *IMPLIED_EVENTS[event]) if e not in state.counted]
+    deltas = {_daily(date.fromisoformat(day), "email", e, sequence_id, step): 1 for e in events}
+    claims = tuple(EmailClaim(message_id, e, day) for e in events)
+    return CounterUpdate(deltas=deltas, emails=claims), [line]
 
 
 # --- one batch -------------------------------------------------------------------------------------------
@@ -391,7 +424,7 @@ class AggregateStore(Protocol):
 
     def reached(self, candidate_id: str) -> frozenset[str]: ...
 
-    def email_counted(self, claim: EmailClaim) -> bool: ...
+    def email_state(self, message_id: str) -> EmailState: ...
 
     def apply(self, event_id: str, update: CounterUpdate, *, now: datetime) -> bool: ...
 
@@ -436,6 +469,7 @@ class Aggregation:
         self.settings = settings
         self.now = now
         self.lines: list[EventLine] = []
+        self.erased: set[str] = set()  # candidates whose profile this batch saw removed: their lines must go
         self._segments: list[SeededSegment] | None = None
 
     @property
@@ -449,6 +483,9 @@ class Aggregation:
         kind = relevance(change)
         if kind is None:
             return Outcome.IGNORED
+        if kind == PROFILE and change.new is None:
+            # Also when the record was counted before: a redelivered erasure still owes the event log its cleanup.
+            self.erased.add(str(change.image.get("candidate_id")))
         with _exclusive(change.event_id) as mine:
             if not mine:
                 return Outcome.IN_FLIGHT
@@ -471,8 +508,8 @@ class Aggregation:
         )
 
     def _timeline(self, change: StreamChange) -> tuple[CounterUpdate, list[EventLine]]:
-        claim = email_claim(change)
-        return timeline_update(change, counted_before=claim is not None and self.store.email_counted(claim))
+        message_id = email_message(change)
+        return timeline_update(change, email=self.store.email_state(message_id) if message_id else None)
 
     def _apply(self, event_id: str, update: CounterUpdate) -> Outcome:
         if update.empty:
@@ -502,3 +539,50 @@ def batch_name(event_ids: Sequence[str]) -> str:
     """The event-log object name for a batch: the same records, in the same order, give the same name, so a
     redelivered batch overwrites its own objects instead of adding copies."""
     return hashlib.sha256("\n".join(event_ids).encode()).hexdigest()[:32]
+
+
+# --- the event log, and erasure ----------------------------------------------------------------------------
+
+
+class EventLogFiles(Protocol):
+    """The event-log objects in the reports bucket (talentpool.store.event_log.EventLog)."""
+
+    def write(self, name: str, lines: Sequence[EventLine]) -> list[str]: ...
+
+    def rewrite_without(self, key: str, candidate_id: str) -> None: ...
+
+
+class EventLogRefs(Protocol):
+    """Which objects hold a candidate's lines (talentpool.store.event_log.EventLogRefs)."""
+
+    def remember(self, keys_by_candidate: Mapping[str, set[str]]) -> None: ...
+
+    def keys_of(self, candidate_id: str) -> list[str]: ...
+
+    def forget(self, candidate_id: str, keys: Sequence[str]) -> None: ...
+
+
+def keep_event_log(
+    name: str, lines: Sequence[EventLine], erased: Iterable[str], files: EventLogFiles, refs: EventLogRefs
+) -> None:
+    """Write a batch's lines, and take every line of the candidates it erased out of the log.
+
+    The stream delivers a candidate's changes in order, so when their profile's removal arrives, every line
+    about them is in an object already written (its key remembered) or in this batch (dropped here). Each of
+    those objects is written again without their lines, so after an erasure no object in the bucket holds
+    their id. A key is remembered before its object is written: a reference to an object that never came is
+    harmless, an object nobody can find is not.
+    """
+    gone = set(erased)
+    for candidate_id in sorted(gone):
+        keys = refs.keys_of(candidate_id)
+        for key in keys:
+            files.rewrite_without(key, candidate_id)
+        refs.forget(candidate_id, keys)
+    kept = [line for line in lines if line.candidate_id not in gone]
+    keys_by_candidate: dict[str, set[str]] = {}
+    for line in kept:
+        if line.candidate_id:
+            keys_by_candidate.setdefault(line.candidate_id, set()).add(agg.event_log_key(line.day, name))
+    refs.remember(keys_by_candidate)
+    files.write(name, kept)

@@ -28,7 +28,7 @@ WELCOME_WINDOW = SendWindow(start_hour=8, end_hour=20, weekdays=[0, 1, 2, 3, 4, 
 _WELCOME = SequenceDefinition(
     name="Welcome series",
     description="Three emails over the first ten days after someone confirms: hello, what working here is "
-    "like, and roles that match their skills.",
+    "like, and how we match their skills to roles.",
     kind=SequenceKind.ENGAGE,
     send_window=WELCOME_WINDOW,
     steps=[
@@ -40,7 +40,7 @@ _WELCOME = SequenceDefinition(
 Thank you for confirming your email address: you are now part of the {{company_name}} talent community.
 
 Here is what happens next. Over the next ten days we will send you two more emails: one about what working
-with us is really like, and one with roles that fit what you do. After that you will only hear from us
+with us is really like, and one about how we match people to roles. After that you will only hear from us
 about the topics you chose, and never more than a couple of times a week.
 
 If something changes (a new skill, a move, a different kind of role), just reply to this email.
@@ -89,7 +89,9 @@ We host open evenings and meet-ups through the year. We will let you know when o
         ),
         SequenceStep(
             delay=timedelta(days=7),
-            subject="{{first_name|Hello}}, roles that match your {{top_skill|skills}}",
+            # No role is attached to this email (there are no job records yet), so it promises none: it says
+            # how a match reaches the candidate.
+            subject="{{first_name|Hello}}, how we match your {{top_skill|skills}} to roles",
             body="""Hi {{first_name|there}},
 
 You have been part of our talent community for ten days, so here is the useful part: we look for people
@@ -144,13 +146,18 @@ right now.
 
 Reply to this email to save a place or to ask about events near {{city|you}}.""",
     ),
+    # Like the welcome series' last step, it lists no roles (there are no job records to list yet): it keeps
+    # the candidate's profile current so that the direct email about a matching role can find them.
     Topic.JOB_ALERTS: (
         "Monthly matching jobs",
-        "New roles for people with {{top_skill|your skills}}",
+        "Matching jobs for {{top_skill|your skills}}: is your profile up to date?",
         """Hi {{first_name|there}},
 
-Here are this month's roles for people with {{skills|your skills}}. If one of them looks right, reply to this
-email and {{recruiter_name|a recruiter}} will tell you more, including the salary range and the team.
+You asked to hear about jobs that match what you do. When a role opens for people with {{skills|your
+skills}}, {{recruiter_name|a recruiter}} writes to you about it directly, with the salary range and the team.
+
+Matches are only as good as your profile: if your skills, experience or the roles you want have changed,
+reply to this email or use the preferences link below.
 
 Not looking right now? That is fine: these emails keep coming once a month until you change your
 preferences.""",

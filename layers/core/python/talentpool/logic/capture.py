@@ -108,6 +108,7 @@ def _new_candidate(request: CaptureRequest, context: CaptureContext) -> Candidat
         phone=request.phone,
         location=request.location,
         skills=request.skills,
+        skill_names=request.skill_names,
         years_experience=request.years_experience,
         desired_roles=request.desired_roles,
         interests=request.interests,
@@ -189,7 +190,11 @@ def merge_profile(existing: Candidate, submitted: ProfileFields, now: datetime) 
     """
     fields = submitted.model_dump(exclude_none=True, include=set(ProfileFields.model_fields) - {"location"})
     update: dict[str, object] = {k: v for k, v in fields.items() if v not in ([], "")}
-    update["skills"] = _union(existing.skills, submitted.skills, MAX_SKILLS)
+    skills = _union(existing.skills, submitted.skills, MAX_SKILLS)
+    update["skills"] = skills
+    # The latest spelling of a skill wins ("AWS" after "Aws"); names of skills that did not fit are dropped.
+    names = {**existing.skill_names, **submitted.skill_names}
+    update["skill_names"] = {key: names[key] for key in skills if key in names}
     update["desired_roles"] = _union(existing.desired_roles, submitted.desired_roles, MAX_ROLES)
     update["interests"] = list(dict.fromkeys([*existing.interests, *submitted.interests]))
     if submitted.location:

@@ -141,7 +141,9 @@ def _announce(event: SesEvent, change: _Change | None, repo: DeliveryEventReposi
 
 def timeline_entry_for(event: SesEvent, candidate_id: str, kind: str) -> TimelineEntry:
     """The event's timeline entry: when it happened, what happened, and the mail's ids from its tags."""
-    data: dict[str, object] = {"message_id": event.mail.message_id}
+    # When the email was sent: reports count every event of an email on that day, so a delivery after
+    # midnight still meets its send (see logic.aggregates).
+    data: dict[str, object] = {"message_id": event.mail.message_id, "sent_at": isoformat(event.mail.timestamp)}
     email_kind = event.mail.tag("kind")
     if email_kind:
         data["email"] = email_kind  # the same key the senders' `email_sent` entries use

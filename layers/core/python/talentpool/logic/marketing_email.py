@@ -44,8 +44,8 @@ def personal_values(candidate: Candidate, branding: Branding, topic: Topic | Non
     return {
         "first_name": candidate.first_name,
         "last_name": candidate.last_name,
-        "top_skill": candidate.skills[0] if candidate.skills else None,
-        "skills": ", ".join(candidate.skills[:5]) or None,
+        "top_skill": candidate.skill_name(candidate.skills[0]) if candidate.skills else None,
+        "skills": ", ".join(candidate.skill_name(key) for key in candidate.skills[:5]) or None,
         "desired_role": candidate.desired_roles[0] if candidate.desired_roles else None,
         "city": location.city if location else None,
         "country": countries().get(location.country or "") if location and location.country else None,

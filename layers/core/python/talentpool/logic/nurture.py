@@ -89,9 +89,25 @@ class CampaignNotFound(NotFound):
 
 
 class CampaignBusy(Conflict):
-    """A run of this campaign is still in progress."""
+    """A run of this campaign is still in progress; `details` is that run, when it is known."""
 
     code = "campaign_busy"
+
+    def __init__(self, message: str, run: CampaignRun | None = None) -> None:
+        super().__init__(message, details=_run_details(run))
+
+
+class CampaignAlreadySent(Conflict):
+    """The run a send would start sends the very email an earlier run of the campaign sent; `details` is it."""
+
+    code = "campaign_already_sent"
+
+    def __init__(self, message: str, run: CampaignRun) -> None:
+        super().__init__(message, details=_run_details(run))
+
+
+def _run_details(run: CampaignRun | None) -> dict[str, Any] | None:
+    return {"run": run.model_dump(mode="json", exclude_none=True)} if run is not None else None
 
 
 class BatchThrottled(Exception):
@@ -128,6 +144,8 @@ class CampaignRunRepository(Protocol):
 
 class ExecutionStarter(Protocol):
     def start(self, name: str, payload: dict[str, Any]) -> str: ...
+
+    def execution_arn(self, name: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -202,23 +220,100 @@ def start_campaign_send(
     caller: Principal,
     now: datetime,
 ) -> CampaignSendAccepted:
-    """Start a run of the campaign now, besides its schedule; the run resolves its audience when it starts."""
+    """Start a run of the campaign now, besides its schedule; the run resolves its audience when it starts.
+
+    The run is claimed here, before its execution starts, so a second send a moment later finds it (409, with
+    the run) instead of starting a second execution. A send whose email an earlier run of the same version
+    already sent (a one-step campaign, or the step the rotation has come back to) is refused the same way:
+    sending it again would email the same people the same thing. A new version can be sent.
+    """
+    from talentpool.store.campaign_runs import CampaignStateChanged, RunClaimed
+
     campaign = current_sequence(sequences, campaign_id)
     if campaign is None or campaign.kind is not SequenceKind.NURTURE:
         raise CampaignNotFound(f"No nurture campaign {campaign_id}")
     if not campaign.active:
         raise Conflict(f"Campaign {campaign_id} is inactive; activate it with PUT /sequences/{campaign_id} first")
     state = runs.state(campaign_id)
-    if _holds(state, now):
-        raise CampaignBusy(f"Run {state.active_run} of campaign {campaign_id} is still sending; try when it ends")
+    _refuse_a_repeat(campaign, state, runs, now)
     run_id = new_id()
+    name = execution_name(campaign_id, run_id)
     start = CampaignStart(
         campaign_id=campaign_id, trigger=CampaignTrigger.MANUAL, run_id=run_id, requested_by=caller.actor
     )
-    execution = launcher.start(execution_name(campaign_id, run_id), start.model_dump(mode="json", exclude_none=True))
+    run = _new_run(run_id, campaign, state, start, launcher.execution_arn(name), now)
+    try:
+        runs.claim(run, _taken(state, run, now))
+    except (RunClaimed, CampaignStateChanged):
+        # Another send (or a scheduled run) took the campaign between our read and our write.
+        _refuse_a_repeat(campaign, runs.state(campaign_id), runs, now)
+        raise CampaignBusy(f"Campaign {campaign_id} was started by someone else at the same moment") from None
+    try:
+        execution = launcher.start(name, start.model_dump(mode="json", exclude_none=True))
+    except Exception:
+        # Nothing was started: give the campaign back at once rather than hold it for RUN_HOLD.
+        runs.finish(run.model_copy(update={"status": "failed", "error": "start_failed", "finished_at": isoformat(now)}))
+        raise
     metrics.add_metric(name="CampaignSendsRequested", unit=MetricUnit.Count, value=1)
     logger.info("campaign send requested", extra={"campaign_id": campaign_id, "run_id": run_id})
     return CampaignSendAccepted(campaign_id=campaign_id, run_id=run_id, execution=execution)
+
+
+def _refuse_a_repeat(campaign: Sequence, state: CampaignState, runs: CampaignRunRepository, now: datetime) -> None:
+    """CampaignBusy while a run holds the campaign; CampaignAlreadySent when the next run would repeat the
+    last one's email (same version, same step) and that run sent (or is sending) it."""
+    if _holds(state, now):
+        active = runs.get(state.active_run) if state.active_run else None
+        raise CampaignBusy(
+            f"Run {state.active_run} of campaign {campaign.sequence_id} is still sending; try when it ends", active
+        )
+    last = runs.get(state.last_run_id) if state.last_run_id else None
+    step = state.runs % len(campaign.steps)
+    if (
+        last is not None
+        and last.status in ("running", "finished")
+        and (last.version, last.step)
+        == (
+            campaign.version,
+            step,
+        )
+    ):
+        raise CampaignAlreadySent(
+            f"Run {last.run_id} already sent version {campaign.version} of campaign {campaign.sequence_id}; "
+            "save a new version to send it again",
+            last,
+        )
+
+
+def _new_run(
+    run_id: str, campaign: Sequence, state: CampaignState, start: CampaignStart, execution: str, now: datetime
+) -> CampaignRun:
+    """The run the campaign's next run would be: its version pinned, its step the next in the rotation."""
+    return CampaignRun(
+        run_id=run_id,
+        campaign_id=campaign.sequence_id,
+        version=campaign.version,
+        step=state.runs % len(campaign.steps),
+        trigger=start.trigger,
+        execution=execution,
+        started_at=isoformat(now),
+        requested_by=start.requested_by,
+        scheduled_at=start.scheduled_at,
+        number=state.runs,
+    )
+
+
+def _taken(state: CampaignState, run: CampaignRun, now: datetime) -> CampaignState:
+    """The campaign's state once `run` holds it."""
+    return state.model_copy(
+        update={
+            "runs": state.runs + 1,
+            "active_run": run.run_id,
+            "active_execution": run.execution,
+            "active_until": isoformat(now + RUN_HOLD),
+            "last_run_id": run.run_id,
+        }
+    )
 
 
 def _holds(state: CampaignState, now: datetime) -> bool:
@@ -341,35 +436,15 @@ def _claim(
         existing = mine or runs.get(run_id)
         if existing is not None:
             return existing
-        run = CampaignRun(
-            run_id=run_id,
-            campaign_id=campaign.sequence_id,
-            version=campaign.version,
-            step=state.runs % len(campaign.steps),
-            trigger=start.trigger,
-            execution=execution,
-            started_at=isoformat(now),
-            requested_by=start.requested_by,
-            scheduled_at=start.scheduled_at,
-            number=state.runs,
-        )
+        run = _new_run(run_id, campaign, state, start, execution, now)
         skipped = "campaign_inactive" if not campaign.active else "campaign_busy" if _holds(state, now) else None
         if skipped:
             run = run.model_copy(update={"status": "skipped", "skipped_reason": skipped, "finished_at": run.started_at})
             runs.save_run(run)
             metrics.add_metric(name="CampaignRunsSkipped", unit=MetricUnit.Count, value=1)
             return run
-        taken = state.model_copy(
-            update={
-                "runs": state.runs + 1,
-                "active_run": run_id,
-                "active_execution": execution,
-                "active_until": isoformat(now + RUN_HOLD),
-                "last_run_id": run_id,
-            }
-        )
         try:
-            runs.claim(run, taken)
+            runs.claim(run, _taken(state, run, now))
             return run
         except (RunClaimed, CampaignStateChanged):
             continue  # read again: the run or the state is someone else's now (or our own earlier attempt's)

@@ -67,5 +67,11 @@ class WorkflowControl(Protocol):
     def stop(self, execution_arn: str, *, cause: str) -> None: ...
 
 
+class Applications(Protocol):
+    """Whether someone has applied: status emails are about an application, so only they get one."""
+
+    def has_application(self, candidate_id: str) -> bool: ...
+
+
 class StageTemplates(Protocol):
     def stage_template(self, stage: Stage) -> StageEmailTemplate | None: ...

@@ -65,7 +65,14 @@ def update_profile(
         # Merge-patch (RFC 7396) for the nested object: sending {"location": {"city": "Porto"}} keeps the country.
         sent = patch.location.model_dump(include=patch.location.model_fields_set)
         changes["location"] = candidate.location.model_copy(update=sent)
-    changed = sorted(name for name, value in changes.items() if getattr(candidate, name) != value)
+    # How skills are written is part of the skills: a new spelling ("AWS" for "aws") is a change to skills.
+    changed = sorted(
+        {
+            "skills" if name == "skill_names" else name
+            for name, value in changes.items()
+            if getattr(candidate, name) != value
+        }
+    )
     if not changed:
         return candidate
     updated = candidate.model_copy(update={**changes, "updated_at": isoformat(now)})

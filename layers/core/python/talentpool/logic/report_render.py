@@ -30,6 +30,7 @@ from talentpool.models.reports import (
     SourceRow,
     StepPerformance,
 )
+from talentpool.spreadsheet import safe_cell
 
 # --- CSV ---------------------------------------------------------------------------------------------------
 
@@ -67,12 +68,15 @@ Cell = str | int | float | None
 
 
 def _cell(value: Cell) -> str:
-    """Empty for unknown (Athena reads it as NULL), fixed four places for rates, plain integers."""
+    """Empty for unknown (Athena reads it as NULL), fixed four places for rates, plain integers, and text that
+    a spreadsheet cannot run as a formula (a utm_source is whatever the link's author typed)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.4f}"
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return safe_cell(value)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:

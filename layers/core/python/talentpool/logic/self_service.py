@@ -60,8 +60,18 @@ class PreferencesOutcome:
 
 
 def _holder(token: str, purpose: str, *, secret: bytes, now: datetime, repo: CandidateAdmin) -> Candidate | None:
-    """The candidate a genuine link is about, or None when their data is gone; InvalidToken otherwise."""
-    claims = tokens.verify(secret, token, purpose=purpose, now=now)
+    """The candidate a genuine link is about, or None when their data is gone; InvalidToken otherwise.
+
+    A genuine link that has expired still says who it was for: if that person was erased, they are told their
+    data was deleted, not that the link expired. A link we did not sign never gets that far, so a stranger
+    learns nothing about anyone.
+    """
+    try:
+        claims = tokens.verify(secret, token, purpose=purpose, now=now)
+    except tokens.TokenExpired as expired:
+        if is_id(expired.claims.subject) and repo.get(expired.claims.subject) is None:
+            return None
+        raise
     if not is_id(claims.subject):
         raise InvalidToken("This link is not valid", "malformed")
     return repo.get(claims.subject)

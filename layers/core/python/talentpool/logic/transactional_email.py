@@ -12,11 +12,12 @@ from talentpool.clock import isoformat
 from talentpool.ids import new_id
 from talentpool.logic.confirm import confirmation_token
 from talentpool.logic.links import preferences_url
-from talentpool.logic.ports import CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
+from talentpool.logic.ports import Applications, CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
 from talentpool.logic.stage_email import DEFAULTS
 from talentpool.models.candidate import TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
+from talentpool.models.stages import CONVERTED
 from talentpool.observability import logger, metrics
 from talentpool.store.mail import Throttled
 
@@ -152,6 +153,13 @@ def send_notice_email(
     return message_id
 
 
+def has_application(event: StageChanged, applications: Applications) -> bool:
+    """The move itself shows an application (into or out of applied or later), or their history does."""
+    if event.to_stage in CONVERTED or event.from_stage in CONVERTED:
+        return True
+    return applications.has_application(event.candidate_id)
+
+
 def send_stage_email(
     event: StageChanged,
     *,
@@ -161,9 +169,16 @@ def send_stage_email(
     repo: CandidateAdmin,
     templates: StageTemplates,
     mailer: MailSender,
+    applications: Applications,
 ) -> str | None:
-    """The status email for a stage change, from the stage's edited template or its default."""
+    """The status email for a stage change, from the stage's edited template or its default.
+
+    Only for someone with an application: a lead who never applied is not told "we have decided not to go
+    further" about something they never asked for."""
     if not event.notify_candidate:
+        return None
+    if not has_application(event, applications):
+        logger.info("no status email: the candidate never applied", extra={"candidate_id": event.candidate_id})
         return None
     template = templates.stage_template(event.to_stage) or DEFAULTS.get(event.to_stage)
     candidate = repo.get(event.candidate_id)

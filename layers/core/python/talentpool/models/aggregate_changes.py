@@ -59,10 +59,19 @@ class FunnelMark:
 
 @dataclass(frozen=True)
 class EmailClaim:
-    """One event of one email, counted at most once (the first open, the first click)."""
+    """One event of one email, counted at most once (the first open, the first click), on the email's day."""
 
     message_id: str
     event: str
+    day: str = ""  # yyyy-mm-dd: the day every event of this email counts on
+
+
+@dataclass(frozen=True)
+class EmailState:
+    """What is counted of one email so far: its events, and the day they count on (None before the first)."""
+
+    day: str | None = None
+    counted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ class CounterUpdate:
 
     deltas: Mapping[CounterKey, int] = field(default_factory=dict)
     funnel: FunnelMark | None = None
-    email: EmailClaim | None = None
+    emails: tuple[EmailClaim, ...] = ()
     seed: SegmentSeed | None = None
 
     @property
@@ -100,7 +109,7 @@ class EventLine:
     event_id: str
     at: str
     kind: str
-    candidate_id: str
+    candidate_id: str | None  # None on the line that records an erasure: it must not name who was erased
     channel: str | None = None
     stage_from: str | None = None
     stage_to: str | None = None

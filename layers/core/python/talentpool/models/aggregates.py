@@ -14,24 +14,27 @@ once per stream record (idempotent on the record's eventID), so they always equa
 
 What the counts mean, where a name alone leaves room:
 
-- ``reached#<step>#<channel>`` counts candidates, once each, ever. A stage implies the stage steps before
-  it (a lead may apply straight away, and has then been engaged); ``confirmed`` comes from consent alone.
+- ``reached#<step>#<channel>`` counts candidates, once each, ever. A step implies the steps before it (a
+  lead may apply straight away, and has then been engaged and, in the funnel, confirmed), so no step counts
+  more than the one before; ``confirmed`` is also reached by confirming consent.
   Leaving and re-entering the funnel (rejected, then nurtured again) does not count twice.
   ``capture_to_applied`` counts each candidate once, when they first reach applied or a later stage.
   Erasure leaves both alone: they record what happened.
 - ``email#<event>#...`` counts emails, not reports of them: each email counts at most once per event (its
-  first open, its first click), so opened / delivered is a rate. A click on our own unsubscribe or
-  preferences link is not a click. Emails outside any sequence (confirmation, Art. 14 notice, stage emails)
-  count under sequence ``NONE``, step ``NONE``; the confirmation email has no ``sent`` entry, so use
-  delivered, not sent, as that row's denominator. ``unsubscribed`` counts under the sequence and step its
-  timeline entry names, which today is none (``NONE``/``NONE``): the link does not say which email had it.
+  first open, its first click), so opened / delivered is a rate, and all of an email's events count on the
+  day it was sent. An event counts the events it implies too (an open was delivered and sent), so each
+  email event's count is at most the one before it (logic.aggregates.IMPLIED_EVENTS). A click on our own
+  unsubscribe or preferences link is not a click. Emails outside any sequence (confirmation, Art. 14 notice,
+  stage emails) count under sequence ``NONE``, step ``NONE``; the confirmation email has no ``sent`` entry,
+  and its delivery counts it as sent. ``unsubscribed`` counts under the sequence and step its timeline entry
+  names, which today is none (``NONE``/``NONE``): the link does not say which email had it.
 - ``segment#<id>`` is seeded from the search index when the consumer sees the segment created (attribute
   SINCE records when), and follows every change after that.
 
 Besides the counters the consumer keeps three kinds of bookkeeping item, all matched by is_aggregate_key:
 ``STREAMSEEN#<eventID>`` (a stream record already counted; expires), ``AGG#FUNNEL#<candidate_id>`` (the
 funnel steps a candidate has reached; deleted with the profile) and ``AGG#EMAIL#<message_id>`` (the events
-of one email already counted; expires).
+of one email already counted, one item each, with the day they count on; expires).
 
 The consumer also writes a pseudonymous JSON-lines event log to the reports bucket, one object per day per
 stream batch, under ``events/dt=<yyyy-mm-dd>/``; EVENT_LOG_COLUMNS are its fields (the Glue table's columns).
@@ -95,6 +98,16 @@ EVENT_LOG_COLUMNS: dict[str, str] = {
     "step": "int",
     "country": "string",
 }
+
+
+# Which event-log objects hold a candidate's lines (pk LOG_REF_PREFIX + id, sk the object key), so that erasing
+# them rewrites those objects and no others. Kept as long as the objects are (the reports bucket's expiry).
+LOG_REF_PREFIX = "AGG#LOG#"
+
+
+def event_log_key(day: str, name: str) -> str:
+    """The event-log object of one stream batch (`name`) for one day (yyyy-mm-dd)."""
+    return f"{EVENT_LOG_PREFIX}dt={day}/{name}.jsonl"
 
 
 def day_pk(day: date) -> str:

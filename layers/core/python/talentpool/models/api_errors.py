@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -14,6 +16,9 @@ class ErrorDetail(BaseModel):
     code: str = Field(description="Stable and machine-readable, e.g. validation_failed, candidate_not_found")
     message: str
     fields: list[ErrorField] = Field(default_factory=list)
+    details: dict[str, Any] | None = Field(
+        default=None, description="More about the error, where the route says so (e.g. the run that already exists)"
+    )
 
 
 class ErrorResponse(BaseModel):

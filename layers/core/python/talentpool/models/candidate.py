@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from talentpool.models.email_address import normalise_email
 from talentpool.models.geography import countries, timezones
@@ -137,7 +137,57 @@ class SourceInput(BaseModel):
     referrer_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
 
 
-class ProfileFields(BaseModel):
+def _as_typed(value: object) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+class SkillNames(BaseModel):
+    """How each skill was written, beside the lower-case key that search and the index match on.
+
+    "Python developer" is stored as the key `python developer` (so "Python " and "python" are one skill) and
+    the name "Python developer", which is what emails show. Only names that differ from their key are kept;
+    a skill without one (all data from before names were kept) shows as its key.
+    """
+
+    skills: list[str] | None
+    skill_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Skill key -> the skill as written, where they differ. Filled from `skills` as sent: "
+        "you need not send it",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _remember_names(cls, data: Any) -> Any:
+        """Keep the names as written in `skills`, before the field lower-cases them into keys."""
+        if not isinstance(data, dict) or not isinstance(data.get("skills"), list):
+            return data
+        typed: dict[str, str] = {}
+        for raw in data["skills"]:
+            name = _as_typed(raw)
+            typed.setdefault(name.lower(), name)  # the first spelling, as the skill list keeps the first
+        # Keys as written (a stored profile's skills, "python") add nothing: the names already given stand.
+        written = {key: name for key, name in typed.items() if name != key}
+        return {**data, "skill_names": {**(data.get("skill_names") or {}), **written}}
+
+    @model_validator(mode="after")
+    def _names_of_own_skills(self) -> Self:
+        # A name must be a spelling of one of this profile's skills: anything else is dropped, never shown.
+        own = set(self.skills or ())
+        kept = {
+            key: name
+            for key, name in self.skill_names.items()
+            if key in own and isinstance(name, str) and name != key and _as_typed(name).lower() == key
+        }
+        if kept != self.skill_names:
+            self.skill_names = kept  # only then: assigning marks the field as sent, which a patch would apply
+        return self
+
+    def skill_name(self, key: str) -> str:
+        return self.skill_names.get(key, key)
+
+
+class ProfileFields(SkillNames):
     """Profile data a candidate or recruiter may supply; shared by capture, import and recruiter edits."""
 
     model_config = _STRICT

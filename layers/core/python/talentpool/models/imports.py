@@ -22,7 +22,12 @@ from talentpool.models.capture_form import FORM_FIELDS
 from talentpool.models.recruiter import Tags
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 25_000  # rows are written one by one: 25,000 take about half of the 900 s Lambda limit on AWS
+# The default of IMPORT_MAX_ROWS (cdk.json `import_max_rows`): rows are written one by one, and 25,000 take
+# about half of the 900 s Lambda limit on AWS.
+MAX_ROWS = 25_000
+MAX_COLUMNS = 200  # every column is read for every row, and unknown ones are listed on the status item
+MAX_CELL_CHARS = 10_000  # far above any field we keep (2,000 at most); a bigger cell is a broken or hostile file
+MAX_HEADER_BYTES = 64 * 1024
 MAX_ERRORS_LISTED = 1000  # keeps the status item far below DynamoDB's 400 KB, with room for long reasons
 MAX_REASON_CHARS = 200
 MAX_COLUMN_CHARS = 100
@@ -49,6 +54,8 @@ class FileProblem(StrEnum):
     NOT_UTF8 = "not_utf8"
     TOO_LARGE = "too_large"
     TOO_MANY_ROWS = "too_many_rows"
+    TOO_MANY_COLUMNS = "too_many_columns"
+    HEADER_TOO_LARGE = "header_too_large"
     UPLOAD_CHANGED = "upload_changed"
     OUT_OF_TIME = "out_of_time"
     INTERNAL_ERROR = "internal_error"
@@ -204,8 +211,26 @@ class HeaderMap:
         return self.names.get(name) if name else None
 
 
+def check_header_size(cells: Sequence[str]) -> None:
+    """Refuse a header too wide or too long to be a list of people: each data row is read against it."""
+    if len(cells) > MAX_COLUMNS:
+        raise FileRejected(
+            FileProblem.TOO_MANY_COLUMNS,
+            f"The header has {len(cells):,} columns; the limit is {MAX_COLUMNS}. Keep only the columns you want "
+            "to import (docs/imports.md lists them) and upload the file again",
+        )
+    size = len(",".join(cells).encode("utf-8"))
+    if size > MAX_HEADER_BYTES:
+        raise FileRejected(
+            FileProblem.HEADER_TOO_LARGE,
+            f"The header row is {size / 1024:,.0f} KB; the limit is {MAX_HEADER_BYTES // 1024} KB. Column names "
+            "are short words such as email or first name: check that the first row is the header",
+        )
+
+
 def map_header(cells: Sequence[str]) -> HeaderMap:
     """Read the header row. Unknown columns are ignored (and reported); no email column rejects the file."""
+    check_header_size(cells)
     fields: dict[int, str] = {}
     names: dict[str, str] = {}
     ignored: list[str] = []
@@ -265,8 +290,24 @@ def _reason(error: Any) -> str:
     return str(error.get("msg", "is not valid")).removeprefix("Value error, ")[:MAX_REASON_CHARS]
 
 
+def _oversized_cells(number: int, cells: Sequence[str], header: HeaderMap) -> list[RowError]:
+    """A row error for each cell over MAX_CELL_CHARS, at its column when the importer knows the column."""
+    return [
+        RowError(
+            row=number,
+            column=header.names.get(header.fields.get(index, "")),
+            reason=f"has a cell of {len(cell):,} characters in column {index + 1}; the limit is {MAX_CELL_CHARS:,}",
+        )
+        for index, cell in enumerate(cells)
+        if len(cell) > MAX_CELL_CHARS
+    ]
+
+
 def parse_row(number: int, cells: Sequence[str], header: HeaderMap) -> ImportRow | list[RowError]:
     """A validated row, or every problem with it. Never raises for bad data."""
+    oversized = _oversized_cells(number, cells, header)
+    if oversized:
+        return oversized
     if len(cells) > header.width and any(c.strip() for c in cells[header.width :]):
         # Usually an unquoted comma inside a value: the cells after it are shifted, so none can be trusted.
         return [
@@ -310,6 +351,12 @@ def _checked_lines(text: IO[str]) -> Iterator[str]:
         ) from exc
 
 
+# The csv module refuses a field over 128 KiB with an error that would fail the whole file; the importer
+# refuses big cells itself (MAX_CELL_CHARS, MAX_HEADER_BYTES), per row, so the reader takes any field the file
+# size allows. Raised, never lowered: the limit is the process's, and another reader may need more.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+
+
 def read_records(stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) for every record, blank ones included so numbers match a spreadsheet's rows.
 
@@ -340,8 +387,8 @@ class FileSummary:
     rows_total: int
 
 
-def scan(records: Iterable[tuple[int, list[str]]]) -> FileSummary:
-    """Check the whole file before anything is written: readable, a usable header, 1..MAX_ROWS data rows."""
+def scan(records: Iterable[tuple[int, list[str]]], max_rows: int = MAX_ROWS) -> FileSummary:
+    """Check the whole file before anything is written: readable, a usable header, 1..max_rows data rows."""
     header: HeaderMap | None = None
     header_row = 0
     total = 0
@@ -352,9 +399,9 @@ def scan(records: Iterable[tuple[int, list[str]]]) -> FileSummary:
             header, header_row = map_header(cells), number
             continue
         total += 1
-        if total > MAX_ROWS:
+        if total > max_rows:
             raise FileRejected(
-                FileProblem.TOO_MANY_ROWS, f"The file has more than {MAX_ROWS:,} rows; split it into smaller files"
+                FileProblem.TOO_MANY_ROWS, f"The file has more than {max_rows:,} rows; split it into smaller files"
             )
     if header is None:
         raise FileRejected(FileProblem.EMPTY_FILE, "The file is empty")

@@ -12,8 +12,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from talentpool.errors import FieldError, NotFound, ValidationFailed
 from talentpool.models.candidate import Candidate, ConsentStatus, Topic
 
-# The pauses a person can choose on the page; anything else is a tampered or stale form.
+# The pauses the page offers; the API takes any whole number of weeks up to a year.
 PAUSE_WEEKS = (1, 2, 4, 8, 12)
+MAX_PAUSE_WEEKS = 52
 # The frequencies the page offers besides "as they come" (the global cap); 1-7 are accepted from the API.
 FREQUENCY_CHOICES = (1, 2)
 DEFAULT_FREQUENCY = "default"
@@ -56,25 +57,37 @@ def _topics(value: Any) -> list[Topic]:
     return list(dict.fromkeys(Topic(v) for v in values))
 
 
+def whole_number(value: Any, low: int, high: int) -> int | None:
+    """`value` as a whole number from `low` to `high`, from JSON or a form; None for anything else.
+
+    int() alone would turn 1.9 into 1 and True into 1: a fraction or a boolean is refused, never rounded.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        number = int(value) if value.is_integer() else None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        number = None
+    return number if number is not None and low <= number <= high else None
+
+
 def _frequency(value: Any) -> int | None:
     if value in (None, "", DEFAULT_FREQUENCY):
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if not 1 <= number <= MAX_PER_WEEK or isinstance(value, bool):
+    number = whole_number(value, 1, MAX_PER_WEEK)
+    if number is None:
         raise ValueError("Choose how often we may write: once a week, twice a week, or as they come")
     return number
 
 
 def _weeks(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number not in PAUSE_WEEKS or isinstance(value, bool):
-        raise ValueError("Choose how long to pause: 1, 2, 4, 8 or 12 weeks")
+    number = whole_number(value, 1, MAX_PAUSE_WEEKS)
+    if number is None:
+        raise ValueError(f"Choose how long to pause: a whole number of weeks from 1 to {MAX_PAUSE_WEEKS}")
     return number
 
 

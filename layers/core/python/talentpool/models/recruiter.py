@@ -19,6 +19,7 @@ from talentpool.models.candidate import (
     Phone,
     ProfileFields,
     Roles,
+    SkillNames,
     Skills,
     Stage,
     Years,
@@ -30,9 +31,10 @@ Tag = Label
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(lambda v: list(dict.fromkeys(v)))]
 
 
-class ProfilePatch(BaseModel):
+class ProfilePatch(SkillNames):
     """A partial update: only the fields sent change; null clears one. Email, consent and source are not
-    writable here: consent belongs to the candidate, and a new address must be confirmed by its owner."""
+    writable here: consent belongs to the candidate, and a new address must be confirmed by its owner.
+    Sending `skills` replaces the skills and how they are written (`skill_names`) together."""
 
     model_config = _STRICT
 

@@ -22,6 +22,7 @@ from talentpool.models.aggregate_changes import (
     CounterKey,
     CounterUpdate,
     EmailClaim,
+    EmailState,
     SeededSegment,
     StreamChange,
 )
@@ -38,6 +39,7 @@ TRANSACTION_LIMIT = 100
 ENTITY = "aggregate"
 FUNNEL_SK = "REACHED"
 REACHED = "reached"  # the funnel mark's string set of steps
+EMAIL_DAY = "day"  # on an email claim: the day (yyyy-mm-dd) every event of the email counts on
 
 
 def seen_key(event_id: str, part: int = 0) -> dict[str, str]:
@@ -48,8 +50,12 @@ def funnel_key(candidate_id: str) -> dict[str, str]:
     return {PK: f"{agg.FUNNEL_PREFIX}{candidate_id}", SK: FUNNEL_SK}
 
 
+def email_pk(message_id: str) -> str:
+    return f"{agg.EMAIL_PREFIX}{message_id}"
+
+
 def email_key(claim: EmailClaim) -> dict[str, str]:
-    return {PK: f"{agg.EMAIL_PREFIX}{claim.message_id}", SK: claim.event}
+    return {PK: email_pk(claim.message_id), SK: claim.event}
 
 
 def _expiry(now: datetime, ttl: timedelta) -> int:
@@ -85,10 +91,10 @@ def _counter_write(key: CounterKey, delta: int) -> Write:
 def _bookkeeping(update: CounterUpdate, now: datetime) -> list[Write]:
     """The writes besides counter ADDs; they go in the first part, so they happen with its counters."""
     writes: list[Write] = []
-    if update.email is not None:
+    for claim in update.emails:
         # Two reports of one email event racing: the second fails this condition and counts nothing.
-        item = {"entity": ENTITY, TTL_ATTRIBUTE: _expiry(now, EMAIL_CLAIM_FOR)}
-        writes.append(Write("Put", email_key(update.email), item=item, condition="attribute_not_exists(pk)"))
+        item = {"entity": ENTITY, EMAIL_DAY: claim.day, TTL_ATTRIBUTE: _expiry(now, EMAIL_CLAIM_FOR)}
+        writes.append(Write("Put", email_key(claim), item=item, condition="attribute_not_exists(pk)"))
     if update.funnel is not None and update.funnel.forget:
         writes.append(Write("Delete", funnel_key(update.funnel.candidate_id)))
     elif update.funnel is not None and update.funnel.add:
@@ -139,7 +145,7 @@ class AggregateStore:
             except TransactionCancelled as exc:
                 if exc.failed_at(0):
                     continue  # this part was applied by an earlier delivery
-                if update.email is not None and exc.failed_at(1):
+                if any(exc.failed_at(1 + n) for n in range(len(update.emails))):
                     return False  # the email's event was counted by another record
                 raise
             applied = True
@@ -149,8 +155,11 @@ class AggregateStore:
         item = self.table.get(funnel_key(candidate_id))
         return frozenset(item.get(REACHED, [])) if item else frozenset()
 
-    def email_counted(self, claim: EmailClaim) -> bool:
-        return self.table.get(email_key(claim)) is not None
+    def email_state(self, message_id: str) -> EmailState:
+        """The events of one email counted so far, and their day: one query of its claims."""
+        items = list(self.table.query_all(email_pk(message_id), consistent=True))
+        days = sorted(str(i[EMAIL_DAY]) for i in items if i.get(EMAIL_DAY))
+        return EmailState(day=days[0] if days else None, counted=frozenset(str(i[SK]) for i in items))
 
     def seeded_segments(self) -> list[SeededSegment]:
         """Saved segments with a counter: the directory (one small partition) joined to their seeds."""

@@ -158,12 +158,16 @@ class CampaignLauncher:
     def __init__(self, state_machine_arn: str) -> None:
         self.state_machine_arn = state_machine_arn
 
+    def execution_arn(self, name: str) -> str:
+        """The ARN an execution of the machine named `name` has (Step Functions' own rule), before it starts."""
+        machine = self.state_machine_arn.replace(":stateMachine:", ":execution:", 1)
+        return f"{machine}:{name}"
+
     def start(self, name: str, payload: dict[str, Any]) -> str:
         """StartExecution under `name`; the execution's ARN. A name already used answers with that execution."""
         sfn = client("stepfunctions")
         try:
             response = sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(payload))
         except sfn.exceptions.ExecutionAlreadyExists:
-            machine = self.state_machine_arn.replace(":stateMachine:", ":execution:", 1)
-            return f"{machine}:{name}"
+            return self.execution_arn(name)
         return str(response["executionArn"])

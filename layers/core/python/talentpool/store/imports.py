@@ -150,6 +150,9 @@ class ImportUploads:
         body: BinaryIO = response["Body"]
         return body
 
+    def delete(self, key: str) -> None:
+        _s3().delete_object(Bucket=self.bucket, Key=key)
+
 
 class ImportCandidateStore(CandidateStore):
     """The candidate store plus one batched lookup, so a chunk of rows costs two reads, not two per row."""
