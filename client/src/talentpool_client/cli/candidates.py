@@ -75,6 +75,33 @@ def search(
 
 
 @app.command()
+@options.inject(FILTERS, into="filters")
+def find(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="A full email address, or the start of a name", show_default=False)
+    ],
+    filters: dict[str, Any],
+    limit: Limit = 25,
+    all_pages: Annotated[bool, typer.Option("--all", help="Follow the cursor to the last page")] = False,
+    cursor: Annotated[str | None, typer.Option(help="Continue from a previous page's cursor")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Find people by email address (exactly, any case) or by the start of their name (given name first,
+    ignoring case and accents); the filters narrow it further. Results show each person's address.
+
+    Example: talentpool candidates find "zoe nan" --country PT
+    """
+    s = session(ctx)
+    s.flags = {**options.flags(FILTERS), **PAGING_FLAGS, "q": "TEXT"}
+    query = {**options.given(filters), "q": text}
+    api = s.api()
+    show_page_results(
+        s, lambda c: api.search(query, limit=limit, cursor=c), follow=all_pages, cursor=cursor, as_json=as_json
+    )
+
+
+@app.command()
 def show(
     ctx: typer.Context,
     candidate_id: CandidateId,
