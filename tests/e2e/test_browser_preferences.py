@@ -19,7 +19,7 @@ from talentpool.store import codec, keys
 from tests.e2e import local_process
 from tests.e2e.local_process import LocalProcess
 from tests.e2e.test_browser_careers import browser  # noqa: F401 - the shared chromium fixture
-from tests.e2e.test_local_journey import careers_form, mail_to, store
+from tests.e2e.test_local_journey import careers_form, mail_to, press_confirm, store
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -56,7 +56,7 @@ def confirmed_candidate(runtime: LocalProcess) -> str:
         assert posted.status_code == 303, posted.text
         words = mail_to(runtime, email)["text"].split()
         confirm_link = next(w for w in words if "/confirm?token=" in w).strip("<>")
-        assert client.get(confirm_link).status_code == 200
+        assert press_confirm(client, confirm_link).status_code == 200
     # The id is in no page a candidate sees; the store's email guard has it.
     ddb, table = store(runtime)
     guard = ddb.get_item(TableName=table, Key=codec.to_item(keys.email_guard_key(email)), ConsistentRead=True)

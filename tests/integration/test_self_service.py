@@ -15,7 +15,7 @@ from talentpool.store import keys
 from talentpool.store.table import Table
 from talentpool.store.workflows import Workflows
 from tests import factories
-from tests.integration.helpers import call, candidates, capture, header, timeline
+from tests.integration.helpers import call, candidates, captured_id, header, timeline
 
 SECRET = b"s3cr3t-for-tests"
 CONFIRM_LINK = re.compile(r"/confirm\?token=([A-Za-z0-9_.-]+)")
@@ -58,7 +58,7 @@ def kinds(aws, candidate_id: str) -> list[str]:
 @pytest.fixture
 def candidate_id(aws) -> str:
     """Ana, signed up on the careers site and confirmed by email: she gets marketing email."""
-    candidate_id = factories.response_json(capture())["candidate_id"]
+    candidate_id = captured_id()
     for event in aws.events("CandidateCaptured"):
         call("notify", event)
     [mail] = aws.sent()
