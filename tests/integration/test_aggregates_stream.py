@@ -68,7 +68,7 @@ def confirm(aws, candidate_id: str) -> None:
     from talentpool.clock import utcnow
 
     token = confirmation_token(SECRET, candidate_id, profile["confirmation_nonce"], utcnow())
-    response = call("confirm", factories.api_event("GET", "/confirm", query={"token": token}))
+    response = call("confirm", factories.api_event("POST", "/confirm", form={"token": token}))
     assert response["statusCode"] == 200
 
 

@@ -128,7 +128,7 @@ def test_notes_tags_and_owner_land_on_profile_and_timeline(aws, candidate_id):
     assert tagged["candidate"]["tags"] == ["pycon", "speaker"]
     owner = {"id": "rec-1", "name": "Rita Recruiter", "email": "Rita@Example.com"}
     owned = body(api("PUT", f"/candidates/{candidate_id}/owner", body=owner))
-    assert owned["candidate"]["owner"] == {"id": "rec-1", "name": "Rita Recruiter", "email": "rita@example.com"}
+    assert owned["candidate"]["owner"] == {"id": "rec-1", "name": "Rita Recruiter", "email": "Rita@example.com"}
     kinds = [e["kind"] for e in timeline(aws.items(), candidate_id)]
     assert kinds == ["captured", "note", "tags_changed", "owner_changed"]
     assert timeline(aws.items(), candidate_id)[1]["actor"] == "recruiter:rec-1"

@@ -63,7 +63,7 @@ def candidate_id(aws) -> str:
         call("notify", event)
     [mail] = aws.sent()
     confirm_token = CONFIRM_LINK.search(mail.text).group(1)
-    assert call("confirm", factories.api_event("GET", "/confirm", query={"token": confirm_token}))["statusCode"] == 200
+    assert call("confirm", factories.api_event("POST", "/confirm", form={"token": confirm_token}))["statusCode"] == 200
     return candidate_id
 
 
@@ -186,7 +186,7 @@ def test_a_bad_preferences_link_is_a_403_page_and_changes_nothing(aws, candidate
     assert response["statusCode"] == 403
     assert "This link" in response["body"] and "Ana" not in response["body"] and "ana.silva" not in response["body"]
     assert aws.items() == before
-    assert [e["detail-type"] for e in aws.events()] == ["CandidateCaptured", "CandidateConfirmed"]
+    assert [e["detail-type"] for e in aws.events()] == ["SubmissionReceived", "CandidateCaptured", "CandidateConfirmed"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -63,7 +63,7 @@ def test_a_recruiter_adds_a_candidate_who_gets_the_art14_notice_and_no_marketing
 
     call("notify", event)
     [mail] = aws.sent()
-    assert mail.to == ["sam.lee@example.com"]
+    assert mail.to == ["Sam.Lee@example.com"]  # the local part as given, the domain normalised
     assert mail.subject == "We have added you to our talent community"
     assert "/preferences/" in mail.text and "/preferences/" in mail.html
     assert "confirm" not in mail.text.lower()
