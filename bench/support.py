@@ -253,7 +253,6 @@ class Backend:
         [item] = response.json()["items"]
         return str(item["candidate_id"])
 
-
     def candidate(self, candidate_id: str) -> dict[str, Any]:
         response = self.request("GET", f"/candidates/{candidate_id}", recruiter=True)
         assert response.status_code == 200, response.text
