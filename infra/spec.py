@@ -267,7 +267,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         name="intake",
         description="After the answer: creates the candidate from a public form, merges it, or holds the change",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME),
-        grants=(Grant.TABLE_READ_WRITE, Grant.BUS_PUT),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT),
     ),
     FunctionSpec(
         name="confirm",

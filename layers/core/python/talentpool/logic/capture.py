@@ -167,7 +167,7 @@ def _settle_known(
     """A proven profile gets the submission held beside it; any other takes it (VersionConflict: read again)."""
     if is_proven(existing):
         change, entry, event = hold_change(existing, request, context)
-        inbox.hold_change(submission_id, change, [entry], event)
+        inbox.hold_change(submission_id, existing, change, [entry], event)
         metrics.add_metric(name="ChangesHeld", unit=MetricUnit.Count, value=1)
         return event
     merged, entry, event = resubmission(existing, request, context)

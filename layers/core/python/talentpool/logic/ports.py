@@ -61,7 +61,12 @@ class SubmissionInbox(Protocol):
     ) -> Candidate: ...
 
     def hold_change(
-        self, submission_id: str, change: PendingChange, entries: Sequence[TimelineEntry], outcome: CandidateCaptured
+        self,
+        submission_id: str,
+        holder: Candidate,
+        change: PendingChange,
+        entries: Sequence[TimelineEntry],
+        outcome: CandidateCaptured,
     ) -> None: ...
 
 

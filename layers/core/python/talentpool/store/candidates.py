@@ -265,11 +265,23 @@ class CandidateStore:
         item = self.table.get(keys.held_change_key(candidate_id))
         return PendingChange.model_validate(item) if item else None
 
-    def hold_change_writes(self, change: PendingChange, entries: Sequence[TimelineEntry]) -> list[Write]:
-        """Keep `change` beside its profile (replacing any held before), if the profile still exists."""
+    def hold_change_writes(
+        self, holder: Candidate, change: PendingChange, entries: Sequence[TimelineEntry]
+    ) -> list[Write]:
+        """Keep `change` beside its profile (replacing any held before), if the address is still the holder's.
+
+        The guard is the check: erasure deletes it, and a no-op update conditional on it needs only the
+        UpdateItem the writer already has (a ConditionCheck would need an IAM action of its own).
+        """
         expires = int(parse_iso(change.lapses_at).timestamp())
         return [
-            Write("ConditionCheck", keys.candidate_key(change.candidate_id), condition="attribute_exists(pk)"),
+            Write(
+                "Update",
+                keys.email_guard_key(holder.email),
+                update="SET candidate_id = :id",
+                condition="candidate_id = :id",
+                values={":id": holder.candidate_id},
+            ),
             Write(
                 "Put",
                 keys.held_change_key(change.candidate_id),

@@ -74,11 +74,16 @@ class SubmissionStore:
             raise
 
     def hold_change(
-        self, submission_id: str, change: PendingChange, entries: Sequence[TimelineEntry], outcome: CandidateCaptured
+        self,
+        submission_id: str,
+        holder: Candidate,
+        change: PendingChange,
+        entries: Sequence[TimelineEntry],
+        outcome: CandidateCaptured,
     ) -> None:
-        """Hold the change beside its profile; VersionConflict if the profile went meanwhile (erased), so the
-        caller looks again, or SubmissionSettled as for create."""
-        writes = [*self.candidates.hold_change_writes(change, entries), _settle(submission_id, outcome)]
+        """Hold the change beside its profile; VersionConflict if the address left the holder meanwhile (erased),
+        so the caller looks again, or SubmissionSettled as for create."""
+        writes = [*self.candidates.hold_change_writes(holder, change, entries), _settle(submission_id, outcome)]
         try:
             self.table.transact(writes)
         except TransactionCancelled as exc:
