@@ -116,10 +116,18 @@ def run() -> dict[str, Any]:
     }
 
 
+def _in_order(cases: dict[str, Any]) -> list[tuple[str, Any]]:
+    return sorted(cases.items(), key=lambda item: CASES.index(item[0]) if item[0] in CASES else len(CASES))
+
+
 def describe(figures: dict[str, Any]) -> str:
     rows = support.markdown_table(
         ["case", "median ms", "p25", "p75", "min", "max", "requests"],
-        ([case, f["median"], f["p25"], f["p75"], f["min"], f["max"], f["n"]] for case, f in figures["cases"].items()),
+        # In the cases' own order: results.json keeps its keys sorted.
+        (
+            [case, f["median"], f["p25"], f["p75"], f["min"], f["max"], f["n"]]
+            for case, f in _in_order(figures["cases"])
+        ),
     )
     ratio, target = figures["slowest_over_fastest"], figures["target_ratio"]
     answers = "; ".join(f"`{a}`" for a in figures["answers"])
