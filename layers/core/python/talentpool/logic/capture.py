@@ -13,6 +13,7 @@ decided after the answer (`process_submission`, the intake function):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 import time
@@ -150,11 +151,9 @@ def _store(
             return event
         except EmailTaken as taken:
             existing = repo.get(taken.candidate_id)
-            try:
-                if existing is not None:
+            if existing is not None:
+                with contextlib.suppress(VersionConflict):  # changed meanwhile: read it again
                     return _settle_known(submission.submission_id, existing, request, context, inbox)
-            except VersionConflict:
-                pass
         except VersionConflict:
             pass
         time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not security
