@@ -131,11 +131,39 @@ def prepare_capture(backend: support.Backend) -> Prepared:
 
     def verify(response: dict[str, Any]) -> str:
         _status(response, 202)
-        candidate_id = _body(response)["candidate_id"]
-        stored = backend.candidate(candidate_id)["candidate"]
+        assert "candidate_id" not in _body(response), "the public answer named a candidate"
+        backend.wait_for_mail(email, "Please confirm your email address")  # settled after the answer, and mailed
+        stored = backend.candidate(backend.find(email))["candidate"]
         assert stored["email"] == email, "a different candidate was stored"
-        backend.wait_for_mail(email, "Please confirm your email address")  # the event went out and was acted on
-        return "202; candidate stored; CandidateCaptured published (confirmation email in the outbox)"
+        return "202; submission kept and announced; settled by intake (confirmation email in the outbox)"
+
+    return Prepared(event, verify)
+
+
+def prepare_intake(backend: support.Backend) -> Prepared:
+    """A submission as capture leaves it in the table (not announced, so only the measured child settles it)."""
+    from talentpool.clock import isoformat, utcnow
+    from talentpool.ids import new_id
+    from talentpool.models.candidate import CaptureRequest
+    from talentpool.models.events import SubmissionReceived
+    from talentpool.models.submissions import Submission
+    from talentpool.store import codec, keys
+
+    email = support.unique_email("cold-intake")
+    submission = Submission(
+        submission_id=new_id(),
+        received_at=isoformat(utcnow()),
+        request=CaptureRequest.model_validate(support.capture_body(email)),
+    )
+    item = {**keys.submission_key(submission.submission_id), **submission.model_dump(mode="json", exclude_none=True)}
+    backend.client("dynamodb").put_item(TableName=backend.info["table_name"], Item=codec.to_item(item))
+    received = SubmissionReceived(submission_id=submission.submission_id, occurred_at=submission.received_at)
+    event = support.eventbridge_event(received.detail_type, received.model_dump(mode="json"))
+
+    def verify(response: dict[str, Any]) -> str:
+        assert response == {"settled": True}, f"response {response}"
+        backend.wait_for_mail(email, "Please confirm your email address")
+        return "SubmissionReceived: candidate created, CandidateCaptured published (confirmation email out)"
 
     return Prepared(event, verify)
 
@@ -144,7 +172,8 @@ def prepare_confirm(backend: support.Backend) -> Prepared:
     email = support.unique_email("cold-confirm")
     candidate_id = backend.capture(email)
     token = backend.confirmation_token(email)
-    event = support.api_event("GET", "/confirm", query={"token": token}, headers={"Accept": "text/html"})
+    # The button on the link's page: a GET only shows that page, the POST is what confirms.
+    event = support.api_event("POST", "/confirm", form={"token": token}, headers={"Accept": "text/html"})
 
     def verify(response: dict[str, Any]) -> str:
         _status(response, 200)
@@ -360,6 +389,7 @@ def prepare_ops(backend: support.Backend) -> Prepared:
 
 SCENARIOS: dict[str, Callable[[support.Backend], Prepared]] = {
     "capture": prepare_capture,
+    "intake": prepare_intake,
     "confirm": prepare_confirm,
     "notify": prepare_notify,
     "recruiter_api": _RecruiterApi(),

@@ -10,7 +10,8 @@ from talentpool.http import MAX_BODY_BYTES, error_body, status_for
 
 
 class TooManyRequests(errors.TalentpoolError):
-    """Only WAF and API Gateway throttling produce this; the handlers never rate-limit."""
+    """WAF and API Gateway throttling (per IP, per stage) produce this; the local gateway's per-IP limit mirrors it.
+    The handlers' own 429 is errors.RateLimited (per mailbox)."""
 
     code = "too_many_requests"
 

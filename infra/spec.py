@@ -254,7 +254,7 @@ _MARKETING_SENDER_ENV = (
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="capture",
-        description="Public capture: validates a careers-site form and creates or merges the candidate",
+        description="Public capture: validates a careers-site form, keeps it and answers alike for every address",
         env=(
             Env.TABLE_NAME,
             Env.EVENT_BUS_NAME,
@@ -271,8 +271,14 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         snap_start=True,
     ),
     FunctionSpec(
+        name="intake",
+        description="After the answer: creates the candidate from a public form, merges it, or holds the change",
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME),
+        grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT),
+    ),
+    FunctionSpec(
         name="confirm",
-        description="Public double opt-in: verifies the emailed token and records consent",
+        description="Public links proving an address: double opt-in, and applying held changes (GET shows, POST acts)",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT, Env.PUBLIC_BASE_URL),
         grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ),
         uses_web=True,
@@ -439,6 +445,7 @@ ROUTES: tuple[RouteSpec, ...] = (
     # Public: careers sites post anonymously; a recruiter's token on the same route is verified by capture.
     RouteSpec("POST", "/candidates", "capture", Auth.PUBLIC),
     RouteSpec("GET", "/confirm", "confirm", Auth.PUBLIC),
+    RouteSpec("POST", "/confirm", "confirm", Auth.PUBLIC),
     RouteSpec("GET", "/", "pages", Auth.PUBLIC),
     RouteSpec("GET", "/careers", "pages", Auth.PUBLIC),
     RouteSpec("GET", "/thanks", "pages", Auth.PUBLIC),
@@ -505,12 +512,24 @@ BUCKETS: tuple[BucketSpec, ...] = (
 
 RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
+        name="intake",
+        description="A public submission was answered: create, merge or hold it, after the answer",
+        pattern={"source": [EVENT_SOURCE], "detail-type": ["SubmissionReceived"]},
+        targets=(TargetSpec("function", "intake"),),
+    ),
+    RuleSpec(
         name="welcome-email",
-        description="A new candidate gets the double opt-in email, or the Art. 14 notice if a recruiter added them",
+        description="The double opt-in email, the change confirmation for a proven address, or the Art. 14 notice",
         pattern={
             "source": [EVENT_SOURCE],
             "detail-type": ["CandidateCaptured"],
-            "detail": {"$or": [{"confirmation_requested": [True]}, {"notice_requested": [True]}]},
+            "detail": {
+                "$or": [
+                    {"confirmation_requested": [True]},
+                    {"change_requested": [True]},
+                    {"notice_requested": [True]},
+                ]
+            },
         },
         targets=(TargetSpec("function", "notify"),),
     ),

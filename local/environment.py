@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import spec
+from local.rate_limits import DEFAULT_PER_MINUTE, per_minute_from
 
 SCHEDULE_GROUP = "talentpool"  # the EventBridge Scheduler group campaign schedules live in
 ROLE_NAME = "talentpool-local"  # the one role every local function, state machine and schedule uses
@@ -49,6 +50,8 @@ class LocalSettings:
     time_scale: float
     root: Path = spec.ROOT
     local_dir: Path | None = None  # TALENTPOOL_LOCAL_DIR: where the outbox goes (default .local/)
+    # Public submissions per client IP a minute (local/rate_limits.py); None: TALENTPOOL_RATE_LIMITS=off.
+    submissions_per_minute: int | None = DEFAULT_PER_MINUTE
     ip_hash_salt: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     token_secret_value: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
@@ -74,12 +77,15 @@ class LocalSettings:
 
 
 def settings_from(environ: Mapping[str, str], port_arg: int | None = None) -> LocalSettings:
-    """Settings from `--port`, then PORT, AWS_REGION, TALENTPOOL_TIME_SCALE and TALENTPOOL_LOCAL_DIR."""
+    """Settings from `--port`, then PORT, AWS_REGION, TALENTPOOL_TIME_SCALE, TALENTPOOL_LOCAL_DIR and the rate limits
+    (TALENTPOOL_RATE_LIMITS, TALENTPOOL_SUBMISSIONS_PER_MINUTE)."""
     port = port_arg if port_arg is not None else int(environ.get("PORT") or DEFAULT_PORT)
     scale = time_scale(environ)
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     local_dir = Path(environ["TALENTPOOL_LOCAL_DIR"]) if environ.get("TALENTPOOL_LOCAL_DIR") else None
-    return LocalSettings(port=port, region=region, time_scale=scale, local_dir=local_dir)
+    return LocalSettings(
+        port=port, region=region, time_scale=scale, local_dir=local_dir, submissions_per_minute=per_minute_from(environ)
+    )
 
 
 def time_scale(environ: Mapping[str, str]) -> float:

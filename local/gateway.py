@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from infra import spec
 from local import auth
 from local.lambdas import Invocation
+from local.rate_limits import SubmissionLimit
 
 log = logging.getLogger("local.gateway")
 
@@ -315,6 +316,7 @@ class Gateway:
         account: str,
         cors_origin: str,
         local_routes: LocalRoutes | None = None,
+        submission_limit: SubmissionLimit | None = None,
     ) -> None:
         self.routes = routes
         self.local_routes = local_routes or LocalRoutes()
@@ -323,6 +325,7 @@ class Gateway:
         self.port = port
         self._account = account
         self._cors_origin = cors_origin
+        self._submission_limit = submission_limit
 
     def handle(self, request: Request) -> Reply:
         try:
@@ -346,6 +349,8 @@ class Gateway:
             return edge_reply("NO_SUCH_ROUTE")
         if isinstance(found, MethodNotAllowed):
             return method_not_allowed(found)
+        if (wait := self._over_limit(request, found)) is not None:
+            return too_many_requests(wait)
         claims = None
         if found.route.auth is spec.Auth.RECRUITER:
             try:
@@ -358,6 +363,13 @@ class Gateway:
         if invocation.errored:
             return json_reply(HTTPStatus.BAD_GATEWAY, INTERNAL_ERROR)
         return http_reply(invocation.json())
+
+    def _over_limit(self, request: Request, found: RouteMatch) -> int | None:
+        """Seconds to wait when this is a public submission over its IP's limit (the WAF's job in AWS)."""
+        limit = self._submission_limit
+        if limit is None or found.route.auth is not spec.Auth.PUBLIC or request.method != "POST":
+            return None
+        return limit.take(request.source_ip)
 
     def _preflight(self, request: Request) -> Reply:
         """What the deployed API's CORS preflight answers on every resource: the same origin and methods."""
@@ -373,6 +385,11 @@ class Gateway:
                 ("Vary", "Origin"),
             ),
         )
+
+
+def too_many_requests(wait_s: int) -> Reply:
+    """The answer the WAF's rate-based rule gives in AWS, and when to try again."""
+    return edge_reply("TOO_MANY_REQUESTS", [("Retry-After", str(wait_s))])
 
 
 def method_not_allowed(found: MethodNotAllowed) -> Reply:

@@ -26,6 +26,7 @@ from local.lambdas import LambdaRuntime
 from local.moto_patches import SentMessage, Undo, patch_lambda, patch_s3_notifications, patch_ses, patch_wait
 from local.outbox import Outbox
 from local.permissions import enforce as enforce_grants
+from local.rate_limits import SubmissionLimit
 from local.reports import REPORT_FUNCTION, REPORTS_BUCKET, ReportMirror
 from local.scheduler import SchedulerTargets, SchedulerWatcher
 from local.streams import StreamDelivery, patch_dynamodb_serialised, patch_stream_delivery
@@ -136,6 +137,7 @@ class LocalRuntime:
             account=ACCOUNT,
             cors_origin=values[spec.Env.CORS_ORIGIN],
             local_routes=self.local_routes,
+            submission_limit=SubmissionLimit(limit) if (limit := self.settings.submissions_per_minute) else None,
         )
         self._server.serve(gateway)
         self.started_in_s = time.perf_counter() - started
@@ -258,6 +260,7 @@ class LocalRuntime:
             "scheduler_schedules": resources.scheduler_schedules(self.clients),
             "run_on_deploy": dict(self.deploy_runs),
             "local_routes": self.local_routes.paths,
+            "submissions_per_minute": self.settings.submissions_per_minute,
         }
 
     def outbox_json(self) -> list[dict[str, Any]]:
@@ -344,6 +347,7 @@ class LocalRuntime:
                 f"  Schedules      {len(self._clock.keys()) if self._clock else 0} on the local clock "
                 f"(reports, campaigns in Scheduler group {self.deployment.schedule_group})",
                 *self._report_lines(base),
+                self._limit_line(),
                 "",
                 "Recruiter token (12 h, groups recruiters and admins):",
                 f"  {self.token}",
@@ -353,6 +357,14 @@ class LocalRuntime:
                 "",
             ]
         )
+
+    def _limit_line(self) -> str:
+        limit = self.settings.submissions_per_minute
+        if limit is None:
+            return "  Rate limits    off (TALENTPOOL_RATE_LIMITS=off)"
+        from talentpool.store.email_limits import LIMIT
+
+        return f"  Rate limits    {limit} public submissions per IP a minute; {LIMIT} emails per mailbox an hour"
 
     def _report_lines(self, base: str) -> list[str]:
         if REPORT_FUNCTION not in self.lambdas.names:

@@ -21,14 +21,16 @@ from pydantic import BaseModel
 from talentpool import errors, http, pages, snapstart
 from talentpool.clock import utcnow
 from talentpool.config import CaptureEnv, load
-from talentpool.logic.capture import CaptureContext, capture_candidate, honeypot_response
+from talentpool.logic.capture import CaptureContext, accept_submission, hash_ip
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
 from talentpool.models.capture_form import form_to_request
 from talentpool.models.recruiter import CreatedCandidate, RecruiterCandidateRequest
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
+from talentpool.store.email_limits import MailboxLimit
 from talentpool.store.events import EventBus
 from talentpool.store.idempotency import persistence
+from talentpool.store.submissions import SubmissionStore
 from talentpool.store.table import Table
 
 if TYPE_CHECKING:
@@ -36,7 +38,10 @@ if TYPE_CHECKING:
 
 snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(CaptureEnv)
-REPO = CandidateStore(Table(ENV.table_name))
+TABLE = Table(ENV.table_name)
+REPO = CandidateStore(TABLE)
+INBOX = SubmissionStore(TABLE, REPO)
+LIMIT = MailboxLimit(TABLE)
 BUS = EventBus(ENV.event_bus_name)
 IDEMPOTENCY = IdempotencyConfig(
     event_key_jmespath="key", payload_validation_jmespath="request", expires_after_seconds=600
@@ -71,25 +76,34 @@ class CaptureAttempt(BaseModel):
     output_serializer=PydanticSerializer(model=CaptureResponse),
 )
 def capture_once(attempt: CaptureAttempt) -> CaptureResponse:
-    context = CaptureContext(utcnow(), attempt.source_ip, attempt.user_agent, ENV.ip_hash_salt)
-    return capture_candidate(attempt.request, context, REPO, BUS)
+    context = CaptureContext(utcnow(), hash_ip(attempt.source_ip, ENV.ip_hash_salt), attempt.user_agent or None)
+    return accept_submission(attempt.request, context, allowance=LIMIT, inbox=INBOX, bus=BUS)
 
 
 @app.post(
     "/candidates",
     summary="Capture a candidate from a careers form",
     description=(
-        "Public. Accepts JSON or a plain HTML form. Creates the candidate, or merges into the one with the "
-        "same email, and emails a double opt-in link. Retries with the same Idempotency-Key, or the same "
-        "body within 10 minutes, return the first response and change nothing."
+        "Public. Accepts JSON or a plain HTML form. The answer is the same whether the address is new, already "
+        "in the pool or confirmed: a 202 with a random request id, never a candidate id. After the answer, a "
+        "new address gets a double opt-in email; an unconfirmed profile takes the new details; a confirmed "
+        "profile keeps its details until the address's owner confirms the change through an emailed link. "
+        "At most 3 such emails go to one mailbox an hour (plus tags and Gmail dots count as one mailbox): "
+        "more gets 429 with Retry-After. Retries with the same Idempotency-Key, or the same body within 10 "
+        "minutes, return the first response and change nothing."
     ),
     responses={
-        202: http.model_response(CaptureResponse, "Captured; confirmation email on its way"),
+        202: http.model_response(CaptureResponse, "Accepted; an email to the address asks its owner to confirm"),
         303: {"description": "Plain form post: redirect to the thank-you page"},
         400: {"description": "Malformed JSON"},
+        409: {"description": "This Idempotency-Key was used with another body, or is still being processed"},
         413: {"description": "Body over 64 KB"},
         415: {"description": "Unsupported content type"},
         422: {"description": "Validation failed; `fields` says which"},
+        429: {
+            "description": "Too many emails to this mailbox in the last hour",
+            "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+        },
     },
 )
 def post_candidate(
@@ -103,7 +117,8 @@ def post_candidate(
         else "body:" + hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     )
     try:
-        result = honeypot_response(request) or capture_once(
+        # A filled honeypot takes this same path: it is answered, timed and limited like anyone else.
+        result = capture_once(
             attempt=CaptureAttempt(key=key, request=request, source_ip=meta.source_ip, user_agent=meta.user_agent)
         )
     except IdempotencyValidationError as exc:

@@ -1,19 +1,27 @@
-"""GET /confirm?token=: the double opt-in link from the confirmation email."""
+"""GET|POST /confirm: the emailed links that prove an address (double opt-in, or applying held new details).
+
+Mail security scanners fetch every link in a message, so a GET only shows a page with one button; the
+button POSTs, and only that confirms. A bad, expired or used link changes nothing either way.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from talentpool import errors, http, pages, snapstart
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
-from talentpool.logic.confirm import confirm_consent
+from talentpool.logic.confirm import LinkKind, LinkView, use_link, view_link
+from talentpool.logic.transactional_email import describe_fields
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.events import EventBus
@@ -24,39 +32,93 @@ snapstart.restore_uniqueness()  # SnapStart restores this function from a snapsh
 ENV = load(ConfirmEnv)
 REPO = CandidateStore(Table(ENV.table_name))
 BUS = EventBus(ENV.event_bus_name)
+MAX_TOKEN = 1024
+# The page holds a link's capability (the token in its form): keep it out of search engines and caches.
+PRIVATE = {"X-Robots-Tag": "noindex, nofollow"}
 
 HEADINGS = {
     "expired": "This link has expired",
-    "used": "You have already confirmed",
+    "used": "This link has already been used",
+}
+MESSAGES = {
+    "expired": "Links work for 7 days. Fill in the form again and we will send you a new one.",
+    "used": "This link has already been used, or a newer one replaced it, so nothing has changed.",
+}
+# Per kind of link: the page a GET shows (title, heading, button) and the page after the POST (file, title).
+ASK = {
+    LinkKind.CONFIRM: ("Confirm your email address", "Confirm your email address", "Confirm my email address"),
+    LinkKind.CHANGE: ("Apply your new details", "Apply your new details?", "Apply my new details"),
+}
+DONE = {
+    LinkKind.CONFIRM: ("confirmed.html", "You are confirmed"),
+    LinkKind.CHANGE: ("change-applied.html", "Your details are updated"),
 }
 
 
 def problem_page(status: HTTPStatus, error: errors.TalentpoolError, _: Any) -> str:
     reason = getattr(error, "reason", "")
     heading = HEADINGS.get(reason, "This link is not valid")
-    message = {
-        "expired": "Confirmation links work for 7 days. Fill in the form again and we will send you a new one.",
-        "used": "This confirmation link has already been used, so nothing has changed.",
-    }.get(reason, "Please use the most recent link we emailed you, or fill in the form again.")
+    message = MESSAGES.get(reason, "Please use the most recent link we emailed you, or fill in the form again.")
     return pages.page(ENV.web_root, "link-problem.html", title=heading, values={"heading": heading, "message": message})
 
 
 app = http.create_app(html_error_page=problem_page)
 
+LINK_ERRORS: dict[int, OpenAPIResponse] = {
+    403: {"description": "Invalid, expired or used link (an HTML page)"},
+    422: {"description": "No token, or not one of ours (an HTML page)"},
+}
+
+
+def _ask_page(token: str, view: LinkView) -> Response[Any]:
+    title, heading, button = ASK[view.kind]
+    values = {
+        "heading": heading,
+        "button": button,
+        "token": token,
+        "fields": describe_fields(list(view.fields)),
+        "change_hidden": "" if view.kind is LinkKind.CHANGE else " hidden",
+        "confirm_hidden": "" if view.kind is LinkKind.CONFIRM else " hidden",
+    }
+    page = pages.page(ENV.web_root, "confirm.html", title=title, values=values)
+    return http.html_response(HTTPStatus.OK, page, PRIVATE)
+
 
 @app.get(
     "/confirm",
-    summary="Confirm an email address (double opt-in)",
-    description="Public. The link in the confirmation email. Shows a page; a bad, expired or reused link "
-    "changes nothing.",
-    responses={
-        200: http.html_page("Confirmed page"),
-        403: {"description": "Invalid, expired or used link (an HTML page)"},
-    },
+    summary="Open an emailed confirmation link",
+    description="Public. The link in a confirmation (double opt-in) or change email. Shows a page with one "
+    "button and changes nothing: mail scanners open links too. The button POSTs to /confirm.",
+    responses={200: http.html_page("A page with one button"), **LINK_ERRORS},
 )
-def get_confirm(token: Annotated[str, Query(min_length=10, max_length=1024)]) -> Response[Any]:
-    confirm_consent(token, secret=token_secret(ENV.token_secret_arn), now=utcnow(), repo=REPO, bus=BUS)
-    return http.html_response(HTTPStatus.OK, pages.page(ENV.web_root, "confirmed.html", title="You are confirmed"))
+def get_confirm(token: Annotated[str, Query(min_length=10, max_length=MAX_TOKEN)]) -> Response[Any]:
+    view = view_link(token, secret=token_secret(ENV.token_secret_arn), now=utcnow(), repo=REPO)
+    return _ask_page(token, view)
+
+
+class LinkForm(BaseModel):
+    """What the page's button posts: the link's token, form-encoded (or as JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(min_length=10, max_length=MAX_TOKEN)]
+
+
+def form_to_body(fields: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    return {name: values[0] for name, values in fields.items() if values}
+
+
+@app.post(
+    "/confirm",
+    summary="Confirm an email address, or apply new details",
+    description="Public. The button on the page GET /confirm shows: form-encoded `token`. Confirms the address "
+    "(double opt-in) or applies the held change the link is for, once.",
+    responses={200: http.html_page("Done page"), 415: {"description": "Not a form post"}, **LINK_ERRORS},
+)
+def post_confirm(form: LinkForm) -> Response[Any]:
+    outcome = use_link(form.token, secret=token_secret(ENV.token_secret_arn), now=utcnow(), repo=REPO, bus=BUS)
+    name, title = DONE[outcome.kind]
+    return http.html_response(HTTPStatus.OK, pages.page(ENV.web_root, name, title=title), PRIVATE)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
@@ -65,4 +127,4 @@ def get_confirm(token: Annotated[str, Query(min_length=10, max_length=1024)]) ->
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # A person follows this link in a browser: errors come back as pages, not JSON.
     app.append_context(wants_html=True)
-    return http.resolve(app, event, context)
+    return http.resolve(app, event, context, form_adapter=form_to_body)

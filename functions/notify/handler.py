@@ -15,10 +15,11 @@ from talentpool.clock import utcnow
 from talentpool.config import NotifyEnv, load
 from talentpool.logic.transactional_email import (
     MailSettings,
-    send_confirmation_email,
+    send_link_email,
     send_notice_email,
     send_stage_email,
 )
+from talentpool.models.candidate import EmailedLink
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.applications import StageHistoryApplications
@@ -80,12 +81,19 @@ def stage_email_once(event: StageChanged) -> Delivered:
 
 
 def on_captured(event: CandidateCaptured) -> Delivered:
-    if event.confirmation_requested:
-        # Claimed per confirmation link on the profile itself, so no idempotency record is needed.
+    link = (
+        EmailedLink.CONFIRMATION
+        if event.confirmation_requested
+        else EmailedLink.CHANGE
+        if event.change_requested
+        else None
+    )
+    if link is not None:
+        # Claimed per link on the profile itself, so no idempotency record is needed.
         secret = token_secret(ENV.token_secret_arn)
         return Delivered(
-            message_id=send_confirmation_email(
-                event, now=utcnow(), secret=secret, settings=SETTINGS, ledger=REPO, mailer=MAILER
+            message_id=send_link_email(
+                event, link, now=utcnow(), secret=secret, settings=SETTINGS, ledger=REPO, mailer=MAILER
             )
         )
     if event.notice_requested:

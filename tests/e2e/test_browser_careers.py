@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -90,3 +91,34 @@ def test_consent_left_unticked_is_shown_at_the_checkbox(page, runtime):
     page.click("button[type=submit]")
     page.locator("#consent-error").wait_for(state="visible")
     assert "required" in page.inner_text("#consent-error").lower()
+
+
+def test_the_confirmation_link_shows_one_button_and_only_the_button_confirms(page, runtime):
+    from tests.e2e.test_local_journey import CONFIRM_LINK, mail_to, store
+
+    # Given a visitor signed up and got the confirmation email
+    email = f"zoe.{uuid.uuid4().hex[:8]}@example.com"
+    fill_valid(page, email)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/thanks")
+    link = CONFIRM_LINK.search(mail_to(runtime, email)["text"])
+    assert link
+
+    # When they open the link
+    page.goto(link.group(0))
+
+    # Then the page has one button, and opening it confirmed nothing
+    assert page.inner_text("h1") == "Confirm your email address"
+    assert page.locator("button").count() == 1
+    dynamodb, table = store(runtime)
+    guard = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"EMAIL#{email}"}, "sk": {"S": "GUARD"}})
+    profile_key = {"pk": {"S": f"CAND#{guard['Item']['candidate_id']['S']}"}, "sk": {"S": "PROFILE"}}
+    assert dynamodb.get_item(TableName=table, Key=profile_key)["Item"]["consent"]["M"]["status"]["S"] == "pending"
+
+    # When they press it
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+    # Then they are confirmed
+    assert page.inner_text("h1") == "You are confirmed"
+    assert dynamodb.get_item(TableName=table, Key=profile_key)["Item"]["consent"]["M"]["status"]["S"] == "active"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 from talentpool_client.cli import app
 from talentpool_client.cli.context import Session
 from tests.e2e import local_process
-from tests.e2e.local_process import LocalProcess
+from tests.e2e.local_process import LocalProcess, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -67,8 +67,8 @@ def skill() -> str:
     return f"elixir{uuid.uuid4().hex[:6]}"
 
 
-def capture(runtime: LocalProcess, email: str, skill: str, years: int, country: str) -> str:
-    """A careers-site sign-up through the public POST /candidates."""
+def capture(runtime: LocalProcess, talentpool: Talentpool, email: str, skill: str, years: int, country: str) -> str:
+    """A careers-site sign-up through the public POST /candidates; its id, found as a recruiter finds it."""
     body = {
         "email": email,
         "first_name": email.split("@")[0].title(),
@@ -81,18 +81,39 @@ def capture(runtime: LocalProcess, email: str, skill: str, years: int, country: 
     with runtime.client as client:
         response = client.post("/candidates", json=body)
     assert response.status_code == 202, response.text
-    candidate_id: str = response.json()["candidate_id"]
-    return candidate_id
+    assert "candidate_id" not in response.json()  # the public answer names nobody
+    # Settled after the answer: the address reaches the pool a moment later.
+    found: list[dict[str, Any]] = wait_for(
+        lambda: talentpool.json("candidates", "find", email)["items"], 30, f"{email} in the pool"
+    )
+    return str(found[0]["candidate_id"])
 
 
 @pytest.fixture(scope="module")
-def pool(runtime: LocalProcess, skill: str) -> dict[str, str]:
+def pool(runtime: LocalProcess, talentpool: Talentpool, skill: str) -> dict[str, str]:
     tag = uuid.uuid4().hex[:6]
     return {
-        "senior_pt": capture(runtime, f"ana.{tag}@example.com", skill, 7, "PT"),
-        "junior_pt": capture(runtime, f"bo.{tag}@example.com", skill, 1, "PT"),
-        "senior_es": capture(runtime, f"cruz.{tag}@example.com", skill, 9, "ES"),
+        "senior_pt": capture(runtime, talentpool, f"ana.{tag}@example.com", skill, 7, "PT"),
+        "junior_pt": capture(runtime, talentpool, f"bo.{tag}@example.com", skill, 1, "PT"),
+        "senior_es": capture(runtime, talentpool, f"cruz.{tag}@example.com", skill, 9, "ES"),
     }
+
+
+def test_find_goes_from_an_address_or_a_name_to_the_person(talentpool: Talentpool, pool: dict[str, str]) -> None:
+    email = talentpool.json("candidates", "show", pool["senior_pt"])["candidate"]["email"]
+    local, domain = email.split("@")
+    first_name = local.title()  # as capture() filled it in: unique to this module's run
+
+    by_address = talentpool("candidates", "find", f"{local}@{domain.upper()}")
+    by_name = talentpool.json("candidates", "find", first_name.lower(), "--country", "PT")
+    elsewhere = talentpool.json("candidates", "find", first_name, "--country", "ES")
+    partial = talentpool("candidates", "find", f"{local}@")
+
+    assert by_address.exit_code == 0, by_address.output
+    assert pool["senior_pt"] in by_address.stdout and email in by_address.stdout
+    assert [(i["candidate_id"], i["email"]) for i in by_name["items"]] == [(pool["senior_pt"], email)]
+    assert elsewhere["items"] == []
+    assert partial.exit_code == 2 and "TEXT: is not a full email address" in partial.stderr
 
 
 def ids(page: dict[str, Any]) -> set[str]:

@@ -15,7 +15,7 @@ import pytest
 
 from infra import spec
 from tests.e2e import local_process
-from tests.e2e.local_process import LocalProcess
+from tests.e2e.local_process import LocalProcess, wait_for
 from tests.e2e.test_cli import Talentpool, mint
 
 pytestmark = pytest.mark.slow
@@ -70,9 +70,15 @@ def test_a_report_run_now_shows_todays_captures_and_saves_its_page(
     for channel in ("careers_site", "careers_site", "event"):
         sign_up(runtime, channel)
 
-    with runtime.client as client:
-        ran = client.post("/_local/run/report", json={"date": today})
-    assert ran.status_code < 300, ran.text
+    def counted() -> bool:
+        # Sign-ups are settled after their answer, and counted from the stream after that: run until they are in.
+        with runtime.client as client:
+            ran = client.post("/_local/run/report", json={"date": today})
+        assert ran.status_code < 300, ran.text
+        activity = talentpool.json("report", "--date", today)["summary"]["activity"]
+        return bool(activity["captured"] >= 3 and activity["captured_by_channel"].get("event", 0) >= 1)
+
+    wait_for(counted, 30, "the report to count the three sign-ups")
 
     # The page is mirrored where make run keeps its state, as the docs say.
     assert (runtime.local_dir / "reports" / f"dt={today}" / "report.html").is_file()

@@ -46,6 +46,18 @@ def careers_form(email: str) -> dict[str, Any]:
     }
 
 
+def press_confirm(client: Any, link: str) -> Any:
+    """A person with the confirmation email: open the link (a page with one button), then press the button."""
+    from urllib.parse import parse_qs, urlsplit
+
+    page = client.get(link)
+    assert page.status_code == 200, page.text
+    assert page.text.count("<button") == 1
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    assert f'name="token" value="{token}"' in page.text
+    return client.post(urlsplit(link).path, data={"token": token})
+
+
 def mail_to(runtime: LocalProcess, address: str) -> dict[str, Any]:
     def found() -> dict[str, Any] | None:
         with runtime.client as client:
@@ -90,21 +102,29 @@ def test_a_careers_form_submission_ends_with_a_confirmed_candidate(runtime: Loca
     link = CONFIRM_LINK.search(mail["text"])
     assert link, mail["text"]
 
-    # When they follow the link
+    # When a mail scanner opens the link (a GET, and nothing else)
     with runtime.client as client:
-        confirmed = client.get(link.group(0))
+        scanned = client.get(link.group(0))
 
-    # Then they see the confirmed page
-    assert confirmed.status_code == 200
-    assert "confirmed" in confirmed.text.lower()
-
-    # And the store holds an active consent and a confirmed timeline entry
+    # Then it sees a page with one button, and the person is still pending
+    assert scanned.status_code == 200
+    assert "Confirm my email address" in scanned.text
     dynamodb, table = store(runtime)
     guard = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"EMAIL#{email}"}, "sk": {"S": "GUARD"}})
     candidate_id = guard["Item"]["candidate_id"]["S"]
-    profile = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"CAND#{candidate_id}"}, "sk": {"S": "PROFILE"}})[
-        "Item"
-    ]
+    profile_key = {"pk": {"S": f"CAND#{candidate_id}"}, "sk": {"S": "PROFILE"}}
+    assert dynamodb.get_item(TableName=table, Key=profile_key)["Item"]["consent"]["M"]["status"]["S"] == "pending"
+
+    # When the person opens it and presses the button
+    with runtime.client as client:
+        confirmed = press_confirm(client, link.group(0))
+
+    # Then they see the confirmed page
+    assert confirmed.status_code == 200
+    assert "You are confirmed" in confirmed.text
+
+    # And the store holds an active consent and a confirmed timeline entry
+    profile = dynamodb.get_item(TableName=table, Key=profile_key)["Item"]
     assert profile["consent"]["M"]["status"]["S"] == "active"
     timeline = dynamodb.query(
         TableName=table,
@@ -216,3 +236,28 @@ def test_ctrl_c_stops_the_runtime_cleanly() -> None:
 
     assert code == 0, running.printed
     assert "Stopped." in running.printed
+
+
+def test_the_gateway_limits_public_submissions_per_ip_and_can_be_switched_off() -> None:
+    limited = local_process.start({"TALENTPOOL_SUBMISSIONS_PER_MINUTE": "3"})
+    unlimited = local_process.start({"TALENTPOOL_RATE_LIMITS": "off", "TALENTPOOL_SUBMISSIONS_PER_MINUTE": "3"})
+    try:
+        bodies = [careers_form(f"limit.{n}.{uuid.uuid4().hex[:6]}@example.com") for n in range(4)]
+        with limited.client as client:
+            answers = [client.post("/candidates", data=body) for body in bodies]
+            page = client.get("/careers")
+        with unlimited.client as client:
+            free = [client.post("/candidates", data=body).status_code for body in bodies]
+    finally:
+        limited.kill()
+        unlimited.kill()
+
+    # Three sign-ups from one address in a minute are served; the fourth is refused before any function runs
+    assert [a.status_code for a in answers] == [303, 303, 303, 429]
+    assert 1 <= int(answers[3].headers["Retry-After"]) <= 60
+    assert answers[3].json()["error"]["code"] == "too_many_requests"
+    assert page.status_code == 200  # reading a page is not a submission
+    assert "3 public submissions per IP a minute" in limited.printed
+    # TALENTPOOL_RATE_LIMITS=off: nothing is refused
+    assert free == [303, 303, 303, 303]
+    assert "Rate limits    off" in unlimited.printed

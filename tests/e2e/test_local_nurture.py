@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e import local_process
 from tests.e2e.local_process import LocalProcess, wait_for
-from tests.e2e.test_local_journey import CONFIRM_LINK, careers_form
+from tests.e2e.test_local_journey import CONFIRM_LINK, careers_form, press_confirm
 
 pytestmark = pytest.mark.slow
 
@@ -69,8 +69,8 @@ def confirmed_candidate(runtime: LocalProcess, interests: list[str], *, confirm:
         link = CONFIRM_LINK.search(confirmation["text"])
         assert link, confirmation["text"]
         with runtime.client as client:
-            # The confirmation page answers once consent is recorded: the candidate is in the active audience.
-            assert client.get(link.group(0)).status_code == 200
+            # The confirmation answers once consent is recorded: the candidate is in the active audience.
+            assert press_confirm(client, link.group(0)).status_code == 200
     return email
 
 

@@ -33,7 +33,7 @@ def _to_topic(synth: Synth, alarm: dict[str, Any]) -> bool:
 
 
 def test_async_functions_are_the_rule_schedule_and_s3_targets() -> None:
-    assert set(spec.async_functions()) == {"notify", "report", "importer"}
+    assert set(spec.async_functions()) == {"intake", "notify", "report", "importer"}
 
 
 @pytest.mark.parametrize("name", spec.async_functions())

@@ -236,9 +236,26 @@ def test_welcome_email_pattern_keeps_its_or_and_reaches_notify(default_synth: Sy
             "EventPattern": {
                 "source": [spec.EVENT_SOURCE],
                 "detail-type": ["CandidateCaptured"],
-                "detail": {"$or": [{"confirmation_requested": [True]}, {"notice_requested": [True]}]},
+                "detail": {
+                    "$or": [
+                        {"confirmation_requested": [True]},
+                        {"change_requested": [True]},
+                        {"notice_requested": [True]},
+                    ]
+                },
             },
             "Targets": [Match.object_like({"Arn": arn(notify)})],
+        },
+    )
+
+
+def test_public_submissions_reach_intake_by_their_own_rule(default_synth: Synth) -> None:
+    intake = default_synth.logical_id(default_synth.stack.functions.by_name["intake"])
+    default_synth.template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {"source": [spec.EVENT_SOURCE], "detail-type": ["SubmissionReceived"]},
+            "Targets": [Match.object_like({"Arn": arn(intake)})],
         },
     )
 

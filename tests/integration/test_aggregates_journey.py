@@ -38,7 +38,7 @@ from talentpool.store.candidates import CandidateStore
 from talentpool.store.table import Table
 from tests import factories, ses_samples
 from tests import stream_records as sr
-from tests.integration.helpers import call
+from tests.integration.helpers import call, candidate_id_of, settle_submissions
 
 SEED = 20261102
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -52,7 +52,7 @@ SEQUENCE = "01JWELCOMESEQUENCE00000000"
 # The funnel step a stage stands for, and how far along the ordered stage steps it is.
 STAGE_STEPS = ("engaged", "applied", "hired")
 STAGE_DEPTH = {"engaged": 1, "nurtured": 1, "applied": 2, "interviewing": 2, "offered": 2, "hired": 3}
-HANDLERS = ("capture", "confirm", "ses_events", "self_service", "recruiter_api", "aggregates")
+HANDLERS = ("capture", "intake", "confirm", "ses_events", "self_service", "recruiter_api", "aggregates")
 
 
 @dataclass
@@ -142,7 +142,9 @@ class Journey:
         body["location"] = {"country": country} if country else None
         response = call("capture", factories.api_event("POST", "/candidates", body=body))
         assert response["statusCode"] == 202, response["body"]
-        candidate_id = factories.response_json(response)["candidate_id"]
+        settle_submissions()
+        candidate_id = candidate_id_of(body["email"])
+        assert candidate_id
         self.people.append(Person(index, candidate_id, channel, utm, country, skills, self.now))
         self.count("captured", "channel", channel)
         self.count("captured", "utm_source", utm)
@@ -154,7 +156,7 @@ class Journey:
         stored = self.candidates.get(person.candidate_id)
         assert stored is not None and stored.confirmation_nonce
         token = confirmation_token(SECRET, person.candidate_id, stored.confirmation_nonce, self.now)
-        response = call("confirm", factories.api_event("GET", "/confirm", query={"token": token}))
+        response = call("confirm", factories.api_event("POST", "/confirm", form={"token": token}))
         assert response["statusCode"] == 200
         person.consent, person.confirmed_at = "active", self.now
         person.reached.add("confirmed")
@@ -362,7 +364,8 @@ def journey() -> Iterator[Journey]:
         for name in HANDLERS:
             factories.load_handler(name)
         # Every clock the journey's writes read: the handlers', the API's, and the stream's own timestamps.
-        for module in (*(f"talentpool_fn_{n}" for n in HANDLERS if n != "recruiter_api"), "talentpool.api.candidates"):
+        clocked = (n for n in HANDLERS if n not in ("recruiter_api", "intake"))  # intake reads the submission's time
+        for module in (*(f"talentpool_fn_{n}" for n in clocked), "talentpool.api.candidates"):
             monkeypatch.setattr(sys.modules[module], "utcnow", journey.clock)
         monkeypatch.setattr("talentpool.api.segments.utcnow", journey.clock)
         monkeypatch.setattr("moto.dynamodb.models.table.utcnow", lambda: journey.now.replace(tzinfo=None))

@@ -22,7 +22,7 @@ from talentpool.store.segments import SegmentStore, directory_key
 from talentpool.store.table import Table
 from tests import factories
 from tests import stream_records as sr
-from tests.integration.helpers import call, candidates, capture
+from tests.integration.helpers import call, candidates, captured_id
 
 SECRET = b"s3cr3t-for-tests"
 BUCKET = factories.ENVIRONMENT["REPORTS_BUCKET"]
@@ -60,7 +60,7 @@ def log_objects() -> dict[str, str]:
 
 def captured(email: str, **source: str) -> str:
     body = factories.capture_body(email=email, source={"channel": "careers_site", **source})
-    return str(factories.response_json(capture(body))["candidate_id"])
+    return captured_id(body)
 
 
 def confirm(aws, candidate_id: str) -> None:
@@ -68,7 +68,7 @@ def confirm(aws, candidate_id: str) -> None:
     from talentpool.clock import utcnow
 
     token = confirmation_token(SECRET, candidate_id, profile["confirmation_nonce"], utcnow())
-    response = call("confirm", factories.api_event("GET", "/confirm", query={"token": token}))
+    response = call("confirm", factories.api_event("POST", "/confirm", form={"token": token}))
     assert response["statusCode"] == 200
 
 

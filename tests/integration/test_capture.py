@@ -7,20 +7,32 @@ import json
 import pytest
 
 from tests import factories
-from tests.integration.helpers import call, candidates, capture, domain_items, header, timeline
+from tests.integration.helpers import (
+    call,
+    candidate_id_of,
+    candidates,
+    capture,
+    captured_id,
+    domain_items,
+    header,
+    timeline,
+    waiting_submissions,
+)
 
 
 def test_capture_stores_candidate_with_source_and_consent_and_announces_it(aws):
     # Given a careers-site submission
     response = capture(headers={"User-Agent": "Mozilla/5.0 (iPhone)"})
 
-    # Then it is accepted and pending confirmation
+    # Then it is accepted, pending confirmation, with a reference and no candidate id
     assert response["statusCode"] == 202
     body = factories.response_json(response)
+    assert set(body) == {"status", "request_id"}
     assert body["status"] == "pending_confirmation"
-    candidate_id = body["candidate_id"]
+    candidate_id = candidate_id_of("ana.silva@example.com")
+    assert candidate_id and body["request_id"] != candidate_id
 
-    # And the candidate is stored with normalised data, source and a consent record
+    # And, after the answer, the candidate is stored with normalised data, source and a consent record
     [stored] = candidates(aws.items())
     assert stored["candidate_id"] == candidate_id
     assert stored["email"] == "ana.silva@example.com"
@@ -38,16 +50,22 @@ def test_capture_stores_candidate_with_source_and_consent_and_announces_it(aws):
     assert entry["kind"] == "captured"
     assert entry["data"]["utm_source"] == "linkedin"
 
-    # And CandidateCaptured is on the bus, with ids and no personal data
+    # And the bus carried the submission, then CandidateCaptured, with ids and no personal data
+    [received] = aws.events("SubmissionReceived")
+    assert received["detail"]["submission_id"] == body["request_id"]
     [event] = aws.events("CandidateCaptured")
     assert event["detail"]["candidate_id"] == candidate_id
     assert event["detail"]["confirmation_requested"] is True
     assert {"id", "occurred_at"} <= set(event["detail"])
-    assert "ana" not in json.dumps(event).lower()
+    assert "ana" not in json.dumps(aws.events()).lower()
+
+    # And the submission itself is gone once settled: the profile is the one place the data lives
+    assert waiting_submissions() == []
+    assert [i for i in aws.items() if i.get("entity") == "submission"] == []
 
 
 def test_skill_index_items_are_written_with_the_profile(aws):
-    candidate_id = factories.response_json(capture())["candidate_id"]
+    candidate_id = captured_id()
     index = sorted(i["pk"] + "|" + i["sk"] for i in aws.items() if i.get("entity") == "skill_index")
     assert index == [f"SKILL#aws|06#{candidate_id}", f"SKILL#python|06#{candidate_id}"]
 
@@ -62,9 +80,9 @@ def test_skills_are_indexed_by_key_and_kept_as_written_for_emails(aws):
     assert profile["skill_names"] == {"python developer": "Python developer", "aws": "AWS"}
 
 
-def test_same_email_after_normalisation_merges_into_one_candidate(aws):
-    # Given a candidate
-    first = factories.response_json(capture())["candidate_id"]
+def test_same_email_after_normalisation_merges_into_one_unconfirmed_candidate(aws):
+    # Given a candidate who has not confirmed yet
+    first = captured_id()
 
     # When the same person submits again with different case, spaces and more skills
     again = factories.capture_body(
@@ -75,11 +93,12 @@ def test_same_email_after_normalisation_merges_into_one_candidate(aws):
         first_name="Ana Maria",
         last_name=None,
     )
-    second = factories.response_json(capture(again))["candidate_id"]
+    second = captured_id(again)
 
-    # Then it is the same candidate, with lists unioned and non-empty fields updated
+    # Then it is the same candidate, with lists unioned and non-empty fields updated: nothing was proven yet
     assert second == first
     [stored] = candidates(aws.items())
+    assert stored["email"] == "ana.silva@example.com"
     assert stored["skills"] == ["python", "aws", "go"]
     assert stored["interests"] == ["job_alerts", "events", "career_advice"]
     assert stored["phone"] == "+351 912 345 678"
@@ -89,11 +108,44 @@ def test_same_email_after_normalisation_merges_into_one_candidate(aws):
     assert [e["detail"]["merged"] for e in aws.events("CandidateCaptured")] == [False, True]
 
 
+def test_the_local_part_is_kept_as_given_and_the_domain_normalised(aws):
+    captured_id(factories.capture_body(email="Zoe.Nandu+Jobs@Example.COM"))
+    [stored] = candidates(aws.items())
+    assert stored["email"] == "Zoe.Nandu+Jobs@example.com"
+
+
+def test_plus_and_dot_variants_are_different_people(aws):
+    # Given one person's address, then its plus and dot variants
+    ids = {
+        captured_id(factories.capture_body(email=e)) for e in ("ana@gmail.com", "ana+jobs@gmail.com", "a.na@gmail.com")
+    }
+
+    # Then each is a candidate of its own: their owner chose a distinct address
+    assert len(ids) == 3
+    assert len(candidates(aws.items())) == 3
+
+
 def test_idn_domain_is_stored_as_punycode_and_dedupes(aws):
-    first = factories.response_json(capture(factories.capture_body(email="jo@bücher.de")))["candidate_id"]
-    second = factories.response_json(capture(factories.capture_body(email="JO@xn--bcher-kva.de")))
-    assert second["candidate_id"] == first
+    first = captured_id(factories.capture_body(email="jo@bücher.de"))
+    second = captured_id(factories.capture_body(email="JO@xn--bcher-kva.de"))
+    assert second == first
     assert candidates(aws.items())[0]["email"] == "jo@xn--bcher-kva.de"
+
+
+def test_a_name_in_any_script_round_trips(aws):
+    candidate_id = captured_id(factories.capture_body(first_name="Zoë", last_name="Ñandú 李"))
+    response = call(
+        "recruiter_api",
+        factories.api_event(
+            "GET",
+            f"/candidates/{candidate_id}",
+            claims=factories.RECRUITER,
+            resource="/candidates/{candidate_id}",
+            path_parameters={"candidate_id": candidate_id},
+        ),
+    )
+    profile = factories.response_json(response)["candidate"]
+    assert (profile["first_name"], profile["last_name"]) == ("Zoë", "Ñandú 李")
 
 
 def test_retry_with_same_idempotency_key_returns_same_response_and_writes_nothing(aws):
@@ -103,6 +155,7 @@ def test_retry_with_same_idempotency_key_returns_same_response_and_writes_nothin
     assert retry["statusCode"] == 202
     assert factories.response_json(retry) == factories.response_json(first)
     assert domain_items(aws.items()) == before
+    assert len(aws.events("SubmissionReceived")) == 1
     assert len(aws.events("CandidateCaptured")) == 1
 
 
@@ -119,17 +172,66 @@ def test_same_body_without_key_within_ten_minutes_is_a_retry(aws):
     retry = capture()
     assert factories.response_json(retry) == factories.response_json(first)
     assert domain_items(aws.items()) == before
-    assert len(aws.events()) == 1
+    assert [e["detail-type"] for e in aws.events()] == ["SubmissionReceived", "CandidateCaptured"]
 
 
 def test_filled_honeypot_looks_accepted_but_stores_and_sends_nothing(aws, capsys):
+    # When a bot fills the hidden field
     response = capture(factories.capture_body(website="http://spam.example"))
+
+    # Then it gets the answer a person gets
     assert response["statusCode"] == 202
-    assert factories.response_json(response)["status"] == "pending_confirmation"
-    assert aws.items() == []  # not even an idempotency record: bots cost nothing
-    assert aws.events() == []
+    assert set(factories.response_json(response)) == {"status", "request_id"}
+
+    # And after the answer nothing comes of it: no candidate, no announcement, no email
+    assert candidates(aws.items()) == []
+    assert [i for i in aws.items() if i.get("entity") == "submission"] == []
+    assert aws.events("CandidateCaptured") == []
     assert aws.sent() == []
     assert '"HoneypotTriggered":[1.0]' in capsys.readouterr().out
+
+
+def test_a_redelivered_submission_is_settled_once(aws):
+    # Given a submission answered, and its SubmissionReceived delivered twice (EventBridge is at least once)
+    response = capture(settle=False)
+    [received] = aws.events("SubmissionReceived")
+
+    call("intake", received)
+    call("intake", received)
+
+    # Then one candidate, one timeline entry, one announcement
+    assert len(candidates(aws.items())) == 1
+    assert [e["kind"] for e in timeline(aws.items(), candidate_id_of())] == ["captured"]
+    assert len(aws.events("CandidateCaptured")) == 1
+    assert received["detail"]["submission_id"] == factories.response_json(response)["request_id"]
+
+
+def test_a_settled_submission_whose_announcement_failed_announces_the_same_event_on_retry(aws, monkeypatch):
+    from talentpool.store.events import EventBus, EventPublishFailed
+
+    # Given the candidate is written but publishing its event fails
+    capture(settle=False)
+    [received] = aws.events("SubmissionReceived")
+    real_publish = EventBus.publish
+
+    def failing(self, *events):
+        raise EventPublishFailed("bus down")
+
+    monkeypatch.setattr(EventBus, "publish", failing)
+    with pytest.raises(EventPublishFailed):
+        call("intake", received)
+    assert len(candidates(aws.items())) == 1
+
+    # When EventBridge retries the delivery
+    monkeypatch.setattr(EventBus, "publish", real_publish)
+    call("intake", received)
+
+    # Then the same outcome is announced once, and nothing is written twice
+    [event] = aws.events("CandidateCaptured")
+    assert event["detail"]["confirmation_requested"] is True
+    assert len(candidates(aws.items())) == 1
+    assert [e["kind"] for e in timeline(aws.items(), candidate_id_of())] == ["captured"]
+    assert waiting_submissions() == []
 
 
 def test_plain_html_form_post_redirects_to_thank_you_page(aws):

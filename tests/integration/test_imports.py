@@ -10,7 +10,7 @@ import pytest
 
 from talentpool.logic.imports import ERASED_REASON
 from tests import factories
-from tests.integration.helpers import call, candidates, capture, timeline
+from tests.integration.helpers import call, candidates, captured_id, timeline
 
 RECRUITER, ADMIN = factories.RECRUITER, factories.ADMIN
 BUCKET = factories.ENVIRONMENT["IMPORTS_BUCKET"]
@@ -174,7 +174,7 @@ def test_more_than_ten_people_are_announced_in_batches_eventbridge_accepts(impor
 
 def test_a_row_for_someone_in_the_pool_merges_and_leaves_their_consent_alone(imports):
     # Given a careers-site candidate who has not yet confirmed
-    candidate_id = body(capture())["candidate_id"]
+    candidate_id = captured_id()
     before = candidates(imports.aws.items())[0]
 
     # When a recruiter imports a row for the same address, written differently
@@ -230,7 +230,7 @@ def test_importing_the_same_file_again_merges_everyone_and_duplicates_nobody(imp
 
 def test_an_erased_person_is_not_brought_back(imports):
     # Given a candidate erased at their request
-    candidate_id = body(capture())["candidate_id"]
+    candidate_id = captured_id()
     erased = call("recruiter_api", factories.api_event("DELETE", f"/candidates/{candidate_id}", claims=ADMIN))
     assert erased["statusCode"] == 204
 

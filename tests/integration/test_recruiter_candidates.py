@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests import factories
-from tests.integration.helpers import call, candidates, capture, header, timeline
+from tests.integration.helpers import call, candidate_id_of, candidates, capture, captured_id, header, timeline
 
 RECRUITER, ADMIN = factories.RECRUITER, factories.ADMIN
 
@@ -22,7 +22,7 @@ def body(response: dict) -> dict:
 
 @pytest.fixture
 def candidate_id(aws) -> str:
-    return body(capture())["candidate_id"]
+    return captured_id()
 
 
 ROUTES = [
@@ -128,7 +128,7 @@ def test_notes_tags_and_owner_land_on_profile_and_timeline(aws, candidate_id):
     assert tagged["candidate"]["tags"] == ["pycon", "speaker"]
     owner = {"id": "rec-1", "name": "Rita Recruiter", "email": "Rita@Example.com"}
     owned = body(api("PUT", f"/candidates/{candidate_id}/owner", body=owner))
-    assert owned["candidate"]["owner"] == {"id": "rec-1", "name": "Rita Recruiter", "email": "rita@example.com"}
+    assert owned["candidate"]["owner"] == {"id": "rec-1", "name": "Rita Recruiter", "email": "Rita@example.com"}
     kinds = [e["kind"] for e in timeline(aws.items(), candidate_id)]
     assert kinds == ["captured", "note", "tags_changed", "owner_changed"]
     assert timeline(aws.items(), candidate_id)[1]["actor"] == "recruiter:rec-1"
@@ -231,5 +231,5 @@ def test_after_erasure_they_can_sign_up_again_themselves(aws, candidate_id):
     api("DELETE", f"/candidates/{candidate_id}", claims=ADMIN)
     again = capture(headers={"Idempotency-Key": "new-signup"})
     assert again["statusCode"] == 202
-    assert body(again)["candidate_id"] != candidate_id
+    assert candidate_id_of() not in (None, candidate_id)
     assert [i for i in aws.items() if i.get("entity") == "tombstone"] == []

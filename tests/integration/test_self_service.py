@@ -15,7 +15,7 @@ from talentpool.store import keys
 from talentpool.store.table import Table
 from talentpool.store.workflows import Workflows
 from tests import factories
-from tests.integration.helpers import call, candidates, capture, header, timeline
+from tests.integration.helpers import call, candidates, captured_id, header, timeline
 
 SECRET = b"s3cr3t-for-tests"
 CONFIRM_LINK = re.compile(r"/confirm\?token=([A-Za-z0-9_.-]+)")
@@ -58,12 +58,12 @@ def kinds(aws, candidate_id: str) -> list[str]:
 @pytest.fixture
 def candidate_id(aws) -> str:
     """Ana, signed up on the careers site and confirmed by email: she gets marketing email."""
-    candidate_id = factories.response_json(capture())["candidate_id"]
+    candidate_id = captured_id()
     for event in aws.events("CandidateCaptured"):
         call("notify", event)
     [mail] = aws.sent()
     confirm_token = CONFIRM_LINK.search(mail.text).group(1)
-    assert call("confirm", factories.api_event("GET", "/confirm", query={"token": confirm_token}))["statusCode"] == 200
+    assert call("confirm", factories.api_event("POST", "/confirm", form={"token": confirm_token}))["statusCode"] == 200
     return candidate_id
 
 
@@ -186,7 +186,7 @@ def test_a_bad_preferences_link_is_a_403_page_and_changes_nothing(aws, candidate
     assert response["statusCode"] == 403
     assert "This link" in response["body"] and "Ana" not in response["body"] and "ana.silva" not in response["body"]
     assert aws.items() == before
-    assert [e["detail-type"] for e in aws.events()] == ["CandidateCaptured", "CandidateConfirmed"]
+    assert [e["detail-type"] for e in aws.events()] == ["SubmissionReceived", "CandidateCaptured", "CandidateConfirmed"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from talentpool.ids import new_id
-from tests import factories, ses_samples
-from tests.integration.helpers import call, candidates, capture, domain_items, timeline
+from tests import ses_samples
+from tests.integration.helpers import call, candidates, captured_id, domain_items, timeline
 
 SKILL_INDEX = "skill_index"
 
@@ -19,7 +19,7 @@ def deliver(*events: dict[str, Any] | str) -> dict[str, Any]:
 
 @pytest.fixture
 def candidate_id(aws) -> str:
-    return str(factories.response_json(capture())["candidate_id"])
+    return captured_id()
 
 
 def ses(event_type: str, candidate_id: str, body: dict[str, Any] | None = None, **mail: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from talentpool import auth
 from tests import factories
-from tests.integration.helpers import call, candidates, capture, timeline
+from tests.integration.helpers import call, candidates, capture, captured_id, timeline
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -63,7 +63,7 @@ def test_a_recruiter_adds_a_candidate_who_gets_the_art14_notice_and_no_marketing
 
     call("notify", event)
     [mail] = aws.sent()
-    assert mail.to == ["sam.lee@example.com"]
+    assert mail.to == ["Sam.Lee@example.com"]  # the local part as given, the domain normalised
     assert mail.subject == "We have added you to our talent community"
     assert "/preferences/" in mail.text and "/preferences/" in mail.html
     assert "confirm" not in mail.text.lower()
@@ -122,7 +122,7 @@ def stage(candidate_id: str, **body) -> dict:
 
 
 def test_a_stage_change_sends_a_friendly_status_email_from_the_owner(aws):
-    candidate_id = factories.response_json(capture())["candidate_id"]
+    candidate_id = captured_id()
     owner = {"id": "rec-1", "name": "Rita Recruiter", "email": "rita@example.com"}
     call(
         "recruiter_api",
@@ -194,7 +194,7 @@ def test_someone_who_applied_once_is_told_when_rejected_again_later(aws):
 
 
 def test_the_recruiter_can_opt_out_of_the_email_per_change(aws):
-    candidate_id = factories.response_json(capture())["candidate_id"]
+    candidate_id = captured_id()
     stage(candidate_id, stage="applied", reason="Applied", notify_candidate=False)
     [event] = aws.events("StageChanged")
     assert event["detail"]["notify_candidate"] is False
@@ -225,7 +225,7 @@ def test_an_edited_template_is_used_and_an_unknown_placeholder_is_refused_at_sav
     assert listing["templates"]["applied"]["edited"] is True
     assert listing["templates"]["rejected"]["edited"] is False
 
-    candidate_id = factories.response_json(capture())["candidate_id"]
+    candidate_id = captured_id()
     stage(candidate_id, stage="applied", reason="Applied")
     call("notify", aws.events("StageChanged")[0])
     [mail] = aws.sent()

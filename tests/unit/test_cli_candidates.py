@@ -289,3 +289,48 @@ def test_an_id_cannot_reach_another_route(tmp_path: Path) -> None:
     cli(tmp_path, api).run("candidates", "show", "../segments")
 
     assert api.requests[0].url.raw_path == b"/candidates/..%2Fsegments"
+
+
+def test_find_sends_the_text_as_q_with_the_filters_and_shows_each_address(tmp_path: Path) -> None:
+    # Given the API finds two people by name
+    read = {"index": "name", "items_read": 2, "items_returned": 2, "queries": 1}
+    items = [summary("01ZOE", email="Zoe.Nandu@example.com"), summary("01ZORA", email="zora@example.com")]
+    api = FakeApi().on(
+        "GET", "/candidates", httpx.Response(200, json={"items": items, "next_cursor": None, "read": read})
+    )
+
+    # When the recruiter types the start of a name, with a filter
+    result = cli(tmp_path, api).run("candidates", "find", "zo", "--country", "pt")
+
+    # Then the text goes as q beside the filter, and the table shows who each one is
+    assert result.exit_code == 0, result.output
+    (request,) = api.sent("GET", "/candidates")
+    assert request.url.params.multi_items() == [("country", "PT"), ("q", "zo"), ("limit", "25")]
+    for text in ("01ZOE", "Zoe.Nandu@example.com", "01ZORA", "zora@example.com", "2 candidates"):
+        assert text in result.stdout
+
+
+def test_find_names_the_text_when_the_api_refuses_it(tmp_path: Path) -> None:
+    api = FakeApi().on(
+        "GET",
+        "/candidates",
+        error(
+            422,
+            "validation_failed",
+            "Some fields are missing or not valid",
+            [(["query", "q"], "is not a full email address")],
+        ),
+    )
+
+    result = cli(tmp_path, api).run("candidates", "find", "ana@")
+
+    assert result.exit_code == 2
+    assert "  TEXT: is not a full email address" in result.stderr.splitlines()
+
+
+def test_search_results_without_addresses_have_no_email_column(tmp_path: Path) -> None:
+    api = FakeApi().on("GET", "/candidates", page("01ALPHA"))
+
+    result = cli(tmp_path, api).run("candidates", "search", "--skill", "python")
+
+    assert "Email" not in result.stdout

@@ -32,7 +32,8 @@ def test_every_search_filter_has_an_option() -> None:
     api_filters = set(search.CandidateFilter.model_fields)
 
     assert {spec.field for spec in options.FILTERS} == api_filters
-    assert set(search.SearchParams.model_fields) - api_filters == {"limit", "cursor"}  # search's own flags
+    # search's own flags, and q: `candidates find TEXT` takes it as its argument
+    assert set(search.SearchParams.model_fields) - api_filters == {"limit", "cursor", "q"}
 
 
 def test_every_profile_option_is_writable_and_every_writable_field_has_an_option() -> None:

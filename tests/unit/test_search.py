@@ -190,7 +190,7 @@ def test_lists_come_comma_separated_or_repeated_and_are_normalised():
     params = SearchParams.model_validate({"skills": ["Python,go", " AWS ", "python"], "not_skills": "rust,,"})
     assert params.skills == ["python", "go", "aws"]
     assert params.not_skills == ["rust"]
-    assert params.as_filter().skills == ["python", "go", "aws"]
+    assert params.as_query().skills == ["python", "go", "aws"]
 
 
 def test_a_time_without_an_offset_is_utc_and_a_date_is_midnight():

@@ -49,9 +49,13 @@ def place(city: str | None, country: str | None) -> str:
 
 
 def candidates_table(items: Sequence[JSON], *, caption: str | None = None) -> Table:
-    """Search results: one row per candidate summary (the API's summaries carry no contact details)."""
+    """Search results: one row per candidate summary. Summaries carry no contact details, except the address
+    of a person found with `candidates find`, which gets its own column."""
     table = Table(caption=caption, caption_justify="left", header_style="bold", expand=False)
     table.add_column("ID", no_wrap=True, style="cyan")
+    found = any("email" in item for item in items)
+    if found:
+        table.add_column("Email", overflow="fold")
     table.add_column("Skills", overflow="fold")
     table.add_column("Years", justify="right")
     table.add_column("Location")
@@ -62,6 +66,7 @@ def candidates_table(items: Sequence[JSON], *, caption: str | None = None) -> Ta
     for item in items:
         table.add_row(
             item.get("candidate_id", NONE),
+            *([_text(item.get("email"))] if found else []),
             _text(item.get("skills")),
             _text(item.get("years_experience")),
             place(item.get("city"), item.get("country")),

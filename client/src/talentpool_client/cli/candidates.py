@@ -51,27 +51,67 @@ def show_page_results(
         s.out.print(f"next cursor: {next_cursor}", soft_wrap=True)  # unwrapped, so it copies whole
 
 
+AllPages = Annotated[bool, typer.Option("--all", help="Follow the cursor to the last page")]
+PageCursor = Annotated[str | None, typer.Option(help="Continue from a previous page's cursor")]
+
+
+def run_search(
+    ctx: typer.Context,
+    query: dict[str, Any],
+    *,
+    limit: int,
+    all_pages: bool,
+    cursor: str | None,
+    as_json: bool,
+    flags: dict[str, str] | None = None,
+) -> None:
+    """`search` and `find`: GET /candidates with the query, one page or all, errors in the command's own flags."""
+    s = session(ctx)
+    s.flags = {**options.flags(FILTERS), **PAGING_FLAGS, **(flags or {})}
+    api = s.api()
+    show_page_results(
+        s, lambda c: api.search(query, limit=limit, cursor=c), follow=all_pages, cursor=cursor, as_json=as_json
+    )
+
+
 @app.command()
 @options.inject(FILTERS, into="filters")
 def search(
     ctx: typer.Context,
     filters: dict[str, Any],
     limit: Limit = 25,
-    all_pages: Annotated[bool, typer.Option("--all", help="Follow the cursor to the last page")] = False,
-    cursor: Annotated[str | None, typer.Option(help="Continue from a previous page's cursor")] = None,
+    all_pages: AllPages = False,
+    cursor: PageCursor = None,
     as_json: AsJson = False,
 ) -> None:
     """Search candidates; every filter narrows the result.
 
     Example: talentpool candidates search --skill python --skill go --skills-mode any --min-exp 3 --country PT
     """
-    s = session(ctx)
-    s.flags = {**options.flags(FILTERS), **PAGING_FLAGS}
     query = options.given(filters)
-    api = s.api()
-    show_page_results(
-        s, lambda c: api.search(query, limit=limit, cursor=c), follow=all_pages, cursor=cursor, as_json=as_json
-    )
+    run_search(ctx, query, limit=limit, all_pages=all_pages, cursor=cursor, as_json=as_json)
+
+
+@app.command()
+@options.inject(FILTERS, into="filters")
+def find(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="A full email address, or the start of a name", show_default=False)
+    ],
+    filters: dict[str, Any],
+    limit: Limit = 25,
+    all_pages: AllPages = False,
+    cursor: PageCursor = None,
+    as_json: AsJson = False,
+) -> None:
+    """Find people by email address (exactly, any case) or by the start of their name (given name first,
+    ignoring case and accents); the filters narrow it further. Results show each person's address.
+
+    Example: talentpool candidates find "zoe nan" --country PT
+    """
+    query = {**options.given(filters), "q": text}
+    run_search(ctx, query, limit=limit, all_pages=all_pages, cursor=cursor, as_json=as_json, flags={"q": "TEXT"})
 
 
 @app.command()

@@ -34,6 +34,13 @@ class CaptureEnv(FunctionEnv):
     jwt_audience: str
 
 
+class IntakeEnv(FunctionEnv):
+    """Settles public submissions after their answer (see infra/spec.py)."""
+
+    table_name: str
+    event_bus_name: str
+
+
 class ConfirmEnv(FunctionEnv):
     table_name: str
     event_bus_name: str

@@ -31,6 +31,11 @@ class TalentpoolError(Exception):
         self.fields = list(fields)
         self.details = dict(details) if details else None
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers the error calls for, besides the body."""
+        return {}
+
 
 class MalformedRequest(TalentpoolError):
     code = "malformed_request"
@@ -78,6 +83,20 @@ class ValidationFailed(TalentpoolError):
     code = "validation_failed"
 
 
+class RateLimited(TalentpoolError):
+    """Too many requests of one kind (emails to one mailbox); the client may try again after `retry_after_s`."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 class InvalidToken(TalentpoolError):
     """A signed link that is tampered with, expired, for another purpose, or already used."""
 
@@ -104,3 +123,7 @@ class VersionConflict(Conflict):
     def __init__(self, candidate_id: str | None = None) -> None:
         super().__init__("The candidate was changed by someone else at the same time; reload and try again")
         self.candidate_id = candidate_id
+
+
+class SubmissionSettled(Exception):
+    """Store outcome: another delivery of the same submission already processed it; announce its outcome."""

@@ -34,6 +34,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.TalentpoolError], HTTPStatus], ...] = (
     (errors.PayloadTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (errors.UnsupportedMediaType, HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
     (errors.ValidationFailed, HTTPStatus.UNPROCESSABLE_ENTITY),
+    (errors.RateLimited, HTTPStatus.TOO_MANY_REQUESTS),
 )
 
 # Renders an error as an HTML page for a browser that posted a plain form: (status, error, submitted fields).
@@ -185,8 +186,9 @@ def create_app(
     def respond(error: errors.TalentpoolError) -> Response[Any]:
         status = status_for(error)
         if html_error_page is not None and wants_html(app):
-            return html_response(status, html_error_page(status, error, app.context.get("form_fields") or {}))
-        return json_response(status, error_body(error))
+            page = html_error_page(status, error, app.context.get("form_fields") or {})
+            return html_response(status, page, error.headers)
+        return json_response(status, error_body(error), error.headers)
 
     translations: dict[type[Exception], Callable[[Any], errors.TalentpoolError]] = {
         errors.TalentpoolError: lambda error: error,

@@ -48,6 +48,16 @@ class Claims:
         self.expires_at = expires_at
 
 
+def purpose_of(token: str) -> str | None:
+    """The purpose a token claims, unverified: only to choose which purpose to `verify` it against."""
+    try:
+        payload = json.loads(_unb64(token.partition(".")[0]))
+    except ValueError:
+        return None
+    purpose = payload.get("p") if isinstance(payload, dict) else None
+    return purpose if isinstance(purpose, str) else None
+
+
 def verify(secret: bytes, token: str, *, purpose: str, now: datetime) -> Claims:
     """The token's claims, or InvalidToken saying why (tampered, expired or for another purpose)."""
     body, _, signature = token.partition(".")

@@ -49,9 +49,7 @@ ERRORS: dict[int, OpenAPIResponse] = {
 
 
 def _view(candidate: Any) -> Response[Any]:
-    body = CandidateView(candidate=candidate, etag=etag(candidate)).model_dump(mode="json", exclude_none=True)
-    body["candidate"].pop("confirmation_nonce", None)
-    body["candidate"].pop("confirmation_sent_nonce", None)
+    body = {"candidate": candidate.shown(), "etag": etag(candidate)}
     return http.json_response(HTTPStatus.OK, body, headers={"ETag": etag(candidate)})
 
 

@@ -89,7 +89,7 @@ def _logged(page: CandidatePage) -> CandidatePage:
 def search_candidates(
     params: Annotated[SearchParams, Query()], caller: Recruiter, index: Index, _: SearchQuery
 ) -> CandidatePage:
-    return _logged(search.search_page(index, params.as_filter(), limit=params.limit, page_cursor=params.cursor))
+    return _logged(search.search_page(index, params.as_query(), limit=params.limit, page_cursor=params.cursor))
 
 
 @router.post(

@@ -1,7 +1,19 @@
-"""Capture: create a candidate from a form, or merge into the one who already has that address."""
+"""Capture: answer every public submission alike, then create, merge, or hold it for the address's owner.
+
+Anyone can type any address into a careers form. So the answer must not tell a new address from a known
+or a confirmed one (or a bot from a person), by its content or by its timing: the request path only counts
+the email it may cause, keeps the submission and announces it (`accept_submission`). What it leads to is
+decided after the answer (`process_submission`, the intake function):
+- a new address becomes a pending candidate, with a double opt-in email;
+- a profile whose address was never proven takes the submission (nothing was proven to protect);
+- a proven profile changes only through its address: the submission is held, and the address is asked to
+  confirm it (a newer submission replaces the held one; it lapses after CHANGE_HOLD);
+- a filled honeypot is dropped.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 import time
@@ -11,9 +23,9 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools.metrics import MetricUnit
 
 from talentpool.clock import isoformat, parse_iso
-from talentpool.errors import EmailTaken, VersionConflict
+from talentpool.errors import EmailTaken, SubmissionSettled, VersionConflict
 from talentpool.ids import new_id
-from talentpool.logic.ports import CandidateRepository, EventPublisher
+from talentpool.logic.ports import CandidateRepository, EventPublisher, MailboxAllowance, SubmissionInbox
 from talentpool.models.candidate import (
     MAX_ROLES,
     MAX_SKILLS,
@@ -23,25 +35,30 @@ from talentpool.models.candidate import (
     ConsentRecord,
     ConsentStatus,
     Location,
+    PendingChange,
     ProfileFields,
     Source,
     TimelineEntry,
 )
-from talentpool.models.events import CandidateCaptured
-from talentpool.observability import logger, metrics
-from talentpool.store.events import EventPublishFailed
+from talentpool.models.email_address import mailbox_key
+from talentpool.models.events import CandidateCaptured, SubmissionReceived
+from talentpool.models.submissions import Submission
+from talentpool.observability import metrics
 
 # A resubmission within this window does not send another confirmation email: stops mail-bombing an address.
 CONFIRMATION_RESEND_AFTER = timedelta(minutes=10)
+# A held change waits this long for its owner (the link in the change email lives as long).
+CHANGE_HOLD = timedelta(days=7)
 WRITE_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
 class CaptureContext:
+    """When the submission arrived, and the pseudonymous facts about its sender the consent record keeps."""
+
     now: datetime
-    source_ip: str
-    user_agent: str
-    ip_hash_salt: str
+    ip_hash: str | None
+    user_agent: str | None
 
 
 def hash_ip(ip: str, salt: str) -> str | None:
@@ -51,39 +68,129 @@ def hash_ip(ip: str, salt: str) -> str | None:
     return hashlib.sha256(f"{salt}:{ip}".encode()).hexdigest()[:32]
 
 
-def capture_candidate(
-    request: CaptureRequest, context: CaptureContext, repo: CandidateRepository, bus: EventPublisher
-) -> CaptureResponse:
-    """Store the candidate (new or merged), then announce it. A filled honeypot stores and sends nothing."""
-    if (bot := honeypot_response(request)) is not None:
-        return bot
+# --- The request path: the same for everyone ---------------------------------------------------------------
 
-    candidate, merged, confirmation_requested = _store(request, context, repo)
-    event = CandidateCaptured(
+
+def accept_submission(
+    request: CaptureRequest,
+    context: CaptureContext,
+    *,
+    allowance: MailboxAllowance,
+    inbox: SubmissionInbox,
+    bus: EventPublisher,
+) -> CaptureResponse:
+    """Count the email this may cause against the mailbox's limit, keep the submission, announce it.
+
+    The same three writes whoever the address belongs to, and for a bot: the answer carries a random
+    reference, never a candidate id. A mailbox over its limit is refused (RateLimited) before anything is kept.
+    """
+    allowance.take(mailbox_key(request.email), context.now)
+    submission = Submission(
+        submission_id=new_id(),
+        received_at=isoformat(context.now),
+        request=request,
+        ip_hash=context.ip_hash,
+        user_agent=context.user_agent,
+    )
+    inbox.receive(submission)
+    bus.publish(SubmissionReceived(submission_id=submission.submission_id, occurred_at=submission.received_at))
+    return CaptureResponse(request_id=submission.submission_id)
+
+
+# --- After the answer --------------------------------------------------------------------------------------
+
+
+def process_submission(
+    submission_id: str, *, inbox: SubmissionInbox, repo: CandidateRepository, bus: EventPublisher
+) -> CandidateCaptured | None:
+    """Settle one submission, once: store what it leads to, announce it, and let the submission go.
+
+    A redelivery finds either nothing (all done) or the outcome of a run that stopped before announcing,
+    which it announces again with the same event id, so downstream consumers still act once.
+    """
+    submission = inbox.get(submission_id)
+    if submission is None:
+        return None
+    outcome = submission.outcome
+    if outcome is None and submission.request is not None:
+        if submission.request.website:
+            # A bot filled the honeypot: it was answered like anyone else, and nothing comes of it.
+            metrics.add_metric(name="HoneypotTriggered", unit=MetricUnit.Count, value=1)
+            inbox.discard(submission_id)
+            return None
+        try:
+            outcome = _store(submission, submission.request, inbox, repo)
+        except SubmissionSettled:
+            return process_submission(submission_id, inbox=inbox, repo=repo, bus=bus)
+    if outcome is not None:
+        bus.publish(outcome)
+    inbox.discard(submission_id)
+    return outcome
+
+
+def _context(submission: Submission) -> CaptureContext:
+    return CaptureContext(parse_iso(submission.received_at), submission.ip_hash, submission.user_agent)
+
+
+def _store(
+    submission: Submission, request: CaptureRequest, inbox: SubmissionInbox, repo: CandidateRepository
+) -> CandidateCaptured:
+    """Create the candidate, or settle the submission against the owner of the address.
+
+    Racing submissions of one address are settled by the email guard's condition in DynamoDB; the loser
+    treats the address as known. A write that lost a race to another writer is retried after a short,
+    jittered pause.
+    """
+    context = _context(submission)
+    for attempt in range(WRITE_ATTEMPTS):
+        candidate = _new_candidate(request, context)
+        event = _captured(candidate, context, merged=False, confirmation_requested=True)
+        try:
+            inbox.create_candidate(submission.submission_id, candidate, [_captured_entry(candidate, request)], event)
+            metrics.add_metric(name="CandidatesCaptured", unit=MetricUnit.Count, value=1)
+            return event
+        except EmailTaken as taken:
+            existing = repo.get(taken.candidate_id)
+            if existing is not None:
+                with contextlib.suppress(VersionConflict):  # changed meanwhile: read it again
+                    return _settle_known(submission.submission_id, existing, request, context, inbox)
+        except VersionConflict:
+            pass
+        time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not security
+    raise VersionConflict()
+
+
+def _settle_known(
+    submission_id: str, existing: Candidate, request: CaptureRequest, context: CaptureContext, inbox: SubmissionInbox
+) -> CandidateCaptured:
+    """A proven profile gets the submission held beside it; any other takes it (VersionConflict: read again)."""
+    if is_proven(existing):
+        change, entry, event = hold_change(existing, request, context)
+        inbox.hold_change(submission_id, existing, change, [entry], event)
+        metrics.add_metric(name="ChangesHeld", unit=MetricUnit.Count, value=1)
+        return event
+    merged, entry, event = resubmission(existing, request, context)
+    inbox.save_candidate(submission_id, existing, merged, [entry], event)
+    metrics.add_metric(name="CandidatesMerged", unit=MetricUnit.Count, value=1)
+    return event
+
+
+def _captured(
+    candidate: Candidate,
+    context: CaptureContext,
+    *,
+    merged: bool,
+    confirmation_requested: bool,
+    change_requested: bool = False,
+) -> CandidateCaptured:
+    return CandidateCaptured(
         candidate_id=candidate.candidate_id,
         occurred_at=isoformat(context.now),
-        channel=request.source.channel,
+        channel=candidate.source.channel,
         merged=merged,
         confirmation_requested=confirmation_requested,
+        change_requested=change_requested,
     )
-    try:
-        bus.publish(event)
-    except EventPublishFailed:
-        # The candidate is safely stored; a resubmission re-requests confirmation. The alarm tells operators.
-        metrics.add_metric(name="EventPublishFailed", unit=MetricUnit.Count, value=1)
-        logger.exception("CandidateCaptured not published", extra={"candidate_id": candidate.candidate_id})
-    return CaptureResponse(candidate_id=candidate.candidate_id)
-
-
-def honeypot_response(request: CaptureRequest) -> CaptureResponse | None:
-    """For a filled honeypot (a bot), the answer a person would get; None for everyone else.
-
-    Checked before anything is written, the idempotency record included, so bots cost nothing.
-    """
-    if not request.website:
-        return None
-    metrics.add_metric(name="HoneypotTriggered", unit=MetricUnit.Count, value=1)
-    return CaptureResponse(candidate_id=new_id())
 
 
 def _consent_record(request: CaptureRequest, context: CaptureContext) -> ConsentRecord:
@@ -91,7 +198,7 @@ def _consent_record(request: CaptureRequest, context: CaptureContext) -> Consent
         status=ConsentStatus.PENDING,
         text_version=request.consent.text_version,
         given_at=isoformat(context.now),
-        ip_hash=hash_ip(context.source_ip, context.ip_hash_salt),
+        ip_hash=context.ip_hash,
         user_agent=context.user_agent or None,
         channel=request.source.channel,
     )
@@ -138,47 +245,6 @@ def _captured_entry(candidate: Candidate, request: CaptureRequest) -> TimelineEn
     )
 
 
-def _store(request: CaptureRequest, context: CaptureContext, repo: CandidateRepository) -> tuple[Candidate, bool, bool]:
-    """Create the candidate, or merge into the owner of the address: (candidate, merged, confirmation requested).
-
-    Racing submissions of one address are settled by the email guard's condition in DynamoDB; the loser
-    merges. A write that lost a race to another writer is retried after a short, jittered pause.
-    """
-    for attempt in range(WRITE_ATTEMPTS):
-        candidate = _new_candidate(request, context)
-        try:
-            repo.create(candidate, [_captured_entry(candidate, request)], clear_tombstone=True)
-            metrics.add_metric(name="CandidatesCaptured", unit=MetricUnit.Count, value=1)
-            return candidate, False, True
-        except EmailTaken as taken:
-            existing = repo.get(taken.candidate_id)
-            if existing is not None:
-                try:
-                    merged, confirmation_requested = _merge(existing, request, context, repo)
-                    metrics.add_metric(name="CandidatesMerged", unit=MetricUnit.Count, value=1)
-                    return merged, True, confirmation_requested
-                except VersionConflict:
-                    pass
-        except VersionConflict:
-            pass
-        time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not security
-    raise VersionConflict()
-
-
-def _merge(
-    existing: Candidate, request: CaptureRequest, context: CaptureContext, repo: CandidateRepository
-) -> tuple[Candidate, bool]:
-    merged, confirmation_requested = merge_resubmission(existing, request, context)
-    entry = TimelineEntry(
-        entry_id=new_id(),
-        candidate_id=existing.candidate_id,
-        kind="resubmitted",
-        at=merged.updated_at,
-        data={**_source_data(request), "confirmation_requested": confirmation_requested},
-    )
-    return repo.save(existing, merged, [entry]), confirmation_requested
-
-
 def _union(first: list[str], second: list[str], limit: int) -> list[str]:
     return list(dict.fromkeys([*first, *second]))[:limit]
 
@@ -186,7 +252,8 @@ def _union(first: list[str], second: list[str], limit: int) -> list[str]:
 def merge_profile(existing: Candidate, submitted: ProfileFields, now: datetime) -> Candidate:
     """The profile after the same person is seen again: lists unioned, non-empty fields updated.
 
-    Shared by capture and import, so a resubmitted form and an imported row merge by the same rules.
+    Shared by capture, an applied change and import, so a resubmitted form and an imported row merge by the
+    same rules.
     """
     fields = submitted.model_dump(exclude_none=True, include=set(ProfileFields.model_fields) - {"location"})
     update: dict[str, object] = {k: v for k, v in fields.items() if v not in ([], "")}
@@ -204,26 +271,70 @@ def merge_profile(existing: Candidate, submitted: ProfileFields, now: datetime) 
     return existing.model_copy(update=update)
 
 
-def merge_resubmission(existing: Candidate, request: CaptureRequest, context: CaptureContext) -> tuple[Candidate, bool]:
-    """The profile after the same person submits the form again, and whether to send a fresh confirmation.
+def changed_fields(existing: Candidate, submitted: ProfileFields, now: datetime) -> list[str]:
+    """The names of the profile fields that merging `submitted` would change (never their values)."""
+    merged = merge_profile(existing, submitted, now)
+    return [name for name in ProfileFields.model_fields if getattr(merged, name) != getattr(existing, name)]
 
-    The profile merges by `merge_profile`. Consent: an already confirmed address stays confirmed with the new
-    wording recorded; otherwise a new confirmation link goes out, unless one was sent in the last minutes.
+
+def is_proven(candidate: Candidate) -> bool:
+    """Whether the address was ever confirmed by its owner: then nobody else may change the profile."""
+    return any(record.confirmed_at for record in (candidate.consent, *candidate.consent_history))
+
+
+def resubmission(
+    existing: Candidate, request: CaptureRequest, context: CaptureContext
+) -> tuple[Candidate, TimelineEntry, CandidateCaptured]:
+    """What a public submission does to an unproven profile: merged in, with its timeline entry and event."""
+    merged, confirmation_requested = merge_resubmission(existing, request, context)
+    entry = TimelineEntry(
+        entry_id=new_id(),
+        candidate_id=existing.candidate_id,
+        kind="resubmitted",
+        at=merged.updated_at,
+        data={**_source_data(request), "confirmation_requested": confirmation_requested},
+    )
+    return merged, entry, _captured(existing, context, merged=True, confirmation_requested=confirmation_requested)
+
+
+def merge_resubmission(existing: Candidate, request: CaptureRequest, context: CaptureContext) -> tuple[Candidate, bool]:
+    """An unproven profile after its address is submitted again, and whether to send a fresh confirmation.
+
+    Nothing was proven, so the latest submission is taken (merged by `merge_profile`) with a new pending
+    consent; a new confirmation link goes out, unless one was sent in the last minutes.
     """
     now = isoformat(context.now)
     update: dict[str, object] = {}
+    last = existing.confirmation_requested_at
+    confirmation_requested = last is None or context.now - parse_iso(last) >= CONFIRMATION_RESEND_AFTER
+    if confirmation_requested:
+        update["confirmation_nonce"] = new_id()
+        update["confirmation_requested_at"] = now
     consent = _consent_record(request, context)
-    confirmation_requested = False
-    if existing.consent.status is ConsentStatus.ACTIVE:
-        # Already confirmed: the address is proven, so the new wording is recorded without another round-trip.
-        consent = existing.consent.model_copy(update={"text_version": consent.text_version})
-    else:
-        last = existing.confirmation_requested_at
-        confirmation_requested = last is None or context.now - parse_iso(last) >= CONFIRMATION_RESEND_AFTER
-        if confirmation_requested:
-            update["confirmation_nonce"] = new_id()
-            update["confirmation_requested_at"] = now
     update["consent"] = consent
-    update["consent_history"] = [*existing.consent_history, _consent_record(request, context)]
+    update["consent_history"] = [*existing.consent_history, consent]
     merged = merge_profile(existing, request, context.now)
     return merged.model_copy(update=update), confirmation_requested
+
+
+def hold_change(
+    existing: Candidate, request: CaptureRequest, context: CaptureContext
+) -> tuple[PendingChange, TimelineEntry, CandidateCaptured]:
+    """A proven profile keeps its details; the submission waits beside it for the address's owner to confirm."""
+    change = PendingChange(
+        candidate_id=existing.candidate_id,
+        nonce=new_id(),
+        submitted_at=isoformat(context.now),
+        lapses_at=isoformat(context.now + CHANGE_HOLD),
+        profile=ProfileFields.model_validate(request.model_dump(include=set(ProfileFields.model_fields))),
+        consent=_consent_record(request, context),
+        source=Source(**request.source.model_dump()),
+    )
+    entry = TimelineEntry(
+        entry_id=new_id(),
+        candidate_id=existing.candidate_id,
+        kind="change_requested",
+        at=change.submitted_at,
+        data={**_source_data(request), "fields": changed_fields(existing, change.profile, context.now)},
+    )
+    return change, entry, _captured(existing, context, merged=True, confirmation_requested=False, change_requested=True)

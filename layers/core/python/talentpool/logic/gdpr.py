@@ -30,9 +30,7 @@ def export_candidate(repo: CandidateAdmin, candidate_id: str, *, actor: str, now
     items = repo.items_of(candidate_id)
     timeline = sorted((_public(i) for i in items if str(i["sk"]).startswith(TIMELINE_PREFIX)), key=lambda e: e["at"])
     other = [_public(i) for i in items if not str(i["sk"]).startswith((TIMELINE_PREFIX, "PROFILE"))]
-    profile = candidate.model_dump(
-        mode="json", exclude={"confirmation_nonce", "confirmation_sent_nonce", "version"}, exclude_none=True
-    )
+    profile = candidate.shown(also=frozenset({"version"}))
     entry = TimelineEntry(entry_id=new_id(), candidate_id=candidate_id, kind="exported", at=isoformat(now), actor=actor)
     repo.append_timeline([entry])
     return {

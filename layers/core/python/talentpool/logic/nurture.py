@@ -68,7 +68,7 @@ from talentpool.models.campaigns import (
 )
 from talentpool.models.candidate import Candidate, ConsentStatus
 from talentpool.models.email_message import OutgoingEmail
-from talentpool.models.events import DomainEvent, EmailSent
+from talentpool.models.events import BusEvent, EmailSent
 from talentpool.models.search import CandidateFilter
 from talentpool.models.sequences import SendLog, Sequence, SequenceKind
 from talentpool.observability import logger, metrics
@@ -500,9 +500,9 @@ class RunEvents:
 
     bus: EventPublisher
     run_id: str
-    pending: list[DomainEvent] = field(default_factory=list)
+    pending: list[BusEvent] = field(default_factory=list)
 
-    def publish(self, *events: DomainEvent) -> None:
+    def publish(self, *events: BusEvent) -> None:
         for event in events:
             stamp = isinstance(event, EmailSent)
             self.pending.append(event.model_copy(update={"campaign_run_id": self.run_id}) if stamp else event)

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: a function that sends no email need not build the email and template models
-    from talentpool.models.candidate import Candidate, Stage, TimelineEntry
+    from datetime import datetime
+
+    from talentpool.models.candidate import Candidate, EmailedLink, PendingChange, Stage, TimelineEntry
     from talentpool.models.email_message import OutgoingEmail
-    from talentpool.models.events import DomainEvent
+    from talentpool.models.events import BusEvent, CandidateCaptured
+    from talentpool.models.submissions import Submission
     from talentpool.models.templates import StageEmailTemplate
 
 
@@ -29,16 +32,68 @@ class CandidateRepository(Protocol):
     def append_timeline(self, entries: Sequence[TimelineEntry]) -> None: ...
 
 
+class MailboxAllowance(Protocol):
+    """The per-mailbox limit on confirmation and change emails: take one, or raise RateLimited."""
+
+    def take(self, mailbox: str, now: datetime) -> None: ...
+
+
+class SubmissionInbox(Protocol):
+    """Public submissions between their answer and their processing (talentpool.store.submissions)."""
+
+    def receive(self, submission: Submission) -> None: ...
+
+    def get(self, submission_id: str) -> Submission | None: ...
+
+    def discard(self, submission_id: str) -> None: ...
+
+    def create_candidate(
+        self, submission_id: str, candidate: Candidate, entries: Sequence[TimelineEntry], outcome: CandidateCaptured
+    ) -> None: ...
+
+    def save_candidate(
+        self,
+        submission_id: str,
+        before: Candidate,
+        after: Candidate,
+        entries: Sequence[TimelineEntry],
+        outcome: CandidateCaptured,
+    ) -> Candidate: ...
+
+    def hold_change(
+        self,
+        submission_id: str,
+        holder: Candidate,
+        change: PendingChange,
+        entries: Sequence[TimelineEntry],
+        outcome: CandidateCaptured,
+    ) -> None: ...
+
+
 class EventPublisher(Protocol):
-    def publish(self, *events: DomainEvent) -> None: ...
+    def publish(self, *events: BusEvent) -> None: ...
 
 
 class ConfirmationLedger(Protocol):
-    """Claim a confirmation link for emailing exactly once; release the claim if SES refused the send."""
+    """Claim a confirmation or change link for emailing exactly once; release the claim if SES refused the send."""
 
-    def claim_confirmation_email(self, candidate_id: str, now: str) -> Candidate | None: ...
+    def get(self, candidate_id: str) -> Candidate | None: ...
 
-    def release_confirmation_email(self, candidate_id: str, nonce: str) -> None: ...
+    def claim_confirmation_email(self, candidate_id: str, now: datetime) -> Candidate | None: ...
+
+    def claim_change_email(self, candidate_id: str, now: datetime) -> PendingChange | None: ...
+
+    def release_link_email(self, candidate_id: str, link: EmailedLink, nonce: str) -> None: ...
+
+
+class HeldChanges(CandidateRepository, Protocol):
+    """The profile and the change held beside it, as the links that prove an address read and apply them."""
+
+    def held_change(self, candidate_id: str) -> PendingChange | None: ...
+
+    def apply_change(
+        self, before: Candidate, after: Candidate, change: PendingChange, entries: Sequence[TimelineEntry]
+    ) -> Candidate: ...
 
 
 class MailSender(Protocol):

@@ -1,7 +1,8 @@
 """Candidate search: plan one driving index per query, read it in key order, filter the rest on the summary.
 
-The planner never scans. It picks the most selective index the filter names (skill, then tag, then
-country and city, stage, channel, consent) or, with none, the consent index across its three statuses.
+The planner never scans. It picks the most selective index the filter names (a person by address or name,
+then skill, tag, country and city, stage, channel, consent) or, with none, the consent index across its three
+statuses.
 Every read is newest-first on the driver's sort key; filters the driver cannot apply are checked on the
 summary each index entry carries, so a result is one entry read, never a second read of the profile.
 docs/data-model.md ("Index design for segments") explains the choices and their read amplification.
@@ -26,6 +27,7 @@ from talentpool.models.candidate import ConsentStatus
 from talentpool.models.search import (
     CandidateFilter,
     CandidatePage,
+    CandidateQuery,
     CandidateSummary,
     Driver,
     IndexEntry,
@@ -34,6 +36,7 @@ from talentpool.models.search import (
     SkillsMode,
     Stream,
 )
+from talentpool.models.text import folded
 
 # One request reads at most this many entries before it returns what it has with a cursor, so a filter
 # that matches almost nothing answers within API Gateway's timeout instead of reading the whole pool.
@@ -78,8 +81,20 @@ def id_floor(moment: datetime) -> str:
     return new_id(max(millis, 0))[:10] + "0" * 16
 
 
+def person_plan(text: str) -> Plan:
+    """Finding one person: by address (already normalised by the model) or by the start of a name.
+
+    Labels carry no value: they are logged with the read figures, and a name or an address must not be.
+    """
+    if "@" in text:
+        return Plan("email", (Stream(Driver.EMAIL, text),))
+    return Plan("name", (Stream(Driver.NAME, folded(text)),))
+
+
 def plans(query: CandidateFilter) -> tuple[Plan, ...]:
     """The ways to drive this query. More than one only for several `all` skills: the sparsest is chosen."""
+    if isinstance(query, CandidateQuery) and query.q:
+        return (person_plan(query.q),)
     since = id_floor(query.captured_after) if query.captured_after else None
     if query.skills:
         streams = tuple(
@@ -108,7 +123,8 @@ def plans(query: CandidateFilter) -> tuple[Plan, ...]:
 
 def matches(query: CandidateFilter, summary: CandidateSummary) -> bool:
     """Every filter, checked on the summary. The driver's own condition is checked again: it costs nothing
-    and keeps the answer right whichever index drove the read."""
+    and keeps the answer right whichever index drove the read. `q` is the exception: only its driver can
+    apply it, as summaries carry no name."""
     skills = set(summary.skills)
     wanted = set(query.skills)
     if wanted and not (wanted <= skills if query.skills_mode is SkillsMode.ALL else wanted & skills):

@@ -10,11 +10,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool import templating
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
-from talentpool.logic.confirm import confirmation_token
+from talentpool.logic.capture import changed_fields
+from talentpool.logic.confirm import change_token, confirmation_token
 from talentpool.logic.links import preferences_url
 from talentpool.logic.ports import Applications, CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
 from talentpool.logic.stage_email import DEFAULTS
-from talentpool.models.candidate import TimelineEntry
+from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.models.stages import CONVERTED
@@ -41,6 +42,42 @@ If this was not you, ignore this email and we will not contact you again.</p>
 </body></html>"""
 
 
+CHANGE_SUBJECT = "Confirm the new details for your profile"
+CHANGE_TEXT = """Hello {{first_name|there}},
+
+You, or someone using your email address, sent us new details for your profile in our talent community
+({{fields}}).
+
+Nothing changes unless you confirm. To apply them, open this link and press the button on the page:
+
+{{confirm_url}}
+
+The link works for 7 days. If this was not you, ignore this email: your profile stays as it is.
+"""
+CHANGE_HTML = """<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24">
+<p>Hello {{first_name|there}},</p>
+<p>You, or someone using your email address, sent us new details for your profile in our talent community
+({{fields}}).</p>
+<p>Nothing changes unless you confirm.</p>
+<p><a href="{{confirm_url}}" style="display:inline-block;background:#0b5cad;color:#fff;padding:12px 20px;
+border-radius:6px;text-decoration:none;font-weight:600">Review and apply the new details</a></p>
+<p style="color:#57606a">The link works for 7 days. If this was not you, ignore this email: your profile stays
+as it is.</p>
+</body></html>"""
+# How a changed field is named to its owner: wording, so it is data rather than logic.
+FIELD_NAMES = {
+    "first_name": "first name",
+    "last_name": "last name",
+    "phone": "phone number",
+    "location": "location",
+    "skills": "skills",
+    "years_experience": "years of experience",
+    "desired_roles": "roles you are looking for",
+    "interests": "topics",
+    "linkedin_url": "LinkedIn profile",
+}
+
+
 @dataclass(frozen=True)
 class MailSettings:
     sender_email: str
@@ -48,8 +85,45 @@ class MailSettings:
     sender_name: str = "Talent team"
 
 
-def send_confirmation_email(
+@dataclass(frozen=True)
+class _LinkEmail:
+    subject: str
+    text: str
+    html: str
+
+
+LINK_EMAILS = {
+    EmailedLink.CONFIRMATION: _LinkEmail(CONFIRM_SUBJECT, CONFIRM_TEXT, CONFIRM_HTML),
+    EmailedLink.CHANGE: _LinkEmail(CHANGE_SUBJECT, CHANGE_TEXT, CHANGE_HTML),
+}
+
+
+def describe_fields(names: list[str]) -> str:
+    """Field names as words for the candidate: 'first name, skills'; the values are never in the email."""
+    return ", ".join(FIELD_NAMES.get(name, name.replace("_", " ")) for name in names) or "no visible change"
+
+
+def _claim(
+    event: CandidateCaptured, link: EmailedLink, ledger: ConfirmationLedger, secret: bytes, now: datetime
+) -> tuple[Candidate, str, str, list[str]] | None:
+    """Claim the candidate's current link of this kind: (candidate, token, nonce, changed fields), or None."""
+    if link is EmailedLink.CONFIRMATION:
+        candidate = ledger.claim_confirmation_email(event.candidate_id, now)
+        if candidate is None or candidate.confirmation_nonce is None:
+            return None
+        nonce = candidate.confirmation_nonce
+        return candidate, confirmation_token(secret, candidate.candidate_id, nonce, now), nonce, []
+    change = ledger.claim_change_email(event.candidate_id, now)
+    held_for = ledger.get(event.candidate_id) if change else None
+    if change is None or held_for is None or held_for.suppressed_at:
+        return None
+    fields = changed_fields(held_for, change.profile, now)
+    return held_for, change_token(secret, held_for.candidate_id, change, now), change.nonce, fields
+
+
+def send_link_email(
     event: CandidateCaptured,
+    link: EmailedLink,
     *,
     now: datetime,
     secret: bytes,
@@ -57,33 +131,39 @@ def send_confirmation_email(
     ledger: ConfirmationLedger,
     mailer: MailSender,
 ) -> str | None:
-    """Email the current confirmation link, at most once per link. Returns the SES message id, if sent."""
-    candidate = ledger.claim_confirmation_email(event.candidate_id, isoformat(now))
-    if candidate is None or candidate.confirmation_nonce is None:
-        logger.info("confirmation email not needed", extra={"candidate_id": event.candidate_id})
+    """Email the candidate's current confirmation or change link, at most once per link. Returns the SES id.
+
+    The greeting uses the name on the profile, never one from a held change: whoever submitted the change
+    cannot put words into an email to someone else's address.
+    """
+    claimed = _claim(event, link, ledger, secret, now)
+    if claimed is None:
+        logger.info("link email not needed", extra={"candidate_id": event.candidate_id, "link": link.value})
         return None
-    token = confirmation_token(secret, candidate.candidate_id, candidate.confirmation_nonce, now)
+    candidate, token, nonce, fields = claimed
     values = {
         "first_name": candidate.first_name,
         "confirm_url": f"{settings.public_base_url.rstrip('/')}/confirm?token={token}",
+        "fields": describe_fields(fields),
     }
+    wording = LINK_EMAILS[link]
     email = OutgoingEmail(
         to=candidate.email,
-        subject=CONFIRM_SUBJECT,
-        text=templating.render(CONFIRM_TEXT, values, escape=False),
-        html=templating.render(CONFIRM_HTML, values),
+        subject=wording.subject,
+        text=templating.render(wording.text, values, escape=False),
+        html=templating.render(wording.html, values),
         from_address=settings.sender_email,
         from_name=settings.sender_name,
-        tags={"candidate_id": candidate.candidate_id, "kind": "confirmation"},
+        tags={"candidate_id": candidate.candidate_id, "kind": link.value},
     )
     try:
         message_id = mailer.send(email)
     except Throttled:
         # Nothing went out: give the link back so EventBridge's retry can send it.
-        ledger.release_confirmation_email(candidate.candidate_id, candidate.confirmation_nonce)
+        ledger.release_link_email(candidate.candidate_id, link, nonce)
         raise
-    metrics.add_metric(name="ConfirmationEmailsSent", unit=MetricUnit.Count, value=1)
-    logger.info("confirmation email sent", extra={"candidate_id": candidate.candidate_id})
+    metrics.add_metric(name=f"{link.value.capitalize()}EmailsSent", unit=MetricUnit.Count, value=1)
+    logger.info("link email sent", extra={"candidate_id": candidate.candidate_id, "link": link.value})
     return message_id
 
 

@@ -6,10 +6,19 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from talentpool.models.email_address import normalise_email
 from talentpool.models.geography import countries, timezones
+from talentpool.models.text import single_line
 
 # A profile change rewrites every index item in one transaction (100 items at most): 2 x (30 + 15) + 3 fits.
 MAX_SKILLS = 30
@@ -48,6 +57,13 @@ class Stage(StrEnum):
     ARCHIVED = "archived"
 
 
+class EmailedLink(StrEnum):
+    """The links that prove an address: each is emailed once per nonce."""
+
+    CONFIRMATION = "confirmation"  # double opt-in
+    CHANGE = "change"  # new details held for a proven address
+
+
 class ConsentStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
@@ -73,7 +89,7 @@ def _timezone(value: str) -> str:
 
 def _label(value: str) -> str:
     """Skills and roles: trimmed, inner whitespace collapsed, lower-cased so 'Python ' and 'python' match."""
-    cleaned = " ".join(value.split()).lower()
+    cleaned = " ".join(single_line(value).split()).lower()
     if not cleaned:
         raise ValueError("must not be blank")
     return cleaned
@@ -92,7 +108,9 @@ def _unique(values: list[str]) -> list[str]:
 
 
 EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# One line of visible text, as given: it reaches email headers, CSV cells and pages (see models.text).
+PlainText = AfterValidator(single_line)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText]
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./-]+$")
 ]
@@ -101,7 +119,7 @@ Role = Annotated[str, StringConstraints(max_length=100), AfterValidator(_label)]
 CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country)]
 TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
 LinkedInUrl = Annotated[str, StringConstraints(max_length=300), AfterValidator(_linkedin)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText]
 Skills = Annotated[list[Label], Field(max_length=MAX_SKILLS), AfterValidator(_unique)]
 Roles = Annotated[list[Role], Field(max_length=MAX_ROLES), AfterValidator(_unique)]
 Interests = Annotated[list[Topic], Field(max_length=len(Topic)), AfterValidator(_unique)]
@@ -124,7 +142,7 @@ class ConsentInput(BaseModel):
     model_config = _STRICT
 
     given: Literal[True] = Field(description="Must be true: the candidate agreed to be contacted")
-    text_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    text_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), PlainText]
 
 
 class SourceInput(BaseModel):
@@ -134,7 +152,7 @@ class SourceInput(BaseModel):
     utm_source: ShortText | None = None
     utm_medium: ShortText | None = None
     utm_campaign: ShortText | None = None
-    referrer_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    referrer_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), PlainText] | None = None
 
 
 def _as_typed(value: object) -> str:
@@ -203,20 +221,50 @@ class ProfileFields(SkillNames):
     linkedin_url: LinkedInUrl | None = None
 
 
+# Channels only a recruiter's own actions record: an anonymous form claiming one would forge provenance.
+RECRUITER_CHANNELS = frozenset({Channel.RECRUITER, Channel.IMPORT})
+PUBLIC_CHANNELS = tuple(c for c in Channel if c not in RECRUITER_CHANNELS)
+_PUBLIC_NAMES = ", ".join(c.value for c in PUBLIC_CHANNELS)
+
+
+def _public_channel(value: Channel) -> Channel:
+    if value in RECRUITER_CHANNELS:
+        raise ValueError(f"{value.value} is recorded by recruiters; a public form may send one of {_PUBLIC_NAMES}")
+    return value
+
+
+PublicChannel = Annotated[
+    Channel,
+    AfterValidator(_public_channel),
+    WithJsonSchema({"type": "string", "enum": [c.value for c in PUBLIC_CHANNELS], "default": "careers_site"}),
+]
+
+
+class PublicSourceInput(SourceInput):
+    """Where a public submission came from: any channel but those a recruiter records."""
+
+    channel: PublicChannel = Channel.CAREERS_SITE
+
+
 class CaptureRequest(ProfileFields):
     """What a careers site posts to POST /candidates."""
 
     email: EmailAddress
     consent: ConsentInput
-    source: SourceInput = Field(default_factory=SourceInput)
+    source: PublicSourceInput = Field(default_factory=PublicSourceInput)
     website: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Honeypot: leave empty. People never see this field; bots fill it in."
     )
 
 
 class CaptureResponse(BaseModel):
-    candidate_id: str
-    status: Literal["pending_confirmation"] = "pending_confirmation"
+    """The answer to every accepted public submission, whoever the address belongs to (or a bot): nothing in it
+    says whether the address was new, known or confirmed."""
+
+    status: Literal["pending_confirmation"] = Field(
+        default="pending_confirmation", description="An email to the address will ask its owner to confirm"
+    )
+    request_id: str = Field(description="A random reference for this submission, for support; not a candidate id")
 
 
 class ConsentRecord(BaseModel):
@@ -256,9 +304,30 @@ class Owner(BaseModel):
 
     model_config = _STRICT
 
-    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), PlainText]
     name: Name
     email: EmailAddress
+
+
+class PendingChange(BaseModel):
+    """New details sent for a proven address, held beside the profile until the address's owner confirms them.
+
+    Anyone can type an address into a form, so a profile whose address was once confirmed changes only
+    through a link sent to it. A newer submission replaces the held one (and its link); it lapses after
+    `lapses_at`, and DynamoDB's TTL then removes it: the submitted details are not kept once unusable.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    candidate_id: str
+    nonce: str
+    submitted_at: str
+    lapses_at: str = Field(description="No longer applicable after this time (ISO 8601, UTC)")
+    profile: ProfileFields
+    consent: ConsentRecord = Field(description="The consent given with the submission, recorded when applied")
+    source: Source
+    sent_nonce: str | None = Field(default=None, description="The nonce whose link was emailed (once per link)")
+    sent_at: str | None = None
 
 
 class Candidate(ProfileFields):
@@ -287,6 +356,14 @@ class Candidate(ProfileFields):
     suppression_reason: str | None = None
     unsubscribed_at: str | None = None
     preferences: Preferences = Field(default_factory=Preferences)
+
+    def shown(self, *, also: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The profile as JSON for people to read (a recruiter, an export): without the nonces behind its emailed
+        links, which are internal bookkeeping and mean nothing to a reader."""
+        return self.model_dump(mode="json", exclude={*LINK_NONCES, *also}, exclude_none=True)
+
+
+LINK_NONCES = ("confirmation_nonce", "confirmation_sent_nonce")
 
 
 class TimelineEntry(BaseModel):

@@ -10,14 +10,32 @@ from talentpool.ids import new_id
 from talentpool.models.candidate import Channel, Stage
 
 
-class DomainEvent(BaseModel):
+class BusEvent(BaseModel):
+    """Anything published on the bus: a type, an id for idempotent consumers, and when it happened."""
+
     model_config = ConfigDict(frozen=True)
 
     detail_type: ClassVar[str]
 
     id: str = Field(default_factory=new_id, description="Unique per event, for idempotent consumers")
-    candidate_id: str
     occurred_at: str
+
+
+class DomainEvent(BusEvent):
+    """Something that happened to a candidate."""
+
+    candidate_id: str
+
+
+class SubmissionReceived(BusEvent):
+    """A public form was answered and kept; what it leads to is decided after the answer (the intake function).
+
+    No candidate id: whether the address is new, known or confirmed is not known yet, or to anyone outside.
+    """
+
+    detail_type: ClassVar[str] = "SubmissionReceived"
+
+    submission_id: str
 
 
 class CandidateCaptured(DomainEvent):
@@ -27,6 +45,9 @@ class CandidateCaptured(DomainEvent):
     merged: bool
     confirmation_requested: bool
     notice_requested: bool = Field(default=False, description="Sourced without consent: send the Art. 14 notice")
+    change_requested: bool = Field(
+        default=False, description="New details for a proven address are held: ask its owner to confirm them"
+    )
 
 
 class CandidateConfirmed(DomainEvent):

@@ -17,6 +17,7 @@ from talentpool.models.candidate import (
     Name,
     Owner,
     Phone,
+    PlainText,
     ProfileFields,
     Roles,
     SkillNames,
@@ -24,6 +25,7 @@ from talentpool.models.candidate import (
     Stage,
     Years,
 )
+from talentpool.models.text import multi_line
 
 _STRICT = ConfigDict(extra="forbid", str_max_length=5000)
 
@@ -59,7 +61,9 @@ class RecruiterCandidateRequest(ProfileFields):
 class NoteRequest(BaseModel):
     model_config = _STRICT
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    text: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), AfterValidator(multi_line)
+    ]
 
 
 class TagsRequest(BaseModel):
@@ -72,11 +76,13 @@ class StageRequest(BaseModel):
     model_config = _STRICT
 
     stage: Stage
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    job_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
-    feedback: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
-        default=None, description="Shared with the candidate in a decision email"
-    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), PlainText]
+    job_ref: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText] | None
+    ) = None
+    feedback: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(multi_line)] | None
+    ) = Field(default=None, description="Shared with the candidate in a decision email")
     notify_candidate: bool = Field(default=True, description="Send the stage's status email (opt out per change)")
 
 

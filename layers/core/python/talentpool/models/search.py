@@ -19,7 +19,18 @@ from pydantic import (
     field_validator,
 )
 
-from talentpool.models.candidate import Channel, ConsentStatus, CountryCode, Label, ShortText, Stage, Years
+from talentpool.models.candidate import (
+    Channel,
+    ConsentStatus,
+    CountryCode,
+    Label,
+    PlainText,
+    ShortText,
+    Stage,
+    Years,
+)
+from talentpool.models.email_address import normalise_email
+from talentpool.models.text import folded, multi_line
 
 MAX_FILTER_SKILLS = 10
 DEFAULT_LIMIT = 25
@@ -54,6 +65,23 @@ SkillList = Annotated[
     AfterValidator(lambda v: list(dict.fromkeys(v))),
 ]
 CapturedAfter = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def _find_text(value: str) -> str:
+    """An address is matched whole, so it must be one (and is normalised as stored); a name needs a letter."""
+    if "@" in value:
+        try:
+            return normalise_email(value)
+        except ValueError as exc:
+            raise ValueError(f"is not a full email address: {exc}") from exc
+    if not any(char.isalnum() for char in folded(value)):
+        raise ValueError("must contain a letter or digit of a name")
+    return value
+
+
+FindText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), PlainText, AfterValidator(_find_text)
+]
 
 
 class CandidateFilter(BaseModel):
@@ -94,16 +122,27 @@ class CandidateFilter(BaseModel):
         return self.model_dump(mode="json", exclude_defaults=True)
 
 
-class SearchParams(CandidateFilter):
-    """GET /candidates query parameters: the filter plus paging."""
+class CandidateQuery(CandidateFilter):
+    """A search: the filter, and optionally one person to find. Not a segment: an audience never names anyone."""
+
+    q: FindText | None = Field(
+        default=None,
+        description="Find people: a full email address (matched exactly, after normalising) or the start of a "
+        "name, given name first, ignoring case and accents. Combines with the other filters; results then "
+        "carry `email`.",
+    )
+
+
+class SearchParams(CandidateQuery):
+    """GET /candidates query parameters: the query plus paging."""
 
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = Field(default=DEFAULT_LIMIT, description="Page size, 1-100")
     cursor: Annotated[str, StringConstraints(max_length=600)] | None = Field(
         default=None, description="next_cursor from the previous page of the same query"
     )
 
-    def as_filter(self) -> CandidateFilter:
-        return CandidateFilter.model_validate(self.model_dump(exclude={"limit", "cursor"}))
+    def as_query(self) -> CandidateQuery:
+        return CandidateQuery.model_validate(self.model_dump(exclude={"limit", "cursor"}))
 
 
 class PageParams(BaseModel):
@@ -135,6 +174,11 @@ class CandidateSummary(BaseModel):
     captured_at: str
     owner_id: str | None = None
     interests: list[str] = Field(default_factory=list)
+    email: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Only when found with q: the address, to tell people apart",
+    )
 
 
 class ReadStats(BaseModel):
@@ -157,8 +201,10 @@ class SegmentRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText]
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multi_line)
+    ] | (None) = None
     filter: CandidateFilter
 
 
@@ -197,6 +243,8 @@ class Driver(StrEnum):
     STAGE = "stage"  # GSI by_stage, sorted by id
     CHANNEL = "channel"  # GSI by_channel, sorted by id
     CONSENT = "consent"  # GSI by_consent, sorted by id
+    NAME = "name"  # GSI by_name, sorted by folded name (read in alphabetical order)
+    EMAIL = "email"  # the email guard, then the profile: one candidate at most
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import EmailTaken, VersionConflict
-from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.candidate import Candidate, EmailedLink, PendingChange, TimelineEntry
 from talentpool.store import keys
-from talentpool.store.schema import BY_CHANNEL, BY_CONSENT, BY_COUNTRY, BY_STAGE, PK, SK, SUMMARY_ATTRIBUTES
+from talentpool.store.schema import (
+    BY_CHANNEL,
+    BY_CONSENT,
+    BY_COUNTRY,
+    BY_NAME,
+    BY_STAGE,
+    PK,
+    SK,
+    SUMMARY_ATTRIBUTES,
+    TTL_ATTRIBUTE,
+)
 from talentpool.store.table import Table, TransactionCancelled, Write, is_conditional_failure
 
 
@@ -53,6 +66,9 @@ def profile_item(candidate: Candidate) -> dict[str, Any]:
         city = (candidate.location.city or "").lower()
         item[BY_COUNTRY.pk] = f"COUNTRY#{candidate.location.country}"
         item[BY_COUNTRY.sk] = f"{city}#{candidate.candidate_id}"
+    if name := keys.name_key(candidate.first_name, candidate.last_name):
+        item[BY_NAME.pk] = keys.name_partition(name)
+        item[BY_NAME.sk] = f"{name}#{candidate.candidate_id}"
     return {k: v for k, v in item.items() if v is not None}
 
 
@@ -75,6 +91,42 @@ def timeline_item(entry: TimelineEntry) -> dict[str, Any]:
         **entry.model_dump(mode="json"),
         "entity": "timeline",
     }
+
+
+@dataclass(frozen=True)
+class _LinkMark:
+    """Where a kind of emailed link keeps its current nonce, the nonce last emailed, and when it is wanted."""
+
+    key: Callable[[str], dict[str, str]]
+    nonce: str
+    sent: str
+    sent_at: str
+    still_wanted: str
+    also_set: str = ""  # the profile's version moves with a claim, so a save made from an older read cannot undo it
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+_MARKS = {
+    EmailedLink.CONFIRMATION: _LinkMark(
+        keys.candidate_key,
+        "confirmation_nonce",
+        "confirmation_sent_nonce",
+        "confirmation_sent_at",
+        still_wanted="consent.#status = :pending AND attribute_not_exists(suppressed_at)",
+        also_set=", #version = #version + :one",
+        names={"#status": "status", "#version": "version"},
+        values={":pending": "pending", ":one": 1},
+    ),
+    # A held change is wanted until applied, replaced (a new nonce, emailed too) or expired.
+    EmailedLink.CHANGE: _LinkMark(
+        keys.held_change_key,
+        "nonce",
+        "sent_nonce",
+        "sent_at",
+        still_wanted="lapses_at > :now",
+    ),
+}
 
 
 def _index_writes(before: Candidate | None, after: Candidate) -> list[Write]:
@@ -100,8 +152,18 @@ class CandidateStore:
     def is_erased(self, email: str) -> bool:
         return self.table.get(keys.tombstone_key(email)) is not None
 
-    def create(self, candidate: Candidate, entries: Sequence[TimelineEntry], *, clear_tombstone: bool) -> None:
-        """Write a new candidate atomically; raise EmailTaken if the address is already in the pool."""
+    def create(
+        self,
+        candidate: Candidate,
+        entries: Sequence[TimelineEntry],
+        *,
+        clear_tombstone: bool,
+        extra: Sequence[Write] = (),
+    ) -> None:
+        """Write a new candidate atomically; raise EmailTaken if the address is already in the pool.
+
+        `extra` writes go last, in the same transaction: a failed condition there is the caller's to read.
+        """
         writes = [
             Write(
                 "Put",
@@ -121,6 +183,7 @@ class CandidateStore:
         ]
         if clear_tombstone:
             writes.append(Write("Delete", keys.tombstone_key(candidate.email)))
+        writes.extend(extra)
         try:
             self.table.transact(writes)
         except TransactionCancelled as exc:
@@ -169,37 +232,92 @@ class CandidateStore:
             return
         self.table.transact([Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in items])
 
-    def claim_confirmation_email(self, candidate_id: str, now: str) -> Candidate | None:
-        """Mark the current confirmation link as emailed, once; None if it was already, or is not needed.
+    def claim_confirmation_email(self, candidate_id: str, now: datetime) -> Candidate | None:
+        """Mark the current confirmation link as emailed, once; None if it was already, or is not needed."""
+        item = self._claim(candidate_id, EmailedLink.CONFIRMATION, now)
+        return Candidate.model_validate(item) if item else None
 
-        Marking before sending makes a retried delivery of the same event a no-op: at most one email per link.
-        """
+    def claim_change_email(self, candidate_id: str, now: datetime) -> PendingChange | None:
+        """Mark the held change's link as emailed, once; None if it was already, or nothing is held."""
+        item = self._claim(candidate_id, EmailedLink.CHANGE, now)
+        return PendingChange.model_validate(item) if item else None
+
+    def _claim(self, candidate_id: str, link: EmailedLink, now: datetime) -> dict[str, Any] | None:
+        """Marking before sending makes a retried delivery of the same event a no-op: at most one email per link."""
+        mark = _MARKS[link]
         try:
-            item = self.table.update(
-                keys.candidate_key(candidate_id),
-                "SET confirmation_sent_nonce = confirmation_nonce, confirmation_sent_at = :now,"
-                " #version = #version + :one",
+            return self.table.update(
+                mark.key(candidate_id),
+                f"SET {mark.sent} = {mark.nonce}, {mark.sent_at} = :now{mark.also_set}",
                 condition=(
-                    "attribute_exists(confirmation_nonce) AND consent.#status = :pending AND"
-                    " attribute_not_exists(suppressed_at) AND"
-                    " (attribute_not_exists(confirmation_sent_nonce) OR confirmation_sent_nonce <> confirmation_nonce)"
+                    f"attribute_exists({mark.nonce}) AND {mark.still_wanted}"
+                    f" AND (attribute_not_exists({mark.sent}) OR {mark.sent} <> {mark.nonce})"
                 ),
-                names={"#status": "status", "#version": "version"},
-                values={":now": now, ":pending": "pending", ":one": 1},
+                names=mark.names,
+                values={":now": isoformat(now), **mark.values},
             )
         except Exception as exc:
             if is_conditional_failure(exc):
                 return None
             raise
-        return Candidate.model_validate(item)
 
-    def release_confirmation_email(self, candidate_id: str, nonce: str) -> None:
+    def held_change(self, candidate_id: str) -> PendingChange | None:
+        item = self.table.get(keys.held_change_key(candidate_id))
+        return PendingChange.model_validate(item) if item else None
+
+    def hold_change_writes(
+        self, holder: Candidate, change: PendingChange, entries: Sequence[TimelineEntry]
+    ) -> list[Write]:
+        """Keep `change` beside its profile (replacing any held before), if the address is still the holder's.
+
+        The guard is the check: erasure deletes it, and a no-op update conditional on it needs only the
+        UpdateItem the writer already has (a ConditionCheck would need an IAM action of its own).
+        """
+        expires = int(parse_iso(change.lapses_at).timestamp())
+        return [
+            Write(
+                "Update",
+                keys.email_guard_key(holder.email),
+                update="SET candidate_id = :id",
+                condition="candidate_id = :id",
+                values={":id": holder.candidate_id},
+            ),
+            Write(
+                "Put",
+                keys.held_change_key(change.candidate_id),
+                item={
+                    **change.model_dump(mode="json", exclude_none=True),
+                    "entity": "held_change",
+                    TTL_ATTRIBUTE: expires,
+                },
+            ),
+            *(Write("Put", {PK: i[PK], SK: i[SK]}, item=i) for i in map(timeline_item, entries)),
+        ]
+
+    def apply_change(
+        self, before: Candidate, after: Candidate, change: PendingChange, entries: Sequence[TimelineEntry]
+    ) -> Candidate:
+        """Save the profile with the change applied and let the held change go, once (its nonce must still match)."""
+        used = Write(
+            "Delete",
+            keys.held_change_key(change.candidate_id),
+            condition="nonce = :nonce",
+            values={":nonce": change.nonce},
+        )
+        try:
+            return self.save(before, after, entries, extra=[used])
+        except TransactionCancelled as exc:
+            # Replaced by a newer submission meanwhile: the caller reads again and finds this link used.
+            raise VersionConflict(before.candidate_id) from exc
+
+    def release_link_email(self, candidate_id: str, link: EmailedLink, nonce: str) -> None:
         """Undo a claim when SES refused the send outright, so a retry can send it."""
+        mark = _MARKS[link]
         try:
             self.table.update(
-                keys.candidate_key(candidate_id),
-                "REMOVE confirmation_sent_nonce, confirmation_sent_at",
-                condition="confirmation_sent_nonce = :nonce",
+                mark.key(candidate_id),
+                f"REMOVE {mark.sent}, {mark.sent_at}",
+                condition=f"{mark.sent} = :nonce",
                 values={":nonce": nonce},
             )
         except Exception as exc:
@@ -243,8 +361,3 @@ class CandidateStore:
         ]
         self.table.transact(writes)
         self.table.batch_delete([{PK: i[PK], SK: i[SK]} for i in self.items_of(candidate.candidate_id)])
-        # Capture's idempotency records hold its response (the id) for ten minutes; they go too.
-        remembered = self.table.query_all(
-            f"{keys.IDEMPOTENCY_PREFIX}capture", filter_contains=("data", candidate.candidate_id), consistent=True
-        )
-        self.table.batch_delete([{PK: i[PK], SK: i[SK]} for i in remembered])

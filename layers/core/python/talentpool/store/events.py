@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from talentpool.models.events import DomainEvent
+from talentpool.models.events import BusEvent
 from talentpool.observability import logger
 from talentpool.store.clients import client
 
@@ -18,12 +18,12 @@ class EventBus:
     def __init__(self, bus_name: str) -> None:
         self.bus_name = bus_name
 
-    def publish(self, *events: DomainEvent) -> None:
+    def publish(self, *events: BusEvent) -> None:
         """Put the events, ten per call; botocore retries throttling, and refused entries are retried once."""
         for start in range(0, len(events), MAX_ENTRIES_PER_CALL):
             self._put(events[start : start + MAX_ENTRIES_PER_CALL])
 
-    def _put(self, events: tuple[DomainEvent, ...]) -> None:
+    def _put(self, events: tuple[BusEvent, ...]) -> None:
         entries = [
             {
                 "Source": SOURCE,

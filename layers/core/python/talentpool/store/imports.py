@@ -158,16 +158,16 @@ class ImportCandidateStore(CandidateStore):
     """The candidate store plus one batched lookup, so a chunk of rows costs two reads, not two per row."""
 
     def lookup(self, emails: Sequence[str]) -> dict[str, PoolEntry]:
-        by_guard = {keys.email_guard_key(e)[PK]: e for e in emails}
-        by_tombstone = {keys.tombstone_key(e)[PK]: e for e in emails}
-        found = self.table.batch_get(
-            [keys.email_guard_key(e) for e in emails] + [keys.tombstone_key(e) for e in emails]
-        )
-        guards = {by_guard[i[PK]]: str(i["candidate_id"]) for i in found if i[PK] in by_guard}
-        erased = {by_tombstone[i[PK]] for i in found if i[PK] in by_tombstone}
-        profiles = self.table.batch_get([keys.candidate_key(cid) for cid in guards.values()]) if guards else []
+        # Keys by identity: `Ana@x.com` and `ana@x.com` share one guard, and BatchGetItem refuses a key twice.
+        guards = {email: keys.email_guard_key(email) for email in emails}
+        tombstones = {email: keys.tombstone_key(email) for email in emails}
+        wanted = {key[PK]: key for key in [*guards.values(), *tombstones.values()]}
+        found = {item[PK]: item for item in self.table.batch_get(list(wanted.values()))}
+        owners = {email: str(found[key[PK]]["candidate_id"]) for email, key in guards.items() if key[PK] in found}
+        ids = set(owners.values())
+        profiles = self.table.batch_get([keys.candidate_key(cid) for cid in ids]) if ids else []
         candidates = {str(p["candidate_id"]): Candidate.model_validate(p) for p in profiles}
         return {
-            email: PoolEntry(candidate=candidates.get(guards.get(email, "")), erased=email in erased)
+            email: PoolEntry(candidate=candidates.get(owners.get(email, "")), erased=tombstones[email][PK] in found)
             for email in emails
         }

@@ -43,8 +43,12 @@ BY_STAGE = GlobalIndex("by_stage", "by_stage_pk", "by_stage_sk", SUMMARY_ATTRIBU
 BY_COUNTRY = GlobalIndex("by_country", "by_country_pk", "by_country_sk", SUMMARY_ATTRIBUTES)
 BY_CHANNEL = GlobalIndex("by_channel", "by_channel_pk", "by_channel_sk", SUMMARY_ATTRIBUTES)
 BY_CONSENT = GlobalIndex("by_consent", "by_consent_pk", "by_consent_sk", SUMMARY_ATTRIBUTES)
+# Finding a person by name: sparse (only profiles with a name), keyed on the folded name, and the one index
+# that projects the address, so a recruiter's result says who it is. A GSI rather than index items of our
+# own: DynamoDB derives it from the profile and drops it with the profile, so erasure stays a handful of deletes.
+BY_NAME = GlobalIndex("by_name", "by_name_pk", "by_name_sk", (*SUMMARY_ATTRIBUTES, "email"))
 
-GLOBAL_INDEXES: tuple[GlobalIndex, ...] = (BY_STAGE, BY_COUNTRY, BY_CHANNEL, BY_CONSENT)
+GLOBAL_INDEXES: tuple[GlobalIndex, ...] = (BY_STAGE, BY_COUNTRY, BY_CHANNEL, BY_CONSENT, BY_NAME)
 
 
 def table_definition(name: str) -> dict[str, object]:

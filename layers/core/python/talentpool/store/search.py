@@ -13,6 +13,7 @@ from talentpool.store.schema import (
     BY_CHANNEL,
     BY_CONSENT,
     BY_COUNTRY,
+    BY_NAME,
     BY_STAGE,
     PK,
     SK,
@@ -63,6 +64,8 @@ def key_range(stream: Stream) -> KeyRange:
         low = keys.experience_key(stream.min_years or 0) + "#"
         high = TOP if stream.max_years is None else keys.experience_key(stream.max_years) + "#" + TOP
         return KeyRange(None, partition, between=(low, high))
+    if stream.driver is Driver.NAME:
+        return KeyRange(BY_NAME, keys.name_partition(stream.value), prefix=stream.value)
     if stream.driver is Driver.TAG:
         index, partition = None, keys.tag_index_key(stream.value, "")[PK]
     else:
@@ -82,13 +85,15 @@ def key_range(stream: Stream) -> KeyRange:
 
 def is_position(stream: Stream, position: str) -> bool:
     """Whether `position` could have come from this stream: a forged one must not reach DynamoDB, which
-    refuses a start key outside the key condition."""
+    refuses a start key outside the key condition. An address is one read: it never pages."""
+    if stream.driver is Driver.EMAIL:
+        return False
     if not is_id(_candidate_id(position)) or not key_range(stream).contains(position):
         return False
     if stream.driver is Driver.SKILL:
         return bool(_SKILL_POSITION.match(position))
-    if stream.driver is Driver.COUNTRY:
-        return True  # "<city>#<id>": the city part is free text
+    if stream.driver in (Driver.COUNTRY, Driver.NAME):
+        return True  # "<city>#<id>", "<name>#<id>": the first part is free text
     return is_id(position)
 
 
@@ -103,7 +108,10 @@ class SearchIndex:
         self.table = table
 
     def read(self, stream: Stream, *, after: str | None, limit: int | None) -> IndexPage:
-        """One Query, newest first, resuming after `after`; `limit=None` reads a full 1 MB page."""
+        """One Query, newest first (names: alphabetical), resuming after `after`; `limit=None` reads a full
+        1 MB page. An address is two reads: its guard, then the profile it names."""
+        if stream.driver is Driver.EMAIL:
+            return self._by_email(stream.value)
         where = key_range(stream)
         page = self.table.query(
             where.partition,
@@ -112,13 +120,19 @@ class SearchIndex:
             sk_name=where.sort_key,
             sk_prefix=where.prefix,
             sk_between=where.between,
-            forward=False,
+            forward=stream.driver is Driver.NAME,
             limit=limit,
             start_key=self._start_key(where, after) if after else None,
         )
         entries = [IndexEntry(str(item[where.sort_key]), _summary(item)) for item in page.items]
         last = str(page.last_key[where.sort_key]) if page.last_key else None
         return IndexPage(entries, page.scanned, last)
+
+    def _by_email(self, email: str) -> IndexPage:
+        guard = self.table.get(keys.email_guard_key(email))
+        profile = self.table.get(keys.candidate_key(str(guard["candidate_id"]))) if guard else None
+        entries = [IndexEntry(str(profile["candidate_id"]), _summary(profile))] if profile else []
+        return IndexPage(entries, 1 + (guard is not None), None)
 
     def accepts(self, stream: Stream, position: str) -> bool:
         return is_position(stream, position)
@@ -137,4 +151,5 @@ class SearchIndex:
 
 
 def _summary(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item[name] for name in SUMMARY_ATTRIBUTES if name in item}
+    """The summary an entry carries; `email` only where the entry has it (by_name and the profile itself)."""
+    return {name: item[name] for name in (*SUMMARY_ATTRIBUTES, "email") if name in item}
