@@ -152,19 +152,13 @@ def notify_stage_changes(aws) -> None:
         call("notify", event)
 
 
-def captured_id(aws) -> str:
-    capture()
-    [candidate] = candidates(aws.items())
-    return str(candidate["candidate_id"])
-
-
 @pytest.mark.parametrize("to", ["rejected", "archived"])
 def test_a_lead_who_never_applied_gets_no_status_email_when_rejected_or_archived(aws, to):
     # Given a lead who never applied, and a status template for the stage (archived has none by default)
     body = {"subject": "About you", "text": "We have decided not to move forward.", "html": "<p>No.</p>"}
     put = factories.api_event("PUT", f"/templates/stages/{to}", body=body, claims=factories.RECRUITER)
     assert call("recruiter_api", put)["statusCode"] == 200
-    candidate_id = captured_id(aws)
+    candidate_id = captured_id()
 
     # When a recruiter rejects or archives them
     assert stage(candidate_id, stage=to, reason="Not a fit")["statusCode"] == 200
@@ -177,7 +171,7 @@ def test_a_lead_who_never_applied_gets_no_status_email_when_rejected_or_archived
 
 def test_someone_who_applied_once_is_told_when_rejected_again_later(aws):
     # Given a candidate who applied, was rejected, and was kept warm as nurtured
-    candidate_id = captured_id(aws)
+    candidate_id = captured_id()
     for to in ("applied", "rejected", "nurtured"):
         stage(candidate_id, stage=to, reason="step")
     notify_stage_changes(aws)
