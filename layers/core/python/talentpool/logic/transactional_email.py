@@ -18,7 +18,7 @@ from talentpool.models.candidate import TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.observability import logger, metrics
-from talentpool.store.mail import Throttled
+from talentpool.store.mail import NotSent
 
 CONFIRM_SUBJECT = "Please confirm your email address"
 CONFIRM_TEXT = """Hello {{first_name|there}},
@@ -77,7 +77,7 @@ def send_confirmation_email(
     )
     try:
         message_id = mailer.send(email)
-    except Throttled:
+    except NotSent:
         # Nothing went out: give the link back so EventBridge's retry can send it.
         ledger.release_confirmation_email(candidate.candidate_id, candidate.confirmation_nonce)
         raise
