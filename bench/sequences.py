@@ -465,7 +465,7 @@ def metered(harness: Any, meter: Meter) -> Iterator[None]:
 # --- the runs -------------------------------------------------------------------------------------------
 
 
-def _run(harness: Any, timeout: float) -> None:
+def run_until_done(harness: Any, timeout: float) -> None:
     """harness.run(), with a longer wait for a busy execution than the tests' 30 s (a batch of 100)."""
     deadline = time.monotonic() + timeout
     while harness.settle(timeout=timeout):
@@ -566,7 +566,7 @@ def engage_case(
                     **({"sequence_id": sequence_id} if sequence_id else {}),
                 }
             )
-            _run(harness, timeout=300)
+            run_until_done(harness, timeout=300)
             sent = account.sent()
             figures: dict[str, Any] = {
                 "emails": len(sent),
@@ -651,7 +651,7 @@ def nurture_case(audience: int, *, item_level: bool = True) -> dict[str, Any]:
                 campaign_id = campaign(segment("bench"))
             started = time.perf_counter()
             arn = start(harness, campaign_id)
-            _run(harness, timeout=1800)
+            run_until_done(harness, timeout=1800)
             seconds = time.perf_counter() - started
             return {
                 "audience": audience,
