@@ -22,8 +22,6 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from bench.sequences import run_until_done
-
 ENGAGE_SMALL_BUDGET = 200
 NURTURE_SMALL_BUDGET = 300
 
@@ -99,7 +97,7 @@ def engage_longest(*, trouble: bool) -> dict[str, Any]:
         else:
             sequence_id, candidate_id = case.longest_sequence(), add_candidate()
             harness.start({"candidate_id": candidate_id, "sequence_id": sequence_id})
-        run_until_done(harness, timeout=900)
+        harness.run(timeout=900)
         executions = _executions(harness)
         steps = sorted(e["data"]["step"] for e in entries(account, candidate_id, "email_sent"))
         return {
@@ -121,7 +119,7 @@ def nurture_pages() -> dict[str, Any]:
     from tests.integration.test_workflow_limits import nurture_worst_case
 
     with nurture_worst_case(NURTURE_SMALL_BUDGET) as (account, harness, _):
-        run_until_done(harness, timeout=900)
+        harness.run(timeout=900)
         executions = _executions(harness)
         return {
             "budget": NURTURE_SMALL_BUDGET,
@@ -146,7 +144,7 @@ def nurture_one_execution(audience: int) -> dict[str, Any]:
         for _ in range(audience):
             add_candidate(tags=["bench"])
         arn = start(harness, campaign(segment("bench")))
-        run_until_done(harness, timeout=1800)
+        harness.run(timeout=1800)
         history = harness.history(arn)
         [(accounted, _)] = tally_promises(history)
         return {

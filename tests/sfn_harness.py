@@ -151,9 +151,9 @@ class EngageHarness:
                 raise TimeoutError(f"executions still busy: {busy}")
             time.sleep(0.02)
 
-    def release_next(self) -> ParkedWait | None:
+    def release_next(self, timeout: float = 30.0) -> ParkedWait | None:
         """Move the clock to the earliest parked Wait's target and let that execution go on."""
-        parked = self.settle()
+        parked = self.settle(timeout)
         if not parked:
             return None
         first = parked[0]
@@ -165,12 +165,13 @@ class EngageHarness:
         return first
 
     def run(self, timeout: float = 120.0) -> None:
-        """Release Waits in time order until every execution has ended."""
+        """Release Waits in time order until every execution has ended. `timeout` bounds the whole run, and
+        so also how long one execution may stay busy between Waits (a long Map on a loaded machine)."""
         deadline = time.monotonic() + timeout
-        while self.release_next() is not None:
+        while self.release_next(timeout) is not None:
             if time.monotonic() > deadline:
                 raise TimeoutError("executions did not finish")
-        self.settle()
+        self.settle(timeout)
 
     def run_until(self, moment: datetime) -> None:
         """Release every Wait that ends at or before `moment`, then move the clock there."""
