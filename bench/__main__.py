@@ -21,7 +21,17 @@ RESULTS = ROOT / "bench" / "results.json"
 DOC = ROOT / "docs" / "performance.md"
 
 # Order is the order of sections in docs/performance.md.
-BENCHMARKS = ("cold_init", "snapstart", "aws_calls", "capture_timing", "segments", "imports", "sequences", "reports")
+BENCHMARKS = (
+    "cold_init",
+    "snapstart",
+    "aws_calls",
+    "capture_timing",
+    "segments",
+    "imports",
+    "sequences",
+    "workflow_limits",
+    "reports",
+)
 
 HEADER = """# Performance
 

@@ -465,15 +465,6 @@ def metered(harness: Any, meter: Meter) -> Iterator[None]:
 # --- the runs -------------------------------------------------------------------------------------------
 
 
-def _run(harness: Any, timeout: float) -> None:
-    """harness.run(), with a longer wait for a busy execution than the tests' 30 s (a batch of 100)."""
-    deadline = time.monotonic() + timeout
-    while harness.settle(timeout=timeout):
-        harness.release_next()
-        if time.monotonic() > deadline:
-            raise TimeoutError("executions did not finish")
-
-
 def _history_figures(harness: Any, arn: str) -> dict[str, Any]:
     history = harness.history(arn)
     entered = Counter(str(e["type"]) for e in history if str(e["type"]).endswith("StateEntered"))
@@ -566,7 +557,7 @@ def engage_case(
                     **({"sequence_id": sequence_id} if sequence_id else {}),
                 }
             )
-            _run(harness, timeout=300)
+            harness.run(timeout=300)
             sent = account.sent()
             figures: dict[str, Any] = {
                 "emails": len(sent),
@@ -651,7 +642,7 @@ def nurture_case(audience: int, *, item_level: bool = True) -> dict[str, Any]:
                 campaign_id = campaign(segment("bench"))
             started = time.perf_counter()
             arn = start(harness, campaign_id)
-            _run(harness, timeout=1800)
+            harness.run(timeout=1800)
             seconds = time.perf_counter() - started
             return {
                 "audience": audience,

@@ -102,6 +102,12 @@ class Sequences(Construct):
         """StartExecution on one state machine (nurture: a recruiter's "send now", and Scheduler's role)."""
         return self._policy(f"Start-{machine}", grantee, START_ACTIONS, [self.by_name[machine].state_machine_arn])
 
+    def grant_continuations(self, grantee: iam.IGrantable) -> iam.Policy | None:
+        """StartExecution on the state machines that invoke this function, and no other: a task near Step
+        Functions' limits starts the next execution of its own machine and ends the current one."""
+        arns = [machine.state_machine_arn for name, machine in self.by_name.items() if self._invokes(name, grantee)]
+        return self._policy("Continuations", grantee, START_ACTIONS, arns) if arns else None
+
     def grant_task_callbacks(self, grantee: iam.IGrantable) -> iam.Policy | None:
         """Answer the task tokens of the state machines that hand this function one (`.waitForTaskToken`).
 
@@ -114,10 +120,14 @@ class Sequences(Construct):
         ]
         return self._policy("TaskCallbacks", grantee, CALLBACK_ACTIONS, arns) if arns else None
 
+    def _invokes(self, machine: str, grantee: iam.IGrantable) -> bool:
+        return any(self._functions[function] is grantee for function in self._specs[machine].substitutions.values())
+
     def _hands_tokens_to(self, machine: str, grantee: iam.IGrantable) -> bool:
         machine_spec = self._specs[machine]
-        invoked = any(self._functions[function] is grantee for function in machine_spec.substitutions.values())
-        return invoked and CALLBACK_RESOURCE in asl_path(machine_spec).read_text(encoding="utf-8")
+        return self._invokes(machine, grantee) and CALLBACK_RESOURCE in asl_path(machine_spec).read_text(
+            encoding="utf-8"
+        )
 
     def _policy(self, purpose: str, grantee: iam.IGrantable, actions: Sequence[str], arns: list[str]) -> iam.Policy:
         """A policy of its own on the grantee's role, outside the role's default policy.

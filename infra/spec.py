@@ -74,6 +74,9 @@ class Grant(StrEnum):
     WORKFLOW_STOP = "workflow:stop"  # stop a candidate's running executions (erasure, un-enrolment)
     WORKFLOW_CALLBACK = "workflow:callback"  # SendTaskSuccess/Failure for the engage machine's task tokens
     WORKFLOW_START = "workflow:start"  # start a nurture campaign send now
+    # Start the next execution of the state machine that invokes this function: an execution near Step
+    # Functions' limits continues as a new one (logic.workflow_limits).
+    WORKFLOW_CONTINUE = "workflow:continue"
     SCHEDULES_MANAGE = "schedules:manage"  # EventBridge Scheduler schedules of nurture campaigns (+ PassRole)
     REPORTS_WRITE = "reports:write"  # write report files and the event log
     REPORTS_READ = "reports:read"  # list and read reports (and presign links to them)
@@ -96,6 +99,7 @@ GRANT_ACTIONS: dict[Grant, tuple[str, ...]] = {
     Grant.WORKFLOW_STOP: ("states:StopExecution", "states:DescribeExecution"),
     Grant.WORKFLOW_CALLBACK: ("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"),
     Grant.WORKFLOW_START: ("states:StartExecution",),
+    Grant.WORKFLOW_CONTINUE: ("states:StartExecution",),
     Grant.SCHEDULES_MANAGE: (
         "scheduler:CreateSchedule",
         "scheduler:UpdateSchedule",
@@ -352,6 +356,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Grant.SES_SEND,
             Grant.TOKEN_SECRET_READ,
             Grant.WORKFLOW_CALLBACK,
+            Grant.WORKFLOW_CONTINUE,
         ),
         timeout_s=60,
     ),
@@ -389,6 +394,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Grant.BUS_PUT,
             Grant.SES_SEND,
             Grant.TOKEN_SECRET_READ,
+            Grant.WORKFLOW_CONTINUE,
         ),
         memory_mb=1024,
         timeout_s=300,

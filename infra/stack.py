@@ -198,6 +198,7 @@ class TalentpoolStack(Stack):
             spec.Grant.WORKFLOW_STOP: partial(self.sequences.grant_stop_executions, ENGAGE),
             spec.Grant.WORKFLOW_CALLBACK: self.sequences.grant_task_callbacks,
             spec.Grant.WORKFLOW_START: partial(self.sequences.grant_start_executions, NURTURE),
+            spec.Grant.WORKFLOW_CONTINUE: self.sequences.grant_continuations,
             spec.Grant.SCHEDULES_MANAGE: self.campaigns.grant_manage,
             spec.Grant.REPORTS_WRITE: partial(self.storage.grant_put_under, REPORTS, REPORT_WRITES),
             spec.Grant.REPORTS_READ: partial(self.storage.grant_read_prefix, REPORTS, REPORTS_PREFIX),

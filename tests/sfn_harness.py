@@ -9,6 +9,12 @@
   `talentpool.clock.utcnow`) to that target. Releasing only when every running execution is parked makes
   this a discrete-event simulation: two executions for one candidate interleave in sequence time, exactly
   as they would over days in AWS.
+- A Task's Retry does not sleep either: the interval it would have waited is recorded (`retry_intervals`).
+  The clock stays where it is (the interval is seconds, and jittered: moving the clock by it would make
+  tests that read times after a retry depend on chance).
+- A callback Task notices its answer within 5 ms instead of moto's 500 ms poll, so long runs take seconds.
+- Executions the handlers start themselves (an engage or nurture execution continuing as a new one) are
+  driven like the ones a test starts.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ NURTURE_ASL = spec.STATE_MACHINES_DIR / "nurture.asl.json"
 ENGAGE_SUBSTITUTIONS = {"SequenceStepFunctionArn": "sequence_step"}
 NURTURE_SUBSTITUTIONS = {"CampaignStepFunctionArn": "campaign_step"}
 STEP_FUNCTION = "sequence_step"
+CALLBACK_POLL_SECONDS = 0.005
 CAMPAIGN_FUNCTION = "campaign_step"
 
 
@@ -107,6 +114,8 @@ class EngageHarness:
         self.runtime = runtime
         self.started: list[str] = []
         self.waits: list[RecordedWait] = []
+        self.retry_intervals: list[float] = []
+        self._ended: set[str] = set()
         self._parked: dict[str, ParkedWait] = {}
         self._cond = threading.Condition()
 
@@ -129,7 +138,11 @@ class EngageHarness:
         while True:
             with self._cond:
                 parked = dict(self._parked)
-            busy = [a for a in self.started if a not in parked and self.status(a) == "RUNNING"]
+            busy = [a for a in self.started if a not in parked and self._running(a)]
+            if not busy:
+                # An execution that continued as a new one started it before it ended: look for those now.
+                self._discover()
+                busy = [a for a in self.started if a not in parked and self._running(a)]
             if not busy:
                 # Re-check under the lock: a busy execution may have parked meanwhile, never the reverse.
                 with self._cond:
@@ -138,9 +151,9 @@ class EngageHarness:
                 raise TimeoutError(f"executions still busy: {busy}")
             time.sleep(0.02)
 
-    def release_next(self) -> ParkedWait | None:
+    def release_next(self, timeout: float = 30.0) -> ParkedWait | None:
         """Move the clock to the earliest parked Wait's target and let that execution go on."""
-        parked = self.settle()
+        parked = self.settle(timeout)
         if not parked:
             return None
         first = parked[0]
@@ -152,18 +165,35 @@ class EngageHarness:
         return first
 
     def run(self, timeout: float = 120.0) -> None:
-        """Release Waits in time order until every execution has ended."""
+        """Release Waits in time order until every execution has ended. `timeout` bounds the whole run, and
+        so also how long one execution may stay busy between Waits (a long Map on a loaded machine)."""
         deadline = time.monotonic() + timeout
-        while self.release_next() is not None:
+        while self.release_next(timeout) is not None:
             if time.monotonic() > deadline:
                 raise TimeoutError("executions did not finish")
-        self.settle()
+        self.settle(timeout)
 
     def run_until(self, moment: datetime) -> None:
         """Release every Wait that ends at or before `moment`, then move the clock there."""
         while (parked := self.settle()) and parked[0].target <= moment:
             self.release_next()
         self.clock.advance_to(moment)
+
+    def _running(self, arn: str) -> bool:
+        """Whether `arn` still runs; an execution that ended is not asked about again."""
+        if arn in self._ended:
+            return False
+        if self.status(arn) == "RUNNING":
+            return True
+        self._ended.add(arn)
+        return False
+
+    def _discover(self) -> None:
+        """Add the executions of this machine that a handler started (continuations) to `started`."""
+        pages = self.sfn.get_paginator("list_executions").paginate(stateMachineArn=self.machine_arn)
+        known = set(self.started)
+        found = [e for page in pages for e in page["executions"] if e["executionArn"] not in known]
+        self.started += [e["executionArn"] for e in sorted(found, key=lambda e: e["startDate"])]
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -207,6 +237,10 @@ class EngageHarness:
                     self._parked.pop(execution, None)
                 return
 
+    def retry_sleep(self, seconds: float) -> None:
+        """Replaces the sleep of a Task's Retry: record the interval, and go on at once."""
+        self.retry_intervals.append(seconds)
+
     def _target(self, wait_function: Any, env: Any, wait_seconds: float) -> datetime:
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 
@@ -244,7 +278,11 @@ def _machine(
     start: datetime,
     duplicate: Callable[[dict[str, Any]], bool] | None,
 ) -> Iterator[Any]:
+    from types import SimpleNamespace
+
     from moto import mock_aws
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_callback
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
     import talentpool.clock
@@ -261,13 +299,19 @@ def _machine(
         account = Account()
         harness = _create(name, asl, fills, clock, runtime)
         WaitFunction._wait_interval = lambda self, env, wait_seconds: harness.park(self, env, wait_seconds)
+        retrier_decl.time = SimpleNamespace(sleep=harness.retry_sleep)  # type: ignore[assignment]
+        poll = state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK
+        state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK = CALLBACK_POLL_SECONDS  # type: ignore[misc]
         try:
             yield account, harness
         finally:
+            harness._discover()
             for arn in harness.started:
                 if harness.status(arn) == "RUNNING":
                     harness.sfn.stop_execution(executionArn=arn, cause="test over")
             WaitFunction._wait_interval = original_wait
+            retrier_decl.time = time
+            state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK = poll  # type: ignore[misc]
             undo_lambda()
     clients.reset()
 

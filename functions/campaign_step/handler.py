@@ -1,8 +1,9 @@
 """The nurture machine's tasks: resolve a campaign's audience, send a batch, tally the run, record a failure.
 
 Step Functions invokes this with `{action, execution, ...}` (lambda:invoke); the answer is the machine's next
-state. A normal outcome is never an error. Only SES throttling mid-batch (`BatchThrottled`, which the
-machine retries with backoff) and real faults raise, and the machine's Retry and Catch take them.
+state. A normal outcome is never an error: SES throttling mid-batch defers the rest of the batch by a backoff,
+and a run near Step Functions' limits continues in a new execution. Only faults raise (a read timeout among
+them, which the machine's Retry runs again), and the machine's Retry and Catch take them.
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 Step Functions invokes this with a task token (lambda:invoke.waitForTaskToken). The round's outcome goes
 back through SendTaskSuccess (the next state, with `send_at` for the Wait) or SendTaskFailure with one of
-our error names (finished, exited, try again later), and then this returns normally: a normal end of a
-sequence is never a Lambda error. Only a real fault raises, and the machine's Retry and Catch take it.
+our error names (finished, exited, continued as a new execution), and then this returns normally: a normal
+end of a sequence is never a Lambda error. A round that failed on a call that may work later (a read
+timeout, a dropped connection, a busy service) is reported as a retry after a backoff, not as an error. Only
+a real fault raises, and the machine's Retry and Catch take it.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import clock
 from talentpool.composition import engage_ports
 from talentpool.config import SequenceStepEnv, load
-from talentpool.logic.engage import record_failure, report_outcome, run_step
+from talentpool.logic.engage import EngagePorts, StepOutcome, record_failure, report_outcome, retry_round, run_step
 from talentpool.models.sequences import StepRequest
 from talentpool.observability import logger, metrics, tracer
+from talentpool.store.clients import is_transient
 from talentpool.store.table import Table
 from talentpool.store.workflows import Workflows
 
@@ -46,10 +50,26 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if request.token is None:
         raise ValueError("a step needs the task token to report its outcome")
     ports = replace(PORTS, settings=replace(PORTS.settings, send_lease=lease))
-    outcome = run_step(request, ports, now=clock.utcnow())
+    outcome = run_round(request, ports)
     report_outcome(WORKFLOWS, request.token, outcome)
     logger.info(
         "sequence round",
         extra={"candidate_id": request.state.candidate_id, "step": request.state.step, "outcome": outcome.kind},
     )
     return {"outcome": outcome.kind}
+
+
+def run_round(request: StepRequest, ports: EngagePorts) -> StepOutcome:
+    """The round, or the same round again later when it failed on a call that may work then."""
+    try:
+        return run_step(request, ports, now=clock.utcnow())
+    except Exception as exc:
+        retry = retry_round(request, now=clock.utcnow()) if is_transient(exc) else None
+        if retry is None:
+            raise
+        metrics.add_metric(name="SequenceRoundsRetried", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "sequence round will be retried",
+            extra={"candidate_id": request.state.candidate_id, "error": type(exc).__name__},
+        )
+        return retry

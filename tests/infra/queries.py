@@ -175,6 +175,15 @@ def callback_machines(synth: Synth, name: str) -> list[Any]:
     ]
 
 
+def invoking_machines(synth: Synth, name: str) -> list[Any]:
+    """The state machines whose tasks invoke the function: the ones it may continue as new executions."""
+    return [
+        ref(synth.logical_id(synth.stack.sequences.by_name[machine.name]))
+        for machine in spec.STATE_MACHINES
+        if name in machine.substitutions.values()
+    ]
+
+
 def granted(synth: Synth, name: str) -> set[spec.Grant]:
     """Classify each statement as one spec grant, or the platform's own (logs, tracing, event sources, the
     failure queue); anything else fails."""
@@ -262,6 +271,8 @@ def granted(synth: Synth, name: str) -> set[spec.Grant]:
         elif services == {"states"} and verbs == set(CALLBACK_ACTIONS):
             assert targets == callback_machines(synth, name)
             found.add(spec.Grant.WORKFLOW_CALLBACK)
+        elif services == {"states"} and verbs == set(START_ACTIONS) and targets == invoking_machines(synth, name):
+            found.add(spec.Grant.WORKFLOW_CONTINUE)
         elif services == {"states"} and verbs == set(START_ACTIONS):
             assert targets == [ref(synth.logical_id(stack.sequences.by_name[NURTURE]))]
             found.add(spec.Grant.WORKFLOW_START)

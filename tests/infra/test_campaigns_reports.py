@@ -111,19 +111,24 @@ def test_schedule_managers_know_the_group_the_role_and_the_machine(default_synth
     assert variables["NURTURE_STATE_MACHINE_ARN"] == ref(_id(default_synth, stack.sequences.by_name["nurture"]))
 
 
-def test_only_the_recruiter_api_may_start_a_campaign_send(default_synth: Synth) -> None:
-    nurture = ref(_id(default_synth, default_synth.stack.sequences.by_name["nurture"]))
+def test_only_the_recruiter_api_may_start_a_campaign_send_and_tasks_only_continue_their_own_machine(
+    default_synth: Synth,
+) -> None:
+    machines = {name: ref(_id(default_synth, m)) for name, m in default_synth.stack.sequences.by_name.items()}
+    continuing = {"sequence_step": [machines["engage"]], "campaign_step": [machines["nurture"]]}
     for function in spec.FUNCTIONS:
         starts = [s for s in statements(default_synth, function.name) if "states:StartExecution" in actions(s)]
         if spec.Grant.FAILURES_REDRIVE in function.grants:
             # The operator's redrive restarts engage runs EventBridge could not start; never a campaign send.
-            assert all(nurture not in resources(start) for start in starts), function.name
-        elif spec.Grant.WORKFLOW_START in function.grants:
-            (start,) = starts
-            assert actions(start) == {"states:StartExecution"}
-            assert resources(start) == [nurture]
+            assert all(machines["nurture"] not in resources(start) for start in starts), function.name
+            continue
+        assert all(actions(start) == {"states:StartExecution"} for start in starts), function.name
+        if spec.Grant.WORKFLOW_START in function.grants:
+            assert [resources(s) for s in starts] == [[machines["nurture"]]]
         else:
-            assert starts == [], function.name
+            assert [resources(s) for s in starts] == (
+                [continuing[function.name]] if function.name in continuing else []
+            )
 
 
 # ---- the nurture machine --------------------------------------------------------------------------

@@ -463,7 +463,7 @@ def test_a_send_task_run_twice_for_the_same_step_sends_once_and_answers_the_same
         assert not [i for i in account.items() if i["pk"].startswith("IDEMPOTENCY#")]  # the send log is the record
 
 
-def test_a_round_run_again_while_the_first_attempt_is_still_sending_sends_nothing_and_comes_back_later(
+def test_a_round_run_again_while_the_first_attempt_is_still_sending_sends_nothing_and_comes_back_when_it_is_done(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from talentpool.store.mail import Mailer
@@ -472,12 +472,14 @@ def test_a_round_run_again_while_the_first_attempt_is_still_sending_sends_nothin
     original = Mailer.send
     with engage_machine(MONDAY_10_UTC) as (account, harness):
         duplicates: list[Any] = []
+        during: list[datetime] = []
 
         def send_while_a_duplicate_runs(self: Mailer, email: Any) -> str:
             if email.tags["step"] == "1" and not duplicates:
                 # While SES is answering this attempt, the same round runs again (a retried Task whose first
-                # invocation is still under way): it finds the reservation held and answers StepInProgress.
+                # invocation is still under way): it finds the reservation held and waits out its lease.
                 _, event = harness.runtime.invocations[-1]
+                during.append(harness.clock.now())
                 duplicates.append(harness.runtime.runtime.invoke("sequence_step", {**event, "token": DEAD_TOKEN}))
             return original(self, email)
 
@@ -487,8 +489,11 @@ def test_a_round_run_again_while_the_first_attempt_is_still_sending_sends_nothin
         arn = harness.start({"candidate_id": candidate_id})
         harness.run()
 
-        assert [d.json() for d in duplicates] == [{"outcome": "try_later"}]
-        assert (DEAD_TOKEN, "Talentpool.StepInProgress") in made
+        assert [d.json() for d in duplicates] == [{"outcome": "continue"}]
+        [(_, retry)] = [(token, output) for token, output in made if token == DEAD_TOKEN]
+        # It comes back when the first attempt's lease (its 60 s timeout and 5 s for clocks) has run out.
+        lease_ends = parse_iso(retry["send_at"]) - during[0]
+        assert retry["step"] == 1 and timedelta(seconds=60) <= lease_ends <= timedelta(seconds=66)
         assert len(account.sent()) == 3 and harness.status(arn) == "SUCCEEDED"
         assert [e["data"]["step"] for e in entries(account, candidate_id, "email_sent")] == [0, 1, 2]
         assert not entries(account, candidate_id, "send_outcome_unknown")
@@ -582,31 +587,145 @@ def test_a_round_reads_the_send_log_candidate_and_enrolment_once_and_writes_no_o
     assert not [p for _, _, p in calls if "IDEMPOTENCY#" in json.dumps(p)]
 
 
-def test_ses_throttling_is_retried_with_backoff_then_sent_once(
-    machine: Machine, monkeypatch: pytest.MonkeyPatch
+def ses_refuses(until: Callable[[], bool], code: str, message: str = "Rate exceeded") -> list[str]:
+    """SES answers SendEmail with `code` while `until()` holds (the error reaches our Mailer as it would from
+    AWS, through botocore); returns the codes it answered, one per refused call."""
+    from botocore.exceptions import ClientError
+
+    from talentpool.store.clients import client
+
+    refused: list[str] = []
+
+    def refuse(**_: Any) -> None:
+        if until():
+            refused.append(code)
+            raise ClientError({"Error": {"Code": code, "Message": message}}, "SendEmail")
+
+    client("sesv2").meta.events.register("before-call.sesv2.SendEmail", refuse)
+    return refused
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("TooManyRequestsException", "Too many requests"),
+        ("Throttling", "Maximum sending rate exceeded."),
+        ("MaxSendRateExceeded", "Maximum sending rate exceeded."),
+        ("LimitExceededException", "Daily message quota exceeded."),
+    ],
+)
+def test_ses_throttling_for_an_hour_never_ends_the_sequence_and_the_email_goes_once(
+    machine: Machine, monkeypatch: pytest.MonkeyPatch, code: str, message: str
 ) -> None:
-    from talentpool.store.mail import Mailer, Throttled
+    from talentpool.logic import workflow_limits
 
     account, harness = machine
-    original = Mailer.send
-    refusals = iter([True])
-
-    def throttled_once(self: Mailer, email: Any) -> str:
-        if next(refusals, False):
-            raise Throttled("TooManyRequestsException")
-        return original(self, email)
-
-    monkeypatch.setattr(Mailer, "send", throttled_once)
+    monkeypatch.setattr(workflow_limits, "draw", lambda: 0.5)  # full jitter, pinned halfway for exact waits
+    throttled_until = MONDAY_10_UTC + timedelta(hours=1)
+    refused = ses_refuses(lambda: harness.clock.now() < throttled_until, code, message)
     candidate_id = add_candidate()
 
     arn = harness.start({"candidate_id": candidate_id})
     harness.run()
 
-    assert [e.subject for e in account.sent()].count("Welcome to the Talentpool talent community, Ana") == 1
-    assert len(account.sent()) == 3
-    failures = [e["taskFailedEventDetails"]["error"] for e in harness.history(arn) if e["type"] == "TaskFailed"]
-    assert failures[0] == "Talentpool.Throttled"
+    # Backoff with full jitter: each wait is a draw below a ceiling that doubles from 4 s up to 30 minutes.
+    retries = [w.seconds for w in harness.waits_of(arn)][: len(refused)]
+    assert retries == [0.5 * min(1800, 4 * 2**n) for n in range(len(refused))]
+    assert sum(retries) >= 3600 and len(refused) == 12
+    welcome = sent_at(account, candidate_id)[0]
+    assert throttled_until <= welcome < throttled_until + timedelta(minutes=15)
+    assert len(account.sent()) == 3 and harness.status(arn) == "SUCCEEDED"
+    assert not [
+        e for e in harness.history(arn) if e["type"] == "TaskFailed" and "Throttl" in json.dumps(e, default=str)
+    ]
     assert not entries(account, candidate_id, "send_outcome_unknown")
+    [log] = [i for i in account.items() if i["sk"] == "SENDLOG"]
+    assert {s["status"] for s in log["sends"]} == {"sent"}  # the refusals took their reservations back
+
+
+def fail_calls(service: str, operation: str, error: Exception, when: Callable[[], bool], *, event: str) -> list[str]:
+    """`service`'s `operation` raises `error` (as botocore would after its own retries) whenever `when()` holds.
+
+    `event` is where in botocore's call it happens: "before-parameter-build" fails the call before anything
+    is sent; "before-send" hands the request to moto first, so the service did the work and only the answer
+    is lost, as with a read timeout (inside botocore's retry loop: a retry would send the request again).
+    Returns one entry per failed call."""
+    from moto.core.models import botocore_stubber
+
+    from talentpool.store.clients import client
+
+    failed: list[str] = []
+
+    def failing(**kwargs: Any) -> None:
+        if when():
+            failed.append(operation)
+            if event == "before-send":
+                botocore_stubber(**kwargs)
+            raise error
+
+    client(service).meta.events.register(f"{event}.{service}.{operation}", failing)
+    return failed
+
+
+def on_day(harness: EngageHarness, day: int) -> Callable[[], bool]:
+    return lambda: harness.clock.now().date() == (MONDAY_10_UTC + timedelta(days=day)).date()
+
+
+def test_a_read_timeout_from_the_table_never_fails_the_sequence_the_round_runs_again_later(machine: Machine) -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    account, harness = machine
+    candidate_id = add_candidate()
+    timeout = ReadTimeoutError(endpoint_url="https://dynamodb.example")
+    # The whole of day 3, every read of the table times out (a local moto under load does this).
+    failed = fail_calls("dynamodb", "GetItem", timeout, on_day(harness, 3), event="before-parameter-build")
+
+    arn = harness.start({"candidate_id": candidate_id})
+    harness.run()
+
+    assert failed and harness.status(arn) == "SUCCEEDED"
+    assert [e["data"]["step"] for e in entries(account, candidate_id, "email_sent")] == [0, 1, 2]
+    assert sent_at(account, candidate_id)[1].date() == (MONDAY_10_UTC + timedelta(days=4)).date()
+    assert not [
+        e for e in harness.history(arn) if e["type"] == "TaskFailed" and "Timeout" in json.dumps(e, default=str)
+    ]
+
+
+def test_an_ses_answer_lost_to_a_read_timeout_is_never_sent_again(machine: Machine) -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    account, harness = machine
+    candidate_id = add_candidate()
+    once = iter([True])
+    timeout = ReadTimeoutError(endpoint_url="https://email.example")
+    # SES takes the day-3 email, and its answer never arrives: botocore must not send it again by itself.
+    failed = fail_calls(
+        "sesv2", "SendEmail", timeout, lambda: on_day(harness, 3)() and next(once, False), event="before-send"
+    )
+
+    arn = harness.start({"candidate_id": candidate_id})
+    harness.run()
+
+    assert failed == ["SendEmail"] and harness.status(arn) == "SUCCEEDED"
+    assert len(account.sent()) == 3  # SES took all three; none went twice
+    assert [e["data"]["step"] for e in entries(account, candidate_id, "send_outcome_unknown")] == [1]
+    assert [e["data"]["step"] for e in entries(account, candidate_id, "email_sent")] == [0, 2]
+
+
+def test_ses_out_of_reach_is_retried_and_the_email_goes_once(machine: Machine) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    account, harness = machine
+    candidate_id = add_candidate()
+    refused = EndpointConnectionError(endpoint_url="https://email.example")
+    failed = fail_calls("sesv2", "SendEmail", refused, on_day(harness, 3), event="before-parameter-build")
+
+    arn = harness.start({"candidate_id": candidate_id})
+    harness.run()
+
+    assert failed and harness.status(arn) == "SUCCEEDED"
+    assert [e["data"]["step"] for e in entries(account, candidate_id, "email_sent")] == [0, 1, 2]
+    assert len(account.sent()) == 3 and not entries(account, candidate_id, "send_outcome_unknown")
 
 
 def test_a_permanently_rejected_email_ends_the_sequence_with_the_reason(

@@ -444,31 +444,30 @@ def test_a_batch_that_lost_its_record_finds_every_send_in_the_send_log_and_sends
     assert len(announced) == 8 and len(set(announced)) == 4  # announced again under the same ids: consumers dedupe
 
 
-def test_ses_throttling_mid_batch_is_retried_with_backoff_then_each_email_is_sent_once(
+def test_ses_throttling_for_an_hour_mid_batch_never_ends_the_run_and_each_email_goes_once(
     machine: Machine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from talentpool.store.mail import Mailer, Throttled
+    from talentpool.logic import workflow_limits
+    from tests.integration.test_engage import ses_refuses
 
     account, harness = machine
-    original = Mailer.send
-    calls = iter(range(1000))
-
-    def throttled_third(self: Mailer, email: Any) -> str:
-        if next(calls) == 2:
-            raise Throttled("TooManyRequestsException")
-        return original(self, email)
-
-    monkeypatch.setattr(Mailer, "send", throttled_third)
+    monkeypatch.setattr(workflow_limits, "draw", lambda: 0.5)  # full jitter, pinned halfway for exact waits
+    throttled_until = MONDAY_10_UTC + timedelta(hours=1)
+    sends = iter(range(1000))
+    # Two emails go; then SES throttles the account for an hour.
+    refused = ses_refuses(lambda: next(sends) >= 2 and harness.clock.now() < throttled_until, "Throttling")
     people = [add_candidate(tags=["throttle"]) for _ in range(5)]
 
     arn = start(harness, campaign(segment("throttle")))
     harness.run()
 
-    assert harness.status(arn) == "SUCCEEDED"
+    assert harness.status(arn) == "SUCCEEDED" and refused
     assert sorted(to for e in account.sent() for to in e.to) == sorted(f"ana.{c.lower()}@example.com" for c in people)
-    failures = [e["taskFailedEventDetails"]["error"] for e in harness.history(arn) if e["type"] == "TaskFailed"]
-    assert failures == ["BatchThrottled"]
-    assert run_result(account)["sent"] == 5
+    assert not [e for e in harness.history(arn) if e["type"] == "TaskFailed"]
+    # The batch's rest waited between passes, each a draw below a ceiling doubling from 4 s up to 30 minutes.
+    waits = [w.seconds for w in harness.waits_of(arn)]
+    assert waits == [0.5 * min(1800, 4 * 2**n) for n in range(len(waits))] and sum(waits) >= 3600
+    assert run_result(account)["sent"] == 5 and "deferred_too_long" not in json.dumps(run_result(account))
 
 
 def test_a_fault_fails_the_run_with_the_error_named_in_its_result_and_frees_the_campaign(

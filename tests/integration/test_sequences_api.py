@@ -176,6 +176,55 @@ def test_other_invalid_definitions_are_422(aws: Account, change: dict[str, Any],
     assert loc in [f["loc"][: len(loc)] for f in body_of(response)["error"]["fields"]]
 
 
+def steps(*delays: str) -> list[dict[str, Any]]:
+    return [{"delay": delay, "subject": f"Step {n}", "body": "Hello."} for n, delay in enumerate(delays)]
+
+
+def test_a_sequence_that_could_outlast_an_execution_is_refused_naming_the_step_that_tips_it(aws: Account) -> None:
+    # 20 steps of 18 days: with up to 2 days and 16 hours of a closed weekday window after each (the weekend and
+    # a clock change), the waits pass the 358 days an execution may last at the 18th step.
+    too_long = api("POST", "/sequences", definition(steps=steps(*["P18D"] * 20)), claims=factories.ADMIN)
+    just_fits = api("POST", "/sequences", definition(steps=steps(*["P15D"] * 20)), claims=factories.ADMIN)
+
+    assert too_long["statusCode"] == 422
+    [error] = body_of(too_long)["error"]["fields"]
+    assert error["loc"] == ["steps", 17, "delay"]
+    assert "372 days" in error["msg"] and "within 358 days" in error["msg"]
+    assert just_fits["statusCode"] == 201
+
+
+def test_the_send_window_counts_toward_the_duration_and_an_edit_is_checked_too(aws: Account) -> None:
+    weekly_hour = {"start_hour": 9, "end_hour": 10, "weekdays": [2]}  # closed for up to 7 days at a time
+    sequence_id = body_of(api("POST", "/sequences", definition(steps=steps(*["P15D"] * 20)), claims=factories.ADMIN))[
+        "sequence_id"
+    ]
+
+    edited = api(
+        "PUT",
+        f"/sequences/{sequence_id}",
+        definition(steps=steps(*["P15D"] * 20), send_window=weekly_hour),
+        claims=factories.ADMIN,
+    )
+    never_open = api(
+        "POST",
+        "/sequences",
+        definition(send_window={"start_hour": 9, "end_hour": 18, "quiet_hours": [{"start_hour": 0, "end_hour": 24}]}),
+        claims=factories.ADMIN,
+    )
+    campaign = api(
+        "POST",
+        "/sequences",
+        definition(kind="nurture", topic="events", steps=steps(*["P365D"] * 20)),
+        claims=factories.ADMIN,
+    )
+
+    assert edited["statusCode"] == 422
+    assert body_of(edited)["error"]["fields"][0]["loc"] == ["steps", 16, "delay"]  # 17 x 22 days > 358
+    assert never_open["statusCode"] == 422
+    assert body_of(never_open)["error"]["fields"][0]["loc"] == ["send_window", "quiet_hours"]
+    assert campaign["statusCode"] == 201  # a campaign's steps take turns, one per run: their delays do not apply
+
+
 def test_a_sequence_cannot_change_kind(aws: Account) -> None:
     sequence_id = body_of(api("POST", "/sequences", definition(), claims=factories.ADMIN))["sequence_id"]
 

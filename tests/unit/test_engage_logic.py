@@ -13,6 +13,7 @@ from talentpool.ids import new_id
 from talentpool.logic import builtin_sequences
 from talentpool.logic.engage import (
     Continue,
+    Continued,
     EngagePorts,
     EngageSettings,
     Exited,
@@ -20,7 +21,6 @@ from talentpool.logic.engage import (
     ReservationHeld,
     SendTask,
     SlotTaken,
-    TryLater,
     candidate_zone,
     exit_reason,
     frequency_cap,
@@ -143,6 +143,7 @@ def ports(mailer: FakeMailer | None = None) -> EngagePorts:
         bus=FakeBus(),
         secret=lambda: b"secret",
         settings=SETTINGS,
+        workflows=None,  # type: ignore[arg-type]
     )
 
 
@@ -391,7 +392,7 @@ class Callbacks:
     [
         (Finished(), ("Talentpool.SequenceFinished", "completed")),
         (Exited("unsubscribed"), ("Talentpool.SequenceExited", "unsubscribed")),
-        (TryLater("Talentpool.Throttled", "ses_throttled"), ("Talentpool.Throttled", "ses_throttled")),
+        (Continued("arn:new"), ("Talentpool.SequenceContinued", "continued as a new execution")),
     ],
 )
 def test_ends_are_reported_as_our_task_failures(outcome: Any, call: tuple[str, str]) -> None:
@@ -413,7 +414,16 @@ def test_continuing_hands_the_next_round_its_state_without_the_error() -> None:
     assert callbacks.calls == [
         (
             "succeed",
-            {"candidate_id": "c", "sequence_id": "s", "version": 2, "step": 1, "send_at": "2026-03-05T10:00:00.000Z"},
+            {
+                "candidate_id": "c",
+                "sequence_id": "s",
+                "version": 2,
+                "step": 1,
+                "send_at": "2026-03-05T10:00:00.000Z",
+                "retries": 0,
+                "events": 1,
+                "generation": 0,
+            },
         )
     ]
 

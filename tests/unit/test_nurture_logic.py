@@ -12,6 +12,7 @@ from talentpool.auth import Principal
 from talentpool.errors import Conflict
 from talentpool.ids import is_id
 from talentpool.logic import builtin_sequences, nurture
+from talentpool.logic import workflow_limits as limits
 from talentpool.logic.nurture import (
     CampaignAlreadySent,
     CampaignBusy,
@@ -96,6 +97,15 @@ class FakeRuns:
         self.runs[run.run_id] = run
         self.states[state.campaign_id] = state.model_copy(update={"version": state.version + 1})
 
+    def hand_over(self, run: CampaignRun, previous_execution: str, execution: str) -> bool:
+        stored = self.runs.get(run.run_id)
+        if stored is None or stored.execution != previous_execution or stored.status != "running":
+            return False
+        self.runs[run.run_id] = stored.model_copy(update={"execution": execution})
+        state = self.state(run.campaign_id)
+        self.states[run.campaign_id] = state.model_copy(update={"active_execution": execution})
+        return True
+
     def finish(self, run: CampaignRun) -> None:
         self.runs[run.run_id] = run
         self.finished.append(run)
@@ -144,7 +154,26 @@ class NoAudience:
         return None
 
 
-def ports(runs: FakeRuns, *stored: Sequence, send_rate: int = 14) -> NurturePorts:
+class Continuations:
+    """The executions a run's Tally started to carry it on."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int, dict[str, object]]] = []
+
+    def continuation_arn(self, execution_arn: str, generation: int) -> str:
+        return f"{execution_arn}-c{generation}"
+
+    def start_continuation(self, execution_arn: str, generation: int, payload: dict[str, object]) -> str:
+        self.started.append((execution_arn, generation, payload))
+        return self.continuation_arn(execution_arn, generation)
+
+
+def ports(
+    runs: FakeRuns, *stored: Sequence, send_rate: int = 14, workflows: Continuations | None = None
+) -> NurturePorts:
+    from talentpool.logic.engage import EngagePorts
+
+    send = EngagePorts(None, None, None, None, None, None, None, None, workflows or Continuations())  # type: ignore[arg-type]
     return NurturePorts(
         sequences=FakeSequences(*stored),
         candidates=None,  # type: ignore[arg-type]
@@ -152,7 +181,7 @@ def ports(runs: FakeRuns, *stored: Sequence, send_rate: int = 14) -> NurturePort
         runs=runs,
         segments=NoAudience(),  # type: ignore[arg-type]
         index=NoAudience(),
-        send=None,  # type: ignore[arg-type]
+        send=send,
         settings=NurtureSettings(send_rate=send_rate),
     )
 
@@ -343,7 +372,7 @@ def run_with_batches(runs: FakeRuns, *batches: CampaignBatch) -> RunRef:
     return run.ref()
 
 
-def test_tally_waits_for_the_earliest_deferred_slot_and_sends_only_batches_with_deferred_candidates() -> None:
+def test_tally_waits_for_the_earliest_deferred_slot_and_sends_only_the_batches_due_then() -> None:
     runs = FakeRuns()
     ref = run_with_batches(
         runs,
@@ -354,7 +383,8 @@ def test_tally_waits_for_the_earliest_deferred_slot_and_sends_only_batches_with_
 
     state = tally_run(TallyRequest(action="tally", execution=EXECUTION, run=ref), ports(runs), now=NOW)
 
-    assert (state.done, state.batches, state.next_at) == (False, [2, 3], "2026-03-02T14:00:00.000Z")
+    # Batch 2's candidate is due days later: it waits for a pass of its own, not re-deferred on this one.
+    assert (state.done, state.batches, state.next_at) == (False, [3], "2026-03-02T14:00:00.000Z")
     assert (state.run.round, state.run.not_before) == (1, "2026-03-02T14:00:00.000Z")
     assert runs.finished == []
 
@@ -370,6 +400,81 @@ def test_tally_with_nothing_deferred_records_the_result_counted_by_reason() -> N
     [result] = runs.finished
     assert (result.status, result.sent, result.unknown) == ("finished", 2, 1)
     assert (result.skipped, result.failed) == ({"paused": 1}, {"MessageRejected": 1})
+
+
+def sent_batch(number: int) -> CampaignBatch:
+    return CampaignBatch(run_id="R", batch=number, candidate_ids=[f"c{number}"], outcomes={f"c{number}": "sent"})
+
+
+def unsent_batch(number: int) -> CampaignBatch:
+    return CampaignBatch(run_id="R", batch=number, candidate_ids=[f"c{number}"])
+
+
+def test_tally_sends_the_next_page_of_batches_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "NURTURE_PAGE", 2)
+    runs = FakeRuns()
+    ref = run_with_batches(runs, sent_batch(1), sent_batch(2), unsent_batch(3), unsent_batch(4), unsent_batch(5))
+
+    state = tally_run(TallyRequest(action="tally", execution=EXECUTION, run=ref), ports(runs), now=NOW)
+
+    assert (state.done, state.batches, state.next_at) == (False, [3, 4], "2026-03-02T10:00:00.000Z")
+    assert state.run.history == ref.history + limits.nurture_pass_events(2)
+
+
+def test_a_run_near_its_history_budget_is_carried_on_by_a_new_execution() -> None:
+    runs, workflows = FakeRuns(), Continuations()
+    ref = run_with_batches(runs, sent_batch(1), unsent_batch(2))
+    near = ref.model_copy(
+        update={"history": limits.HISTORY_BUDGET - limits.NURTURE_END_MAX - limits.nurture_pass_events(0) - 10}
+    )
+
+    state = tally_run(
+        TallyRequest(action="tally", execution=EXECUTION, run=near), ports(runs, workflows=workflows), now=NOW
+    )
+
+    assert (state.done, state.continued) == (True, True)
+    [(previous, generation, payload)] = workflows.started
+    assert (previous, generation) == (EXECUTION, 1)
+    assert payload == {
+        "campaign_id": "nurture-events",
+        "trigger": "manual",
+        "run_id": "R",
+        "continued_from": EXECUTION,
+        "generation": 1,
+        "not_before": "2026-03-02T10:00:00.000Z",
+    }
+    assert runs.finished == [] and runs.runs["R"].execution == EXECUTION  # the new execution takes it over
+
+
+def test_near_its_budget_a_run_waits_for_a_deferred_slot_before_it_is_carried_on() -> None:
+    runs, workflows = FakeRuns(), Continuations()
+    later = CampaignBatch(run_id="R", batch=1, candidate_ids=["a"], deferred={"a": "2026-03-02T14:00:00.000Z"})
+    ref = run_with_batches(runs, later).model_copy(
+        update={"history": limits.HISTORY_BUDGET - limits.NURTURE_END_MAX - limits.nurture_pass_events(0) - 10}
+    )
+
+    state = tally_run(
+        TallyRequest(action="tally", execution=EXECUTION, run=ref), ports(runs, workflows=workflows), now=NOW
+    )
+
+    # A pass with no batches, after the Wait: the Tally after it carries the run on when the slot is due.
+    assert (state.done, state.batches, state.next_at) == (False, [], "2026-03-02T14:00:00.000Z")
+    assert state.run.history + limits.NURTURE_END_MAX <= limits.HISTORY_BUDGET and workflows.started == []
+
+
+def test_the_new_execution_takes_the_run_over_and_sends_the_pass_that_is_due() -> None:
+    runs = FakeRuns()
+    run_with_batches(runs, sent_batch(1), unsent_batch(2), unsent_batch(3))
+    start = CampaignStart(campaign_id="nurture-events", run_id="R", continued_from=EXECUTION, generation=1)
+
+    state = resolve(runs, start, execution=f"{EXECUTION}-c1")
+    again = resolve(runs, start, execution=f"{EXECUTION}-c1")  # a retried Resolve: the run is ours already
+    other = resolve(runs, start, execution=f"{EXECUTION}-other")  # nobody else can take it
+
+    assert state.batches == [2, 3] and again.batches == [2, 3] and other.batches == []
+    assert (state.run.generation, runs.runs["R"].execution) == (1, f"{EXECUTION}-c1")
+    assert state.run.history == limits.nurture_start_events() + limits.nurture_pass_events(2)
+    assert runs.states["nurture-events"].active_execution == f"{EXECUTION}-c1"
 
 
 def test_a_failure_after_resolve_claimed_the_run_is_recorded_on_it_and_frees_the_campaign() -> None:

@@ -12,6 +12,7 @@ from talentpool.store.secrets import token_secret
 from talentpool.store.send_log import SendLogStore
 from talentpool.store.sequences import SequenceStore
 from talentpool.store.table import Table
+from talentpool.store.workflows import Workflows
 
 
 def engage_ports(env: SequenceStepEnv, table: Table) -> EngagePorts:
@@ -31,4 +32,5 @@ def engage_ports(env: SequenceStepEnv, table: Table) -> EngagePorts:
             default_timezone=env.default_timezone,
             frequency_cap=env.frequency_cap,
         ),
+        workflows=Workflows(),
     )

@@ -2,8 +2,15 @@
 
 The engage state machine is a single callback Task and a Wait in a loop (see docs/sequences.md). Each
 round calls `run_step`, whose outcome the handler reports with SendTaskSuccess (the state for the next
-round, with `send_at` for the Wait) or SendTaskFailure (finished, exited, or try again later). Nothing here
-sees Step Functions, HTTP or boto3: the stores come in as ports, so unit tests can pass fakes.
+round, with `send_at` for the Wait) or SendTaskFailure (finished, exited, or continued as a new execution).
+A round that cannot send now (SES throttling, a busy send log, a service that did not answer) is not an
+error: it waits, through the same Wait, for a retry with backoff and full jitter, and never gives up.
+
+Limits. A Standard execution holds at most 25,000 history events and runs at most a year. Each round
+accounts for what the execution has written in the worst case (logic.workflow_limits) and, before either
+limit could be reached, hands the enrolment to a new execution of the same machine and ends.
+
+Nothing here sees Step Functions, HTTP or boto3: the stores come in as ports, so unit tests can pass fakes.
 
 Time. A round runs when the Wait ends, at the planned `send_at`, so the round's *moment* is
 `max(now, send_at)`: in AWS that is now (the Lambda runs a moment after the Wait), and where Waits are
@@ -24,6 +31,7 @@ from pydantic import BaseModel
 
 from talentpool.clock import isoformat, parse_iso
 from talentpool.ids import is_id, new_id
+from talentpool.logic import workflow_limits as limits
 from talentpool.logic.builtin_sequences import WELCOME_ID
 from talentpool.logic.links import preferences_url, unsubscribe_url
 from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
@@ -34,10 +42,9 @@ from talentpool.models.candidate import Candidate, ConsentStatus, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import EmailSent
 from talentpool.models.sequences import (
+    SEQUENCE_CONTINUED,
     SEQUENCE_EXITED,
     SEQUENCE_FINISHED,
-    STEP_IN_PROGRESS,
-    THROTTLED,
     EngageState,
     Enrolment,
     ExitRules,
@@ -49,7 +56,7 @@ from talentpool.models.sequences import (
 )
 from talentpool.observability import logger, metrics
 from talentpool.store.enrolments import enrolment_sk
-from talentpool.store.mail import Rejected, Throttled
+from talentpool.store.mail import NotSent, Rejected
 from talentpool.store.send_log import SendLogChanged
 
 ACTOR = "sequence"
@@ -72,6 +79,16 @@ class EnrolmentRepository(Protocol):
     def claim(self, enrolment: Enrolment, entries: list[TimelineEntry]) -> bool: ...
 
     def replace(self, enrolment: Enrolment, entries: list[TimelineEntry]) -> bool: ...
+
+    def hand_over(self, enrolment: Enrolment, previous_execution: str) -> bool: ...
+
+
+class Continuations(Protocol):
+    """Starting the execution that carries an enrolment on when this one is near Step Functions' limits."""
+
+    def continuation_arn(self, execution_arn: str, generation: int) -> str: ...
+
+    def start_continuation(self, execution_arn: str, generation: int, payload: dict[str, object]) -> str: ...
 
 
 class SendLogRepository(Protocol):
@@ -102,6 +119,7 @@ class EngagePorts:
     bus: EventPublisher
     secret: Callable[[], bytes]  # the link-signing key, fetched only when an email is rendered
     settings: EngageSettings
+    workflows: Continuations
 
 
 # --- Outcomes ----------------------------------------------------------------------------------------------
@@ -131,15 +149,14 @@ class Exited:
 
 
 @dataclass(frozen=True)
-class TryLater:
-    """Nothing was sent and nothing is wrong: the machine's Retry backs off with jitter and runs the round again."""
+class Continued:
+    """A new execution (`execution`) carries the enrolment on; this one ends."""
 
-    error: str
-    reason: str
-    kind: Literal["try_later"] = "try_later"
+    execution: str
+    kind: Literal["continued"] = "continued"
 
 
-StepOutcome = Continue | Finished | Exited | TryLater
+StepOutcome = Continue | Finished | Exited | Continued
 
 
 class TaskCallbacks(Protocol):
@@ -158,7 +175,7 @@ def report_outcome(callbacks: TaskCallbacks, token: str, outcome: StepOutcome) -
     elif isinstance(outcome, Exited):
         callbacks.fail(token, error=SEQUENCE_EXITED, cause=outcome.reason)
     else:
-        callbacks.fail(token, error=outcome.error, cause=outcome.reason)
+        callbacks.fail(token, error=SEQUENCE_CONTINUED, cause="continued as a new execution")
 
 
 # --- The send, done once per (execution, step) -------------------------------------------------------------
@@ -197,8 +214,12 @@ class SendLogBusy(Exception):
 
 class ReservationHeld(SendLogBusy):
     """Another attempt at this very send reserved it less than `send_lease` ago and may still be between SES
-    and its record: come back later (engage answers Talentpool.StepInProgress). A kind of SendLogBusy, so a
-    caller that only knows "busy, try again soon" (a nurture batch defers the candidate) is right too."""
+    and its record: come back `until` its lease ends, when it has either recorded the send or is known to have
+    died. A kind of SendLogBusy, so a caller that only knows "busy, try again soon" is right too."""
+
+    def __init__(self, key: str, until: datetime) -> None:
+        super().__init__(key)
+        self.until = until
 
 
 def send_key(execution: str, step: int) -> str:
@@ -249,7 +270,7 @@ def _deliver(
         return _known(task, log, key, ports, now)
     try:
         message_id = ports.mailer.send(email)
-    except Throttled:
+    except NotSent:
         _release(ports, task.candidate_id, key, log)
         raise
     except Rejected as exc:
@@ -321,7 +342,7 @@ def _reserve(
             status="reserved",
             sequence_id=task.sequence_id,
             step=task.step,
-            # A ULID minted now: it also says when this attempt took the reservation (see `_held`).
+            # A ULID minted now: it also says when this attempt took the reservation (see `_lease_end`).
             event_id=new_id(at_ms=int(now.timestamp() * 1000)),
         )
         try:
@@ -335,9 +356,10 @@ def _known(task: SendTask, log: SendLog, key: str, ports: EngagePorts, now: date
     """What became of a send whose key is already in the log: never a second email."""
     record = log.find(key)
     if record is not None and record.status == "reserved":
-        if _held(record, now, ports.settings):
+        lease_ends = _lease_end(record, ports.settings)
+        if lease_ends is not None and now < lease_ends:
             logger.info("send in progress elsewhere", extra=_ids(task))
-            raise ReservationHeld(key)
+            raise ReservationHeld(key, lease_ends)
         log = _give_up(task, key, log, ports, now)
         record = log.find(key)
     if record is not None and record.status == "sent":
@@ -347,11 +369,11 @@ def _known(task: SendTask, log: SendLog, key: str, ports: EngagePorts, now: date
     return SendResult(status="unknown"), log
 
 
-def _held(record: SendRecord, now: datetime, settings: EngageSettings) -> bool:
-    """Whether the attempt that reserved `record` may still be running: it reserved less than `send_lease`
-    (the longest an invocation lives) ago. The reservation's event id is a ULID minted when it was taken."""
+def _lease_end(record: SendRecord, settings: EngageSettings) -> datetime | None:
+    """Until when the attempt that reserved `record` may still be running: `send_lease` (the longest an
+    invocation lives) after it reserved. The reservation's event id is a ULID minted when it was taken."""
     taken = _minted_at(record.event_id)
-    return taken is not None and now < taken + settings.send_lease
+    return taken + settings.send_lease if taken is not None else None
 
 
 def _minted_at(identifier: str) -> datetime | None:
@@ -528,6 +550,35 @@ def plan_send(
 
 
 @dataclass(frozen=True)
+class _Lifetime:
+    """Where this execution stands against Step Functions' limits as this round reports (logic.workflow_limits).
+
+    `events` is what the history holds, in the worst case, once this round's Task has ended: the rounds before
+    (carried in the state) and this one with every attempt the machine's Retry made at it. `began` is when the
+    execution's first round ran; `fresh` says no round of this execution has reported yet, so continuing as a
+    new execution would gain nothing."""
+
+    events: int
+    began: datetime
+    generation: int
+    fresh: bool
+
+    @property
+    def deadline(self) -> datetime:
+        return self.began + limits.DURATION_BUDGET
+
+
+def _lifetime(request: StepRequest, now: datetime) -> _Lifetime:
+    state = request.state
+    return _Lifetime(
+        events=state.events + limits.engage_round_events(request.retries),
+        began=parse_iso(state.began) if state.began else now,
+        generation=state.generation,
+        fresh=state.events <= limits.EXECUTION_STARTED,
+    )
+
+
+@dataclass(frozen=True)
 class _Round:
     """What a round read once and works with: the caller's execution, the candidate, the pinned sequence.
 
@@ -539,6 +590,7 @@ class _Round:
     sequence: Sequence
     ports: EngagePorts
     now: datetime
+    life: _Lifetime
 
     def entry(self, kind: str, **data: object) -> TimelineEntry:
         return timeline_entry(
@@ -551,14 +603,48 @@ class _Round:
         )
 
 
+@dataclass(frozen=True)
+class _Retry:
+    """The due step could not be sent now, and nothing is wrong: try again at `at`."""
+
+    at: datetime
+
+
 def run_step(request: StepRequest, ports: EngagePorts, *, now: datetime) -> StepOutcome:
-    """One round: the first one enrols and plans; every later one sends the step that is due, then plans."""
+    """One round: the first one enrols and plans; every later one sends the step that is due, then plans. The
+    first round of an execution that continues another takes the enrolment over and waits."""
+    life = _lifetime(request, now)
+    if request.state.continued_from:
+        return _take_over(request.execution, request.state, ports, now, life)
     if not request.state.started:
-        return _start(request.execution, request.state, ports, now)
-    return _resume(request.execution, request.state, ports, now)
+        return _start(request.execution, request.state, ports, now, life)
+    return _resume(request.execution, request.state, ports, now, life)
 
 
-def _start(execution: str, state: EngageState, ports: EngagePorts, now: datetime) -> StepOutcome:
+def retry_round(request: StepRequest, *, now: datetime) -> StepOutcome | None:
+    """The round failed on a call that may work later (a timeout, a dropped connection, a busy service): the
+    same round, run again after a backoff with full jitter, through the machine's Wait. Nothing is written, so
+    this works while the store does not. None when the execution has no room left for another round: then
+    the failure stands, the machine's Retry runs the round again, and that round hands over to a new execution.
+    """
+    state, life = request.state, _lifetime(request, now)
+    after_wait = life.events + limits.WAIT
+    if limits.engage_must_continue(after_wait):
+        return None
+    moment = max(now, parse_iso(state.send_at)) if state.send_at else now
+    return Continue(
+        state.model_copy(
+            update={
+                "send_at": isoformat(moment + limits.retry_after(state.retries)),
+                "retries": state.retries + 1,
+                "events": after_wait,
+                "began": isoformat(life.began),
+            }
+        )
+    )
+
+
+def _start(execution: str, state: EngageState, ports: EngagePorts, now: datetime, life: _Lifetime) -> StepOutcome:
     sequence_id = state.sequence_id or WELCOME_ID
     sequence = current_sequence(ports.sequences, sequence_id)
     refusal = _refuse_to_start(sequence)
@@ -578,17 +664,18 @@ def _start(execution: str, state: EngageState, ports: EngagePorts, now: datetime
     else:
         earliest = now + sequence.steps[0].delay
         first_at = plan_send(candidate, sequence, earliest=earliest, log=log, settings=ports.settings)
-    first = EngageState(
-        candidate_id=candidate.candidate_id,
-        sequence_id=sequence_id,
-        event_id=state.event_id,
-        version=enrolment.version,
-        step=0,
-        send_at=isoformat(first_at),
-        enrolment=enrolment_sk(sequence_id),
+    first = state.model_copy(
+        update={
+            "candidate_id": candidate.candidate_id,
+            "sequence_id": sequence_id,
+            "version": enrolment.version,
+            "step": 0,
+            "send_at": isoformat(first_at),
+            "enrolment": enrolment_sk(sequence_id),
+        }
     )
     # A welcome confirmed in waking hours goes now, in this same round: no Wait, no second Task.
-    round_ = _Round(execution, candidate, sequence, ports, now)
+    round_ = _Round(execution, candidate, sequence, ports, now, life)
     return _proceed(round_, enrolment, first, due=first_at <= now, log=log)
 
 
@@ -639,20 +726,27 @@ def _refuse_to_start(sequence: Sequence | None) -> str | None:
     return None
 
 
-def _resume(execution: str, state: EngageState, ports: EngagePorts, now: datetime) -> StepOutcome:
-    """A round after a Wait: the step in `state` is due now."""
+def _resume(execution: str, state: EngageState, ports: EngagePorts, now: datetime, life: _Lifetime) -> StepOutcome:
+    """A round after a Wait: the step in `state` is due now, unless the Wait ended at this execution's last day
+    before the planned send (`not_before`)."""
     if state.sequence_id is None or state.version is None:
         raise ValueError("a resumed round needs the sequence and the version it pinned")
     candidate = ports.candidates.get(state.candidate_id)
     if candidate is None:
         return Exited("candidate_erased")  # erasure deleted the partition (and stops the execution)
     enrolment = ports.enrolments.get(candidate.candidate_id, state.sequence_id)
-    if enrolment is None or enrolment.status != "running" or enrolment.execution_arn != execution:
-        return Exited("enrolment_ended")  # stopped by a recruiter, or replaced: this execution has no say
+    if enrolment is None or enrolment.status != "running":
+        return Exited("enrolment_ended")  # stopped by a recruiter, or finished
+    if enrolment.execution_arn != execution:
+        return _handed_over(execution, state, enrolment, ports)
     sequence = pinned_sequence(ports.sequences, state.sequence_id, state.version)
     if sequence is None:
         raise LookupError(f"sequence {state.sequence_id} has no version {state.version}")
-    return _proceed(_Round(execution, candidate, sequence, ports, now), enrolment, state, due=True, log=None)
+    round_ = _Round(execution, candidate, sequence, ports, now, life)
+    woke = max(now, parse_iso(state.send_at)) if state.send_at else now
+    if state.not_before and parse_iso(state.not_before) > woke:
+        return _wait(round_, enrolment, state.model_copy(update={"send_at": state.not_before, "not_before": None}))
+    return _proceed(round_, enrolment, state.model_copy(update={"not_before": None}), due=True, log=None)
 
 
 def _proceed(
@@ -675,8 +769,9 @@ def _proceed(
         if isinstance(outcome, datetime):
             # The window closed, a pause began or the cap filled since this was planned: wait, send nothing.
             return _wait(round_, enrolment, state.model_copy(update={"send_at": isoformat(outcome)}))
-        if isinstance(outcome, TryLater):
-            return outcome
+        if isinstance(outcome, _Retry):
+            retry = state.model_copy(update={"send_at": isoformat(outcome.at), "retries": state.retries + 1})
+            return _wait(round_, enrolment, retry)
         result, log = outcome
         if result.status == "rejected":
             # SES refuses this address or message for good; the next steps would be refused the same way.
@@ -696,16 +791,16 @@ def _proceed(
             log=log,
             settings=round_.ports.settings,
         )
-        state = state.model_copy(update={"step": following, "send_at": isoformat(next_at)})
+        state = state.model_copy(update={"step": following, "send_at": isoformat(next_at), "retries": 0})
         due = next_at <= moment
     return _complete(round_, enrolment)
 
 
 def _send(
     round_: _Round, state: EngageState, moment: datetime, log: SendLog
-) -> tuple[SendResult, SendLog] | datetime | TryLater:
-    """Send the due step once: its result and the log after it, a later slot to wait for, or a reason to try
-    again shortly."""
+) -> tuple[SendResult, SendLog] | datetime | _Retry:
+    """Send the due step once: its result and the log after it, a later slot to wait for, or when to try again
+    because it could not go now."""
     candidate, sequence = round_.candidate, round_.sequence
     if log.find(send_key(round_.execution, state.step)) is None:
         slot = plan_send(candidate, sequence, earliest=moment, log=log, settings=round_.ports.settings)
@@ -723,20 +818,114 @@ def _send(
         return _deliver(task, candidate=candidate, sequence=sequence, ports=round_.ports, now=round_.now, log=log)
     except SlotTaken as taken:
         return taken.until
-    except Throttled:
-        return TryLater(THROTTLED, "ses_throttled")
-    except ReservationHeld:
-        # Another attempt at this very send is still under way: come back when it has answered.
-        return TryLater(STEP_IN_PROGRESS, "step_in_progress")
-    except SendLogBusy:
-        return TryLater(THROTTLED, "send_log_busy")
+    except ReservationHeld as held:
+        # Another attempt at this very send is still under way: come back once it must have answered.
+        return _Retry(max(moment, held.until))
+    except (NotSent, SendLogBusy):
+        # SES throttled or could not be reached (nothing went out), or the send log kept changing.
+        return _Retry(moment + limits.retry_after(state.retries))
 
 
 def _wait(round_: _Round, enrolment: Enrolment, state: EngageState) -> StepOutcome:
+    """Wait for the next round, planned at `state.send_at`: in this execution while it has room for that, else
+    in a new one. A Wait never ends after this execution's last day: a send planned beyond it is waited for in
+    parts (`not_before`), the first here and the rest in a new execution."""
+    life, plan = round_.life, parse_iso(state.send_at or isoformat(round_.now))
+    after_wait = life.events + limits.WAIT
+    if not life.fresh and (limits.engage_must_continue(after_wait) or plan > life.deadline):
+        return _continue_as_new(round_, enrolment, state)
     waiting = enrolment.model_copy(update={"next_send_at": state.send_at, "updated_at": isoformat(round_.now)})
     if not round_.ports.enrolments.replace(waiting, []):
         return Exited("enrolment_ended")
-    return Continue(state)
+    wake = min(plan, life.deadline)
+    return Continue(
+        state.model_copy(
+            update={
+                "send_at": isoformat(wake),
+                "not_before": state.send_at if plan > wake else None,
+                "events": after_wait,
+                "began": isoformat(life.began),
+                "generation": life.generation,
+                "continued_from": None,
+            }
+        )
+    )
+
+
+# --- Continuing as a new execution ------------------------------------------------------------------------
+
+
+def _continue_as_new(round_: _Round, enrolment: Enrolment, state: EngageState) -> StepOutcome:
+    """Hand the enrolment to the next execution, then start it; this one ends (Continued).
+
+    The hand-over is one conditional write, made before the new execution exists: from then on a stop or an
+    erasure finds the new execution's ARN on the enrolment (stopping one that is not started yet is a no-op,
+    and it exits on its first round), and this execution's rounds, if its Task is ever retried, send nothing
+    and only make sure the new one runs (`_handed_over`)."""
+    ports, generation = round_.ports, round_.life.generation + 1
+    successor = ports.workflows.continuation_arn(round_.execution, generation)
+    moved = enrolment.model_copy(
+        update={
+            "execution_arn": successor,
+            "step": state.step,
+            "next_send_at": state.send_at,
+            "updated_at": isoformat(round_.now),
+        }
+    )
+    if not ports.enrolments.hand_over(moved, round_.execution):
+        return Exited("enrolment_ended")
+    return _start_successor(round_.execution, generation, moved, ports)
+
+
+def _handed_over(execution: str, state: EngageState, enrolment: Enrolment, ports: EngagePorts) -> StepOutcome:
+    """A round of an execution that no longer holds the enrolment. If it handed it over itself (this round ran
+    before, and its report was lost), the new execution is started again, idempotently; otherwise another
+    execution holds it, and this one has no say."""
+    generation = state.generation + 1
+    if enrolment.execution_arn == ports.workflows.continuation_arn(execution, generation):
+        return _start_successor(execution, generation, enrolment, ports)
+    return Exited("enrolment_ended")
+
+
+def _start_successor(execution: str, generation: int, enrolment: Enrolment, ports: EngagePorts) -> Continued:
+    """The new execution's input comes from the enrolment as handed over, so every attempt starts it alike."""
+    payload = EngageState(
+        candidate_id=enrolment.candidate_id,
+        sequence_id=enrolment.sequence_id,
+        event_id=enrolment.event_id,
+        version=enrolment.version,
+        step=enrolment.step,
+        send_at=enrolment.next_send_at,
+        enrolment=enrolment_sk(enrolment.sequence_id),
+        generation=generation,
+        continued_from=execution,
+    )
+    successor = ports.workflows.start_continuation(execution, generation, payload.output())
+    metrics.add_metric(name="SequencesContinued", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "sequence continued as a new execution",
+        extra={"candidate_id": enrolment.candidate_id, "sequence_id": enrolment.sequence_id, "generation": generation},
+    )
+    return Continued(successor)
+
+
+def _take_over(execution: str, state: EngageState, ports: EngagePorts, now: datetime, life: _Lifetime) -> StepOutcome:
+    """The first round of an execution that continues another: the enrolment names it already (the hand-over
+    came first); it waits for the planned send. A stop or an erasure during the hand-over ends it here."""
+    if state.sequence_id is None or state.version is None:
+        raise ValueError("a continued execution needs the sequence and the version it pinned")
+    candidate = ports.candidates.get(state.candidate_id)
+    if candidate is None:
+        return Exited("candidate_erased")
+    enrolment = ports.enrolments.get(candidate.candidate_id, state.sequence_id)
+    if enrolment is None or enrolment.status != "running" or enrolment.execution_arn != execution:
+        return Exited("enrolment_ended")
+    sequence = pinned_sequence(ports.sequences, state.sequence_id, state.version)
+    if sequence is None:
+        raise LookupError(f"sequence {state.sequence_id} has no version {state.version}")
+    plan = enrolment.next_send_at or state.send_at
+    round_ = _Round(execution, candidate, sequence, ports, now, life)
+    return _wait(round_, enrolment, state.model_copy(update={"send_at": plan, "continued_from": None}))
 
 
 def _exit(round_: _Round, enrolment: Enrolment, reason: str, step: int) -> StepOutcome:

@@ -8,9 +8,17 @@ A run is one execution of `state_machines/nurture.asl.json`, whose tasks all cal
   check, then the engage send path itself (`logic.engage.send_step_email`: a reservation in the shared send
   log under the frequency cap, content chosen by the candidate's interests, SES, `email_sent` on the
   timeline). Someone blocked only by the cap or the send window is *deferred*, not dropped;
-- **tally**: deferred candidates left? Then the machine waits until the earliest of their slots and sends
-  those batches again. Otherwise the run's result is recorded;
+- **tally**: batches not sent yet, or deferred candidates left? Then the machine sends the next page of
+  batches at once, or waits until the earliest slot and sends the batches due then. Otherwise the run's
+  result is recorded;
 - **failed**: the machine's Catch-all records why the run stopped.
+
+SES throttling never ends a run: the candidates a throttled batch had not reached yet are deferred by a
+backoff with full jitter, like anyone whose window is closed, and sent on a later pass.
+
+Limits. One pass of the Map sends at most NURTURE_PAGE batches, and each execution accounts for the history
+events it has written in the worst case (logic.workflow_limits): before a pass could take it past its
+budget, Tally starts a new execution that carries the run on from its Resolve, and this one ends.
 
 Which content a run sends: run n of a campaign (counting from 0) sends step n mod len(steps), so a
 campaign can hold a series of issues that rotate; a one-step campaign sends the same email every time.
@@ -36,6 +44,7 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import Conflict, NotFound
 from talentpool.ids import new_id
+from talentpool.logic import workflow_limits as limits
 from talentpool.logic.engage import (
     EngagePorts,
     SendLogBusy,
@@ -72,7 +81,8 @@ from talentpool.models.events import BusEvent, EmailSent
 from talentpool.models.search import CandidateFilter
 from talentpool.models.sequences import SendLog, Sequence, SequenceKind
 from talentpool.observability import logger, metrics
-from talentpool.store.mail import Throttled
+from talentpool.store.clients import is_transient
+from talentpool.store.mail import NotSent
 
 BATCH_SIZE = 100  # one BatchGetItem of profiles, and well inside a 300 s task at the slowest send rate
 MAX_DEFERRAL = timedelta(days=7)  # the cap's window: anyone not sendable within it is given up on
@@ -110,11 +120,6 @@ def _run_details(run: CampaignRun | None) -> dict[str, Any] | None:
     return {"run": run.model_dump(mode="json", exclude_none=True)} if run is not None else None
 
 
-class BatchThrottled(Exception):
-    """SES refused for rate part-way through a batch. What was done is saved; the machine's Retry (matched on
-    this class name, the Lambda error type) backs off with jitter and runs the batch again."""
-
-
 # --- Ports -------------------------------------------------------------------------------------------------
 
 
@@ -130,6 +135,8 @@ class CampaignRunRepository(Protocol):
     def state(self, campaign_id: str) -> CampaignState: ...
 
     def claim(self, run: CampaignRun, state: CampaignState) -> None: ...
+
+    def hand_over(self, run: CampaignRun, previous_execution: str, execution: str) -> bool: ...
 
     def finish(self, run: CampaignRun) -> None: ...
 
@@ -345,8 +352,11 @@ def run_campaign_task(
 
 
 def resolve_run(request: ResolveRequest, ports: NurturePorts, *, now: datetime) -> RunState:
-    """Pin the campaign, claim the run, and store its audience in batches for the Map."""
+    """Pin the campaign, claim the run, and store its audience in batches for the Map; or, in an execution that
+    continues another, take the run over and name the pass that is due."""
     start = request.input
+    if start.continued_from:
+        return _take_over_run(request, ports, now=now)
     campaign = current_sequence(ports.sequences, start.campaign_id)
     if campaign is None or campaign.kind is not SequenceKind.NURTURE:
         raise CampaignNotFound(f"No nurture campaign {start.campaign_id}")
@@ -368,7 +378,11 @@ def resolve_run(request: ResolveRequest, ports: NurturePorts, *, now: datetime) 
         "campaign run resolved",
         extra={"run_id": run.run_id, "campaign_id": run.campaign_id, "audience": count, "batches": batches},
     )
-    return RunState(run=run.ref(), batches=list(range(1, batches + 1)), max_concurrency=concurrency)
+    first = list(range(1, min(batches, limits.NURTURE_PAGE) + 1))
+    ref = run.ref().model_copy(
+        update={"history": limits.nurture_start_events() + limits.nurture_pass_events(len(first))}
+    )
+    return RunState(run=ref, batches=first, max_concurrency=concurrency)
 
 
 def audience(campaign: Sequence, segments: SegmentRepository, index: IndexReader) -> Iterator[str]:
@@ -536,17 +550,18 @@ class _BatchSend:
         self.outcomes = dict(batch.outcomes)
         self.deferred: dict[str, str] = {}
         self.sent = 0
+        self.held_up = False
 
     def send(self) -> BatchOutcome:
         pending = self.batch.pending()
         profiles = self.ports.candidates.many(pending)
         logs = self.ports.send_logs.many(sorted(profiles))
         try:
-            for candidate_id in pending:
+            for index, candidate_id in enumerate(pending):
                 log = logs.get(candidate_id) or SendLog(candidate_id=candidate_id)
-                self._one(candidate_id, profiles.get(candidate_id), log)
-        except Throttled as exc:
-            raise BatchThrottled(f"SES throttled batch {self.batch.batch} of run {self.ref.run_id}") from exc
+                if not self._try(candidate_id, profiles.get(candidate_id), log):
+                    self._back_off(pending[index:])
+                    break
         finally:
             self._checkpoint()
         if self.sent:
@@ -555,6 +570,33 @@ class _BatchSend:
             metrics.add_metric(name="CampaignCandidatesDeferred", unit=MetricUnit.Count, value=len(self.deferred))
         next_at = min(self.deferred.values()) if self.deferred else None
         return BatchOutcome(batch=self.batch.batch, sent=self.sent, deferred=len(self.deferred), next_at=next_at)
+
+    def _try(self, candidate_id: str, candidate: Candidate | None, log: SendLog) -> bool:
+        """Decide one candidate's fate; False when SES (or the table) cannot take a send now: the rest of the
+        batch waits with them. Nothing went out twice: an answer lost after SES took the mail left the send
+        "unknown" in the send log, and it is never sent again."""
+        try:
+            self._one(candidate_id, candidate, log)
+        except NotSent:
+            return False
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            logger.warning(
+                "campaign send will be retried", extra={"candidate_id": candidate_id, "error": type(exc).__name__}
+            )
+            return False
+        return True
+
+    def _back_off(self, candidate_ids: list[str]) -> None:
+        """Defer these candidates by a backoff with full jitter that grows with each pass this batch is held up,
+        up to half an hour; retrying never ends the run (each is given up on only after MAX_DEFERRAL)."""
+        retry_at = self.moment + limits.retry_after(self.batch.throttled)
+        for candidate_id in candidate_ids:
+            if candidate_id not in self.outcomes:
+                self._defer(candidate_id, retry_at)
+        self.held_up = True
+        metrics.add_metric(name="CampaignBatchesThrottled", unit=MetricUnit.Count, value=1)
 
     def _one(self, candidate_id: str, candidate: Candidate | None, log: SendLog) -> None:
         if candidate is None:
@@ -617,25 +659,63 @@ class _BatchSend:
         announces them again with the same event ids, which consumers dedupe. The other way round, a
         failed publish after the save would lose them."""
         self.events.flush()
+        throttled = self.batch.throttled + 1 if self.held_up else 0
         self.ports.runs.save_batch(
             self.batch.model_copy(
-                update={"outcomes": self.outcomes, "deferred": self.deferred, "rounds": self.batch.rounds + 1}
+                update={
+                    "outcomes": self.outcomes,
+                    "deferred": self.deferred,
+                    "rounds": self.batch.rounds + 1,
+                    "throttled": throttled,
+                }
             )
         )
 
 
 def tally_run(request: TallyRequest, ports: NurturePorts, *, now: datetime) -> RunState:
-    """After a pass over the batches: wait for the earliest deferred slot, or record the result and end."""
+    """After a pass over the batches: send the next page at once, wait for the earliest deferred slot, or record
+    the result and end. Before a pass could take this execution past its history budget, a new execution
+    carries the run on."""
     run = ports.runs.get(request.run.run_id)
     concurrency = map_concurrency(ports.settings.send_rate)
     if run is None or run.execution != request.execution or run.status != "running":
         return RunState(run=request.run, max_concurrency=concurrency, done=True)
     batches = ports.runs.batches(run.run_id)
-    waiting = [b for b in batches if b.deferred]
-    if waiting:
-        next_at = min(min(b.deferred.values()) for b in waiting)
-        following = request.run.model_copy(update={"round": request.run.round + 1, "not_before": next_at})
-        return RunState(run=following, batches=[b.batch for b in waiting], max_concurrency=concurrency, next_at=next_at)
+    ref = request.run
+    moment = max(now, parse_iso(ref.not_before)) if ref.not_before else now
+    following = next_pass(batches, moment)
+    if following is None:
+        _finish(run, batches, ports, now)
+        return RunState(run=ref, max_concurrency=concurrency, done=True)
+    numbers, next_at = following
+    if limits.nurture_must_continue(ref.history, len(numbers)):
+        if next_at <= moment:
+            return _continue_run(request, run, next_at, ports, concurrency)
+        numbers = []  # wait here first, through a pass with no batches: it always fits (see `nurture_must_continue`)
+    ref = ref.model_copy(
+        update={
+            "round": ref.round + 1,
+            "not_before": isoformat(next_at),
+            "history": ref.history + limits.nurture_pass_events(len(numbers)),
+        }
+    )
+    return RunState(run=ref, batches=numbers, max_concurrency=concurrency, next_at=isoformat(next_at))
+
+
+def next_pass(batches: list[CampaignBatch], moment: datetime) -> tuple[list[int], datetime] | None:
+    """The batches the next pass sends and when: a page of those never sent yet, at once; else those whose
+    earliest deferred candidate is due first, at that slot. None when every candidate is decided."""
+    unsent = [b.batch for b in batches if b.unsent()]
+    if unsent:
+        return unsent[: limits.NURTURE_PAGE], moment
+    earliest = {b.batch: min(parse_iso(slot) for slot in b.deferred.values()) for b in batches if b.deferred}
+    if not earliest:
+        return None
+    next_at = min(earliest.values())
+    return sorted(n for n, slot in earliest.items() if slot <= next_at)[: limits.NURTURE_PAGE], next_at
+
+
+def _finish(run: CampaignRun, batches: list[CampaignBatch], ports: NurturePorts, now: datetime) -> None:
     result = _counted(run, batches).model_copy(update={"status": "finished", "finished_at": isoformat(now)})
     ports.runs.finish(result)
     metrics.add_metric(name="CampaignRunsFinished", unit=MetricUnit.Count, value=1)
@@ -649,7 +729,62 @@ def tally_run(request: TallyRequest, ports: NurturePorts, *, now: datetime) -> R
             "failed": result.failed,
         },
     )
-    return RunState(run=request.run, max_concurrency=concurrency, done=True)
+
+
+# --- Continuing a run in a new execution ------------------------------------------------------------------
+
+
+def _continue_run(
+    request: TallyRequest, run: CampaignRun, due: datetime, ports: NurturePorts, concurrency: int
+) -> RunState:
+    """Start the execution that carries the run on (its Resolve takes the run over), and end this one. Every
+    attempt starts the same execution: its name derives from this one's and the generation."""
+    generation = request.run.generation + 1
+    start = CampaignStart(
+        campaign_id=run.campaign_id,
+        trigger=run.trigger,
+        run_id=run.run_id,
+        scheduled_at=run.scheduled_at,
+        requested_by=run.requested_by,
+        continued_from=request.execution,
+        generation=generation,
+        not_before=isoformat(due),
+    )
+    payload = start.model_dump(mode="json", exclude_none=True)
+    ports.send.workflows.start_continuation(request.execution, generation, payload)
+    metrics.add_metric(name="CampaignRunsContinued", unit=MetricUnit.Count, value=1)
+    logger.info("campaign run continued", extra={"run_id": run.run_id, "generation": generation})
+    return RunState(run=request.run, max_concurrency=concurrency, done=True, continued=True)
+
+
+def _take_over_run(request: ResolveRequest, ports: NurturePorts, *, now: datetime) -> RunState:
+    """Resolve in an execution that continues a run: take the run over from the execution that started this
+    one (or find it ours, on a retried Resolve) and name the pass that is due. A run that ended or belongs to
+    another execution meanwhile gets an empty state: the Map sends nothing and Tally ends the execution."""
+    start = request.input
+    concurrency = map_concurrency(ports.settings.send_rate)
+    run = ports.runs.get(start.run_id or "")
+    if run is None:
+        raise CampaignNotFound(f"No campaign run {start.run_id} to carry on")
+    ours = run.execution == request.execution or (
+        run.execution == start.continued_from and ports.runs.hand_over(run, run.execution, request.execution)
+    )
+    if not ours or run.status != "running":
+        logger.info("campaign run not carried on", extra={"run_id": run.run_id})
+        return RunState(run=run.ref(), max_concurrency=concurrency)
+    moment = max(now, parse_iso(start.not_before)) if start.not_before else now
+    following = next_pass(ports.runs.batches(run.run_id), moment)
+    numbers, due = following if following else ([], moment)
+    if due > moment:
+        numbers = []  # not due yet after all: Tally after an empty pass waits for it
+    ref = run.ref().model_copy(
+        update={
+            "generation": start.generation or 0,
+            "not_before": isoformat(due),
+            "history": limits.nurture_start_events() + limits.nurture_pass_events(len(numbers)),
+        }
+    )
+    return RunState(run=ref, batches=numbers, max_concurrency=concurrency)
 
 
 def _counted(run: CampaignRun, batches: list[CampaignBatch]) -> CampaignRun:

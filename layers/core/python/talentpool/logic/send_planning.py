@@ -33,6 +33,19 @@ def _intervals(window: SendWindow) -> list[tuple[int, int]]:
     return open_hours
 
 
+def longest_closed(window: SendWindow) -> timedelta | None:
+    """The longest a send can be held back by the window: its longest closed stretch in a week, plus the hour
+    a clock change can add to it. None when quiet hours leave no hour open."""
+    week = 7 * 24
+    opens = sorted((day * 24 + start, day * 24 + end) for day in window.weekdays for start, end in _intervals(window))
+    if not opens:
+        return None
+    # Each gap runs from one opening's end to the next one's start, the last one wrapping into next week.
+    following = [*opens[1:], opens[0]]
+    gaps = [(after[0] - before[1]) % week for before, after in zip(opens, following, strict=True)]
+    return timedelta(hours=max(gaps) + 1)
+
+
 def _local_instant(day: date, hour: int, zone: ZoneInfo) -> datetime:
     """`hour`:00 on `day` where the candidate is, in UTC. Midnight ending a day is the next day's 00:00.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from collections.abc import Sequence as Seq
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Protocol
 
@@ -19,8 +19,10 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import Conflict, FieldError, NotFound, ValidationFailed
 from talentpool.ids import is_id, new_id
+from talentpool.logic import workflow_limits
 from talentpool.logic.builtin_sequences import builtin, builtin_sequences
 from talentpool.logic.ports import EventPublisher, WorkflowControl
+from talentpool.logic.send_planning import longest_closed
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import EnrollmentRequested
 from talentpool.models.sequences import (
@@ -124,9 +126,44 @@ def list_sequences(repo: SequenceRepository) -> SequenceList:
 # --- Saving definitions ------------------------------------------------------------------------------------
 
 
+def check_duration(definition: SequenceDefinition) -> None:
+    """Refuse an engage sequence whose waits could outlast the one execution that runs it: each step's delay,
+    plus the longest the send window can hold that step back, added up, must fit in the execution's life
+    (Step Functions Standard runs an execution at most a year; logic.workflow_limits keeps a margin).
+
+    What a candidate adds (a pause they choose, their cap, SES throttling) is not the definition's doing: an
+    execution that would outlast its year for those hands over to a new one (logic.engage)."""
+    if definition.kind is not SequenceKind.ENGAGE:
+        return  # a campaign's runs start on its schedule; its steps' delays do not apply
+    held_back = longest_closed(definition.send_window)
+    if held_back is None:
+        raise ValidationFailed(
+            "The send window is never open", [FieldError(["send_window", "quiet_hours"], "leave no hour open")]
+        )
+    limit, total = workflow_limits.DURATION_BUDGET, timedelta(0)
+    for index, step in enumerate(definition.steps):
+        total += step.delay + held_back
+        if total > limit:
+            raise ValidationFailed(
+                f"The sequence could take longer than {limit.days} days to finish",
+                [
+                    FieldError(
+                        ["steps", index, "delay"],
+                        f"brings the waits to {_days(total)} days, with up to {_days(held_back)} days after each "
+                        f"step while the send window is closed; a sequence must finish within {limit.days} days",
+                    )
+                ],
+            )
+
+
+def _days(span: timedelta) -> str:
+    return f"{span / timedelta(days=1):.1f}".removesuffix(".0")
+
+
 def create_sequence(
     repo: SequenceRepository, definition: SequenceDefinition, *, caller: Principal, now: datetime
 ) -> Sequence:
+    check_duration(definition)
     sequence = _version_of(definition, new_id(), 1, caller=caller, now=now, created_at=isoformat(now))
     repo.save(sequence, previous_version=None)
     metrics.add_metric(name="SequencesCreated", unit=MetricUnit.Count, value=1)
@@ -139,6 +176,7 @@ def update_sequence(
     """Save `definition` as the next version. Running enrolments keep the version they pinned."""
     from talentpool.store.sequences import SequenceVersionTaken
 
+    check_duration(definition)
     current = get_sequence(repo, sequence_id)
     if definition.kind is not current.kind:
         raise ValidationFailed(

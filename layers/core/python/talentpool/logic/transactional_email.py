@@ -20,7 +20,7 @@ from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.models.stages import CONVERTED
 from talentpool.observability import logger, metrics
-from talentpool.store.mail import Throttled
+from talentpool.store.mail import NotSent
 
 CONFIRM_SUBJECT = "Please confirm your email address"
 CONFIRM_TEXT = """Hello {{first_name|there}},
@@ -158,7 +158,7 @@ def send_link_email(
     )
     try:
         message_id = mailer.send(email)
-    except Throttled:
+    except NotSent:
         # Nothing went out: give the link back so EventBridge's retry can send it.
         ledger.release_link_email(candidate.candidate_id, link, nonce)
         raise

@@ -23,7 +23,9 @@ class CampaignTrigger(StrEnum):
 
 class CampaignStart(BaseModel):
     """The execution's input. A schedule sends {campaign_id, trigger, scheduled_at}; the API adds the run id
-    it answered with and who asked."""
+    it answered with and who asked. An execution that carries a run on from one near Step Functions' limits
+    (logic.workflow_limits) also names that one (`continued_from`), its own `generation` and the moment its
+    first pass is due (`not_before`)."""
 
     model_config = _STATE
 
@@ -32,6 +34,9 @@ class CampaignStart(BaseModel):
     run_id: Id | None = None
     scheduled_at: str | None = Field(default=None, description="Scheduler's <aws.scheduler.scheduled-time>")
     requested_by: str | None = None
+    continued_from: str | None = None
+    generation: int | None = Field(default=None, ge=1)
+    not_before: str | None = None
 
 
 class RunRef(BaseModel):
@@ -46,6 +51,8 @@ class RunRef(BaseModel):
     started_at: str
     round: int = Field(default=0, description="0 for the first pass over the batches; +1 after each Wait")
     not_before: str | None = Field(default=None, description="The instant the Wait before this round ended at")
+    generation: int = Field(default=0, ge=0, description="Executions of this run before this one")
+    history: int = Field(default=0, ge=0, description="History events, worst case, by the end of this pass")
 
 
 class RunState(BaseModel):
@@ -59,6 +66,7 @@ class RunState(BaseModel):
     max_concurrency: int = Field(ge=1, le=40)
     next_at: str | None = None
     done: bool = False
+    continued: bool = False  # done here because a new execution carries the run on
 
     def output(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
@@ -109,7 +117,8 @@ class CampaignBatch(BaseModel):
 
     `outcomes` holds final results only: "sent", "unknown" (SES may have accepted it; never sent again),
     "skipped:<reason>" or "failed:<SES error code>". `deferred` maps a candidate who may get the email later
-    (frequency cap, send window) to the instant of their next slot; they are tried again after the Wait.
+    (frequency cap, send window, SES throttling) to the instant of their next try; they are tried again after
+    the Wait. `rounds` counts the SendBatch attempts that got to save the batch (0: never sent yet).
     """
 
     model_config = _STATE
@@ -120,9 +129,14 @@ class CampaignBatch(BaseModel):
     outcomes: dict[str, str] = Field(default_factory=dict)
     deferred: dict[str, str] = Field(default_factory=dict)
     rounds: int = 0
+    throttled: int = Field(default=0, description="Passes in a row that SES throttled or could not be reached")
 
     def pending(self) -> list[str]:
         return [c for c in self.candidate_ids if c not in self.outcomes]
+
+    def unsent(self) -> bool:
+        """No pass has sent this batch yet."""
+        return self.rounds == 0 and not self.outcomes and not self.deferred
 
 
 class BatchOutcome(BaseModel):

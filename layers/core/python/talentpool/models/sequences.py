@@ -187,12 +187,11 @@ def sequence_json(sequence: Sequence) -> dict[str, Any]:
 
 EnrolmentStatus = Literal["running", "completed", "exited", "stopped", "failed"]
 
-# How the engage machine's one Task reports a normal end or a retryable refusal (SendTaskFailure error names).
-# They are outcomes, not crashes: the Lambda returns normally after reporting one, so none is a Lambda error.
+# How the engage machine's one Task reports a normal end (SendTaskFailure error names, which the machine's Catch
+# routes to Succeed states). They are outcomes, not crashes: the Lambda returns normally after reporting one.
 SEQUENCE_FINISHED = "Talentpool.SequenceFinished"
 SEQUENCE_EXITED = "Talentpool.SequenceExited"
-THROTTLED = "Talentpool.Throttled"
-STEP_IN_PROGRESS = "Talentpool.StepInProgress"
+SEQUENCE_CONTINUED = "Talentpool.SequenceContinued"  # a new execution carries the enrolment on
 
 
 SendStatus = Literal["reserved", "sent", "unknown"]
@@ -246,8 +245,16 @@ class EngageState(BaseModel):
     """Everything one round of the engage machine hands the next: the execution's whole memory.
 
     The first round starts from the rule's input (`candidate_id`, maybe `sequence_id`, `event_id`); every
-    later round carries the pinned `version`, the index of the next `step` to send and when (`send_at`, read
-    by the Wait state's TimestampPath). `error` is where the machine's Catch puts a failure.
+    later round carries the pinned `version`, the index of the next `step` to send and when the next round
+    runs (`send_at`, read by the Wait state's TimestampPath). `not_before` is the planned send when it lies
+    beyond this execution's last day, so the Wait ends earlier and the round after it sends nothing. `error` is
+    where the machine's Catch puts a failure.
+
+    What keeps an execution inside Step Functions' limits (logic.workflow_limits): `events`, the history events
+    written before this round in the worst case; `began`, when this execution's first round ran; `generation`,
+    how many executions came before this one for the same enrolment, and `continued_from`, the one that handed
+    it over (only until the new execution has taken the enrolment). `retries` counts the rounds in a row that
+    could not send (throttling, a busy send log, an unreachable service), for the backoff.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -258,7 +265,13 @@ class EngageState(BaseModel):
     version: int | None = None
     step: int = 0
     send_at: str | None = None
+    not_before: str | None = None
     enrolment: str | None = None
+    retries: int = Field(default=0, ge=0)
+    events: int = Field(default=1, ge=1, description="History events before this round; 1 is ExecutionStarted")
+    began: str | None = None
+    generation: int = Field(default=0, ge=0)
+    continued_from: str | None = None
     error: dict[str, Any] | None = None
 
     @property
@@ -282,6 +295,7 @@ class StepRequest(BaseModel):
     action: Literal["step", "failed"] = "step"
     token: str | None = None
     execution: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    retries: int = Field(default=0, ge=0, description="$$.State.RetryCount: attempts of this Task before this one")
     state: EngageState
 
 

@@ -97,6 +97,33 @@ class CampaignRunStore:
                 raise RunClaimed(run.run_id) from exc
             raise CampaignStateChanged(state.campaign_id) from exc
 
+    def hand_over(self, run: CampaignRun, previous_execution: str, execution: str) -> bool:
+        """Give a running run, and the campaign it holds, to `execution`, which continues `previous_execution`
+        (logic.nurture); False if the run is no longer that execution's, or no longer holds the campaign."""
+        writes = [
+            Write(
+                "Update",
+                run_key(run.run_id),
+                update="SET execution = :new",
+                condition="execution = :previous AND #status = :running",
+                names={"#status": "status"},
+                values={":new": execution, ":previous": previous_execution, ":running": "running"},
+            ),
+            Write(
+                "Update",
+                state_key(run.campaign_id),
+                update="SET active_execution = :new, #version = #version + :one",
+                condition="active_run = :run",
+                names={"#version": "version"},
+                values={":new": execution, ":run": run.run_id, ":one": 1},
+            ),
+        ]
+        try:
+            self.table.transact(writes)
+        except TransactionCancelled:
+            return False
+        return True
+
     def finish(self, run: CampaignRun) -> None:
         """Store the run's result and free the campaign for its next run (if this run still holds it)."""
         self.save_run(run)

@@ -8,6 +8,7 @@ from talentpool.models.candidate import TimelineEntry
 from talentpool.models.sequences import Enrolment
 from talentpool.store import keys
 from talentpool.store.candidates import timeline_item
+from talentpool.store.clients import error_code
 from talentpool.store.schema import PK, SK
 from talentpool.store.table import Table, TransactionCancelled, Write, is_conditional_failure
 
@@ -24,8 +25,7 @@ def enrolment_key(candidate_id: str, sequence_id: str) -> dict[str, str]:
 
 def is_write_conflict(exc: Exception) -> bool:
     """A single-item conditional write lost: its condition failed, or a transaction held the item just then."""
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return is_conditional_failure(exc) or code == "TransactionConflictException"
+    return is_conditional_failure(exc) or error_code(exc) == "TransactionConflictException"
 
 
 def timeline_writes(entries: Iterable[TimelineEntry]) -> list[Write]:
@@ -72,6 +72,16 @@ class EnrolmentStore:
             "#status = :running AND execution_arn = :arn",
             {":running": "running", ":arn": enrolment.execution_arn},
             entries,
+        )
+
+    def hand_over(self, enrolment: Enrolment, previous_execution: str) -> bool:
+        """Give a running enrolment to the execution `enrolment` names, from `previous_execution`, which is
+        continuing as that new one; False if it stopped running, or another execution holds it, meanwhile."""
+        return self._write(
+            enrolment,
+            "#status = :running AND execution_arn = :arn",
+            {":running": "running", ":arn": previous_execution},
+            (),
         )
 
     def _write(

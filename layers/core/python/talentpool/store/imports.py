@@ -20,7 +20,7 @@ from talentpool.models.imports import (
 )
 from talentpool.store import keys
 from talentpool.store.candidates import CandidateStore
-from talentpool.store.clients import client
+from talentpool.store.clients import client, error_code
 from talentpool.store.schema import PK, SK, TTL_ATTRIBUTE
 from talentpool.store.table import Table, is_conditional_failure
 
@@ -143,7 +143,7 @@ class ImportUploads:
         try:
             response = _s3().get_object(Bucket=self.bucket, Key=key, IfMatch=quoted)
         except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            code = error_code(exc)
             if code in ("PreconditionFailed", "NoSuchKey", "404", "412"):
                 raise UploadChanged(key) from exc
             raise

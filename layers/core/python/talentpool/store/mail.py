@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from talentpool.models.email_message import OutgoingEmail
-from talentpool.store.clients import client
+from talentpool.store.clients import client, error_code, never_sent
 
 # SES (and the API in front of it) refusing for rate or quota: nothing was sent, try again later.
 THROTTLING_CODES = frozenset(
@@ -15,16 +15,27 @@ THROTTLING_CODES = frozenset(
         "ThrottledException",
         "RequestThrottled",
         "SlowDown",
+        "MaxSendRateExceeded",
     }
 )
+# SES v1's way of saying the same under a generic code ("Throttling: Maximum sending rate exceeded.").
+_THROTTLING_MESSAGES = ("sending rate exceeded", "message quota exceeded")
 # SES refusing this one message for good (a malformed or refused address, rejected content): sending the
 # same message again cannot succeed. Account-wide refusals (paused sending, unverified domain) are not here:
 # they are an operator's problem and fail loudly instead.
 REJECTED_CODES = frozenset({"MessageRejected", "BadRequestException", "InvalidParameterValue"})
 
 
-class Throttled(Exception):
-    """SES refused for rate: nothing was sent, so the caller may retry."""
+class NotSent(Exception):
+    """SES surely did not take the message: nothing was sent, so the caller may try again later."""
+
+
+class Throttled(NotSent):
+    """SES refused for rate or quota."""
+
+
+class Unreachable(NotSent):
+    """No connection to SES could be made, so the request never reached it."""
 
 
 class Rejected(Exception):
@@ -40,7 +51,8 @@ class Mailer:
         self.configuration_set = configuration_set
 
     def send(self, email: OutgoingEmail) -> str:
-        """Send and return the SES message id; Throttled or Rejected when SES refuses.
+        """Send and return the SES message id; NotSent (Throttled, Unreachable) when it surely did not go,
+        Rejected when SES refuses it for good. Anything else (a read timeout among them) may have been sent.
 
         Raw content keeps our exact headers (List-Unsubscribe, Reply-To) and both parts, which SES's Simple
         content cannot carry everywhere we run.
@@ -55,10 +67,12 @@ class Mailer:
                 EmailTags=[{"Name": k, "Value": v} for k, v in email.tags.items()],
             )
         except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code in THROTTLING_CODES:
+            code, message = error_code(exc), str(exc).lower()
+            if code in THROTTLING_CODES or any(m in message for m in _THROTTLING_MESSAGES):
                 raise Throttled(str(code)) from exc
             if code in REJECTED_CODES:
                 raise Rejected(str(code)) from exc
+            if never_sent(exc):
+                raise Unreachable(type(exc).__name__) from exc
             raise
         return str(response["MessageId"])

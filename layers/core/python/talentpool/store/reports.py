@@ -26,7 +26,7 @@ from talentpool.models.reports import (
     Period,
     ReportWritten,
 )
-from talentpool.store.clients import client
+from talentpool.store.clients import client, error_code
 
 REPORTS_PREFIX = "reports/"
 WEEKLY_PREFIX = "reports/weekly/"
@@ -51,7 +51,7 @@ def _s3() -> Any:
 
 
 def _error_code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+    return error_code(exc) or ""
 
 
 class ReportStore:

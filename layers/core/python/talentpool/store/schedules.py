@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from talentpool.models.campaigns import CampaignSchedule
-from talentpool.store.clients import client
+from talentpool.store.clients import client, error_code
 
 # A missed firing (Scheduler or Step Functions briefly unavailable) is retried for an hour, then dropped:
 # a monthly campaign a day late is worse than the next month's on time, and a recruiter can send it by hand.
@@ -14,8 +14,7 @@ RETRY_POLICY = {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 5}
 
 
 def _code(exc: Exception) -> str | None:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return str(code) if code else None
+    return error_code(exc)
 
 
 class SchedulerSchedules:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from talentpool.store import codec
-from talentpool.store.clients import client
+from talentpool.store.clients import client, error_code
 from talentpool.store.schema import PK, SK
 
 
@@ -227,5 +227,4 @@ def _add_condition(
 
 
 def is_conditional_failure(exc: Exception) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-    return bool(code == "ConditionalCheckFailedException")
+    return error_code(exc) == "ConditionalCheckFailedException"
