@@ -15,11 +15,11 @@ from talentpool.logic import builtin_sequences
 from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
 from talentpool.logic.transactional_email import (
     MailSettings,
-    send_confirmation_email,
+    send_link_email,
     send_notice_email,
     send_stage_email,
 )
-from talentpool.models.candidate import Candidate, Stage, TimelineEntry
+from talentpool.models.candidate import Candidate, EmailedLink, PendingChange, Stage, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
 from tests.e2e.test_browser_careers import browser  # noqa: F401 - the shared chromium fixture
@@ -62,6 +62,19 @@ class Outbox:
     def claim_confirmation_email(self, candidate_id: str, now: str) -> Candidate:
         return CANDIDATE
 
+    def claim_change_email(self, candidate_id: str, now: str) -> PendingChange:
+        return PendingChange.model_validate(
+            {
+                "candidate_id": CANDIDATE.candidate_id,
+                "nonce": "01M8B9VGHAH080YCQ49MGPAEJH",
+                "submitted_at": "2026-11-26T08:00:00.000Z",
+                "lapses_at": "2026-12-03T08:00:00.000Z",
+                "profile": {"first_name": "Ana", "skills": ["Python developer", "Go"]},
+                "consent": CANDIDATE.consent.model_dump(),
+                "source": {"channel": "careers_site"},
+            }
+        )
+
     def append_timeline(self, entries: list[TimelineEntry]) -> None:
         pass
 
@@ -84,7 +97,8 @@ def every_email() -> list[tuple[str, OutgoingEmail]]:
         merged=False,
         confirmation_requested=True,
     )
-    send_confirmation_email(captured, now=NOW, secret=b"k", settings=SETTINGS, ledger=outbox, mailer=outbox)
+    for link in (EmailedLink.CONFIRMATION, EmailedLink.CHANGE):
+        send_link_email(captured, link, now=NOW, secret=b"k", settings=SETTINGS, ledger=outbox, mailer=outbox)
     send_notice_email(captured, now=NOW, secret=b"k", settings=SETTINGS, repo=outbox, mailer=outbox)
     for stage in (Stage.APPLIED, Stage.REJECTED):
         changed = StageChanged(
@@ -104,7 +118,7 @@ def every_email() -> list[tuple[str, OutgoingEmail]]:
             mailer=outbox,
             applications=outbox,
         )
-    named = list(zip(("confirmation", "notice", "stage applied", "stage rejected"), outbox.sent, strict=True))
+    named = list(zip(("confirmation", "change", "notice", "stage applied", "stage rejected"), outbox.sent, strict=True))
     links = Links(
         unsubscribe_url="https://talent.acme.example/unsubscribe/" + "t" * 160,
         preferences_url="https://talent.acme.example/preferences/" + "p" * 160,
