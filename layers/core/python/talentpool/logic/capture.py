@@ -37,6 +37,7 @@ from talentpool.models.candidate import (
     Location,
     PendingChange,
     ProfileFields,
+    SkillNames,
     Source,
     TimelineEntry,
 )
@@ -274,7 +275,15 @@ def merge_profile(existing: Candidate, submitted: ProfileFields, now: datetime) 
 def changed_fields(existing: Candidate, submitted: ProfileFields, now: datetime) -> list[str]:
     """The names of the profile fields that merging `submitted` would change (never their values)."""
     merged = merge_profile(existing, submitted, now)
-    return [name for name in ProfileFields.model_fields if getattr(merged, name) != getattr(existing, name)]
+    return [name for name in _PROFILE_FIELD_ORDER if getattr(merged, name) != getattr(existing, name)]
+
+
+# The fields in the order a person reads them: the profile's own first, then its skills (inherited from
+# SkillNames, so pydantic lists them first). A skill's spelling (skill_names) is part of its skills.
+_PROFILE_FIELD_ORDER = [
+    *(name for name in ProfileFields.model_fields if name not in SkillNames.model_fields),
+    "skills",
+]
 
 
 def is_proven(candidate: Candidate) -> bool:
