@@ -113,7 +113,7 @@ def enforce() -> Callable[[], None]:
 
 def _absence_hidden(grants: tuple[str, ...], service: str, operation: str, error: Exception) -> bool:
     """Whether S3 would answer this read of a missing key with AccessDenied: the function may not list."""
-    code = getattr(error, "response", {}).get("Error", {}).get("Code")
+    code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code")  # a timeout has None
     return (
         service == "s3"
         and operation in READS_OF_ONE_KEY
