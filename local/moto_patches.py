@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -190,9 +191,20 @@ def _observing(original: Callable[..., Any], sink: Callable[[SentMessage], None]
         except Exception:
             # Recording is a side channel: the send itself succeeded and must stay succeeded.
             log.exception("could not record sent email %s", sent.message_id)
+        else:
+            _forget(self.sent_messages, message)
         return message
 
     return send
+
+
+def _forget(sent_messages: list[Any], message: Any) -> None:
+    """The sink keeps the mail (the outbox, on disk): moto's in-memory list of every message would only grow."""
+    if sent_messages and sent_messages[-1] is message:
+        sent_messages.pop()
+    else:
+        with contextlib.suppress(ValueError):
+            sent_messages.remove(message)
 
 
 def _simple_request(message: Any) -> SendRequest:
@@ -210,7 +222,8 @@ def _simple_request(message: Any) -> SendRequest:
 
 
 def patch_ses(sink: Callable[[SentMessage], None]) -> Undo:
-    """Every message SES v1 or v2 accepts is also handed to `sink` (the outbox and the SES event feed)."""
+    """Every message SES v1 or v2 accepts is handed to `sink` (the outbox and the SES event feed), and moto's
+    own list of sent messages lets go of it once the sink has it."""
     from moto.ses.models import SESBackend
     from moto.ses.responses import EmailResponse
     from moto.sesv2.responses import SESV2Response
