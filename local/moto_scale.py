@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -353,9 +354,14 @@ def _partition(table: Any, hash_key: Any) -> list[Any]:
 
 
 def _query_reads_less(original: Callable[..., Any]) -> Callable[..., Any]:
+    # moto's backend passes index_name by position: find it where it comes, by name or by place.
+    parameters = list(inspect.signature(original).parameters)
+    index_at = parameters.index("index_name") - 2  # its place in *args, after self and hash_key
+
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[index_at] if len(args) > index_at else kwargs.get("index_name")
         # Table.query finds its candidates through all_items(): scope that call to what the query can match.
-        _reading.scope = (self, None if kwargs.get("index_name") else hash_key)
+        _reading.scope = (self, None if index_name else hash_key)
         try:
             return original(self, hash_key, *args, **kwargs)
         finally:

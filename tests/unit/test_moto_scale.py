@@ -231,3 +231,49 @@ def test_a_shard_keeps_its_numbering_after_it_hands_over_its_records(monkeypatch
     assert held == 0
     assert len(delivered) == 3
     assert delivered == sorted(set(delivered))
+
+
+@pytest.mark.parametrize("patched", [False, True])
+def test_a_query_on_an_index_finds_what_moto_finds(patched: bool) -> None:
+    """Given items whose index key differs from their table key, When an index is queried (moto's backend passes
+    the index name by position), Then the patched read finds them all, and a table Query its one partition."""
+    from local.moto_scale import patch_reads
+
+    undo = patch_reads() if patched else (lambda: None)
+    try:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="us-east-1")
+            attributes = [{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gpk", "gsk")]
+            client.create_table(
+                TableName=TABLE,
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                AttributeDefinitions=attributes,
+                BillingMode="PAY_PER_REQUEST",
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": "by-stage",
+                        "KeySchema": [
+                            {"AttributeName": "gpk", "KeyType": "HASH"},
+                            {"AttributeName": "gsk", "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ],
+            )
+            for n in range(5):
+                client.put_item(TableName=TABLE, Item=key(f"C{n}") | {"gpk": {"S": "lead"}, "gsk": {"S": f"{n}"}})
+            on_index = client.query(
+                TableName=TABLE,
+                IndexName="by-stage",
+                KeyConditionExpression="gpk = :s",
+                ExpressionAttributeValues={":s": {"S": "lead"}},
+                ScanIndexForward=False,
+            )["Items"]
+            on_table = client.query(
+                TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "C3"}}
+            )["Items"]
+    finally:
+        undo()
+
+    assert [item["gsk"]["S"] for item in on_index] == ["4", "3", "2", "1", "0"]
+    assert [item["pk"]["S"] for item in on_table] == ["C3"]
