@@ -21,7 +21,7 @@ RESULTS = ROOT / "bench" / "results.json"
 DOC = ROOT / "docs" / "performance.md"
 
 # Order is the order of sections in docs/performance.md.
-BENCHMARKS = ("cold_init", "snapstart", "aws_calls", "segments", "imports", "sequences", "reports")
+BENCHMARKS = ("cold_init", "snapstart", "aws_calls", "segments", "imports", "sequences", "reports", "local_scale")
 
 HEADER = """# Performance
 
