@@ -117,24 +117,28 @@ def sign_up(client: httpx.Client, email: str) -> int:
         return 0
 
 
-def confirm(client: httpx.Client, email: str, timeout_s: float = 120) -> bool:
-    """Follow the confirmation email's link as a person would: open the page, and press its button if it has one."""
+def confirm(client: httpx.Client, email: str, timeout_s: float = 300) -> str:
+    """Follow the confirmation email's link as a person would: open the page, and press its button if it has one.
+
+    What happened: "confirmed", "no email", or the step and status that went wrong ("page 500", "button 410").
+    """
     link = _confirmation_link(client, email, timeout_s)
     if link is None:
-        return False
+        return "no email"
     page = client.get(link)
     if page.status_code != 200:
-        return False
+        return f"page {page.status_code}"
     form = FORM.search(page.text)
     if form is None:  # the page itself confirmed
-        return True
+        return "confirmed"
     action = ACTION.search(form.group(0))
     target = html.unescape(action.group(1)) if action and action.group(1) else link
     fields = {
         attrs.get("name", ""): html.unescape(attrs.get("value", ""))
         for attrs in ({k.lower(): v for k, v in ATTRIBUTE.findall(tag)} for tag in HIDDEN.findall(form.group(0)))
     }
-    return client.post(target, data=fields).status_code in (200, 303)
+    pressed = client.post(target, data=fields)
+    return "confirmed" if pressed.status_code in (200, 303) else f"button {pressed.status_code}"
 
 
 def _confirmation_link(client: httpx.Client, email: str, timeout_s: float) -> str | None:
@@ -185,13 +189,17 @@ class PoolFigures:
     rss_mb: dict[int, float] = field(default_factory=dict)
     baseline_mb: float = 0.0
     failed_sign_ups: int = 0
-    unconfirmed: int = 0
+    confirmations: Counter[str] = field(default_factory=Counter)  # what following each link came to
     confirmed: int = 0
     seconds: float = 0.0
 
     @property
     def peak_mb(self) -> float:
         return max([self.baseline_mb, *self.rss_mb.values()])
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(count for outcome, count in self.confirmations.items() if outcome != "confirmed")
 
     @property
     def growth(self) -> float:
@@ -209,6 +217,7 @@ class PoolFigures:
             "growth_full_over_half": self.growth,
             "failed_sign_ups": self.failed_sign_ups,
             "unconfirmed": self.unconfirmed,
+            "confirmations": dict(self.confirmations),
             "confirmed": self.confirmed,
             "seconds": round(self.seconds, 1),
         }
@@ -225,7 +234,7 @@ def grow_pool(backend: Backend, size: int, *, samples: int = SAMPLES, clients: i
         statuses = in_parallel(clients, sign_up, emails, base_url)
         figures.failed_sign_ups += sum(1 for status in statuses if status != 202)
         signed_up = [email for email, status in zip(emails, statuses, strict=True) if status == 202]
-        figures.unconfirmed += sum(1 for ok in in_parallel(clients, confirm, signed_up, base_url) if not ok)
+        figures.confirmations.update(in_parallel(clients, confirm, signed_up, base_url))
         figures.rss_mb[first + len(emails)] = settled_rss_mb(backend)
         print(f"   {first + len(emails):>6} people: {figures.rss_mb[first + len(emails)]:.0f} MB", flush=True)
     figures.seconds = time.monotonic() - started
@@ -374,7 +383,8 @@ A 1,000-person pool runs in `make test` (tests/e2e/test_local_scale.py) and asse
 
 Pool: {verdict(pool["passed"])}. Empty runtime {pool["baseline_mb"]:,.0f} MB; peak {pool["peak_mb"]:,.0f} MB;
 full over half {pool["growth_full_over_half"]}x; {pool["confirmed"]:,} confirmed, {pool["failed_sign_ups"]} sign-ups
-refused, {pool["unconfirmed"]} not confirmed; {pool["seconds"]:,.0f} s in all.
+refused, {pool["unconfirmed"]} links that did not confirm ({pool.get("confirmations")});
+{pool["seconds"]:,.0f} s in all.
 
 {markdown_table(["people signed up and confirmed", "RSS (MB)"], rows)}
 
