@@ -326,7 +326,7 @@ def stored_emails(backend: Backend) -> Counter[str]:
         params: dict[str, Any] = {"limit": 100} | ({"cursor": cursor} if cursor else {})
         page = backend.request("GET", "/candidates", recruiter=True, params=params).json()
         for summary in page["items"]:
-            held[backend.candidate(summary["candidate_id"])["email"]] += 1
+            held[backend.candidate(summary["candidate_id"])["candidate"]["email"]] += 1
         cursor = page.get("next_cursor")
         if not cursor:
             return held
