@@ -31,6 +31,7 @@ BENCHMARKS = (
     "sequences",
     "workflow_limits",
     "reports",
+    "local_scale",
 )
 
 HEADER = """# Performance

@@ -98,15 +98,31 @@ def time_scale(environ: Mapping[str, str]) -> float:
 
 
 def aws_environment(settings: LocalSettings, moto_port: int) -> dict[str, str]:
-    """Fake credentials and the moto endpoint, so every boto3 client in the process talks to moto."""
+    """Fake credentials and the moto endpoint, so a boto3 client in another process talks to the runtime's moto."""
+    return {**_credentials(settings, moto_port), "AWS_ENDPOINT_URL": moto_url(moto_port)}
+
+
+def in_process_environment(settings: LocalSettings, moto_port: int) -> dict[str, str]:
+    """The runtime's own process: no endpoint, so moto's botocore hook answers every client in-process.
+
+    S3 alone keeps the server's URL: presigned links (a report's pages) are handed to people, who open them
+    in a browser, so they must name a server that is listening.
+    """
+    return {**_credentials(settings, moto_port), "AWS_ENDPOINT_URL_S3": moto_url(moto_port)}
+
+
+def moto_url(moto_port: int) -> str:
+    return f"http://127.0.0.1:{moto_port}"
+
+
+def _credentials(settings: LocalSettings, moto_port: int) -> dict[str, str]:
     return {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_SESSION_TOKEN": "local",
         "AWS_REGION": settings.region,
         "AWS_DEFAULT_REGION": settings.region,
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
-        "MOTO_PORT": str(moto_port),
+        "MOTO_PORT": str(moto_port),  # where moto's Step Functions interpreter would call back, were it not in-process
     }
 
 

@@ -486,6 +486,9 @@ class _HttpHandler(BaseHTTPRequestHandler):
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops the SYNs of a burst (50 sign-ups at once) while the accept
+    # loop waits for the GIL; the clients then retry a second or more later, or give up.
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int) -> None:
         class GatewayHandler(_HttpHandler):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from local.lambdas import LambdaRuntime
@@ -80,10 +83,66 @@ def scaled_wait(scale: float) -> Callable[[Any, Any, float], None]:
     return _wait_interval
 
 
-def patch_wait(scale: float) -> Undo:
+class ExecutionTimes:
+    """Where each execution stands in sequence time, so a Wait until a timestamp counts from its own start.
+
+    moto waits until a timestamp by subtracting real now. With Waits scaled down, an execution's sequence
+    time runs ahead of real time: a round runs at its planned instant (`max(now, send_at)`, see
+    talentpool/logic/engage.py) and plans the next one from there, so "one day after this round" measured
+    from real now lasted one day *plus* everything the execution had already waited, and each Wait drifted
+    further. Here a Wait begins at the execution's current instant, the later of real now and the timestamp
+    it last waited until, so a Wait of N sequence-days lasts N x 86,400 / scale real seconds, whenever it runs.
+    """
+
+    KEPT = 20_000  # executions remembered (the least recently waiting forgotten): one per enrolled candidate
+
+    def __init__(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._now = now
+        self._reached: OrderedDict[str, datetime] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def seconds_until(self, execution: str, due: datetime) -> float:
+        """Sequence seconds from the execution's current instant to `due`; the execution then stands at `due`."""
+        with self._lock:
+            began = max(self._now(), self._reached.pop(execution, datetime.min.replace(tzinfo=UTC)))
+            self._reached[execution] = max(began, due)
+            while len(self._reached) > self.KEPT:
+                self._reached.popitem(last=False)
+        return (due - began).total_seconds()
+
+
+def _execution_id(env: Any) -> str:
+    return str(env.states.context_object.context_object_data["Execution"]["Id"])
+
+
+def timestamp_wait_seconds(times: ExecutionTimes) -> Callable[[Any, Any], float]:
+    """Timestamp(Path)._get_wait_seconds counted from the execution's own instant (see ExecutionTimes)."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+
+    def _get_wait_seconds(self: Any, env: Any) -> float:
+        self.string.eval(env=env)
+        text = env.stack.pop()
+        due = self._from_timestamp_string(text)  # naive, in UTC: the pattern only admits a Z
+        if due is None:
+            raise FailureEventException(self._create_failure_event(env, text))
+        return times.seconds_until(_execution_id(env), due.replace(tzinfo=UTC))
+
+    return _get_wait_seconds
+
+
+def patch_wait(scale: float, times: ExecutionTimes | None = None) -> Undo:
+    """Waits last 1/scale of their time, and a Wait until a timestamp counts from its execution's instant."""
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
-    return _replace(WaitFunction, "_wait_interval", scaled_wait(scale))
+    undo_interval = _replace(WaitFunction, "_wait_interval", scaled_wait(scale))
+    undo_timestamp = _replace(Timestamp, "_get_wait_seconds", timestamp_wait_seconds(times or ExecutionTimes()))
+
+    def undo() -> None:
+        undo_timestamp()
+        undo_interval()
+
+    return undo
 
 
 # --- SES ----------------------------------------------------------------------------------------------
@@ -190,9 +249,20 @@ def _observing(original: Callable[..., Any], sink: Callable[[SentMessage], None]
         except Exception:
             # Recording is a side channel: the send itself succeeded and must stay succeeded.
             log.exception("could not record sent email %s", sent.message_id)
+        else:
+            _forget(self.sent_messages, message)
         return message
 
     return send
+
+
+def _forget(sent_messages: list[Any], message: Any) -> None:
+    """The sink keeps the mail (the outbox, on disk): moto's in-memory list of every message would only grow."""
+    if sent_messages and sent_messages[-1] is message:
+        sent_messages.pop()
+    else:
+        with contextlib.suppress(ValueError):
+            sent_messages.remove(message)
 
 
 def _simple_request(message: Any) -> SendRequest:
@@ -210,7 +280,8 @@ def _simple_request(message: Any) -> SendRequest:
 
 
 def patch_ses(sink: Callable[[SentMessage], None]) -> Undo:
-    """Every message SES v1 or v2 accepts is also handed to `sink` (the outbox and the SES event feed)."""
+    """Every message SES v1 or v2 accepts is handed to `sink` (the outbox and the SES event feed), and moto's
+    own list of sent messages lets go of it once the sink has it."""
     from moto.ses.models import SESBackend
     from moto.ses.responses import EmailResponse
     from moto.sesv2.responses import SESV2Response

@@ -44,12 +44,26 @@ class OutboxEntry:
         }
 
 
+@dataclass(frozen=True)
+class _Filed:
+    """What the outbox keeps in memory of a message: where its file is, and what a listing filters on.
+
+    The parsed text and HTML are read back from the file when listed, so a pool of thousands does not keep
+    every email it was sent in memory.
+    """
+
+    name: str
+    to: tuple[str, ...]
+    sent_at: str
+    message_id: str
+
+
 class Outbox:
-    """Writes each message to <folder>/<timestamp>-<n>.eml and keeps the parsed list, oldest first."""
+    """Writes each message to <folder>/<timestamp>-<n>.eml and lists them parsed, oldest first."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._entries: list[OutboxEntry] = []
+        self._filed: list[_Filed] = []
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -61,28 +75,38 @@ class Outbox:
         now = datetime.now(UTC)
         # RFC 5322 lines end in CRLF, as SES sends them; Python's email package writes bare LF.
         raw = (sent.raw or _compose(sent, now)).replace("\r\n", "\n").replace("\n", "\r\n").encode()
-        message = email.message_from_bytes(raw, policy=email.policy.default)
         with self._lock:
-            number = len(self._entries) + 1
-            path = self.folder / f"{now.strftime('%Y%m%dT%H%M%S.%f')}-{number:04d}.eml"
-            path.write_bytes(raw)
-            entry = OutboxEntry(
-                path=path,
-                to=_recipients(sent.destinations),
-                sender=str(message.get("From") or sent.source),
-                subject=str(message.get("Subject") or ""),
-                text=_part(message, "text/plain"),
-                html=_part(message, "text/html"),
-                headers={name: str(value) for name, value in message.items()},
+            number = len(self._filed) + 1
+            filed = _Filed(
+                name=f"{now.strftime('%Y%m%dT%H%M%S.%f')}-{number:04d}.eml",
+                to=tuple(_recipients(sent.destinations)),
                 sent_at=now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 message_id=sent.message_id,
             )
-            self._entries.append(entry)
-        return entry
+            (self.folder / filed.name).write_bytes(raw)
+            self._filed.append(filed)
+        return self._entry(filed, raw, sent.source)
 
-    def entries(self) -> list[OutboxEntry]:
+    def entries(self, to: str | None = None) -> list[OutboxEntry]:
+        """Every message, oldest first; with `to`, only those to that address (compared without case)."""
+        wanted = to.strip().lower() if to else None
         with self._lock:
-            return list(self._entries)
+            filed = [f for f in self._filed if wanted is None or wanted in (a.lower() for a in f.to)]
+        return [self._entry(f, (self.folder / f.name).read_bytes()) for f in filed]
+
+    def _entry(self, filed: _Filed, raw: bytes, source: str = "") -> OutboxEntry:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        return OutboxEntry(
+            path=self.folder / filed.name,
+            to=list(filed.to),
+            sender=str(message.get("From") or source),
+            subject=str(message.get("Subject") or ""),
+            text=_part(message, "text/plain"),
+            html=_part(message, "text/html"),
+            headers={name: str(value) for name, value in message.items()},
+            sent_at=filed.sent_at,
+            message_id=filed.message_id,
+        )
 
 
 def _recipients(destinations: list[str]) -> list[str]:

@@ -1,16 +1,13 @@
-"""DynamoDB locally: one operation at a time inside moto, and stream records delivered asynchronously, as in AWS.
+"""DynamoDB stream records delivered asynchronously, as in AWS.
 
-moto's in-memory DynamoDB is not thread-safe (two concurrent TransactWriteItems can fail with "dictionary
-changed size during iteration"), so every DynamoDB and DynamoDB Streams request runs under one lock. moto also
-hands stream records to a mapped Lambda synchronously, inside the write that produced them; a consumer that
-writes to the table would then wait for the lock its own trigger holds. Here the write only queues its records,
-and a worker per (stream, function) delivers them in order, in batches, with retries, the way Lambda's stream
-poller does.
+moto hands stream records to a mapped Lambda synchronously, inside the write that produced them (and so under
+the DynamoDB lock, see local/moto_locks.py); a consumer that writes to the table would then wait for the lock
+its own trigger holds. Here the write only queues its records, and a worker per (stream, function) delivers
+them in order, in batches, with retries, the way Lambda's stream poller does.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import threading
@@ -33,62 +30,41 @@ DEFAULT_BATCH_SIZE = 100
 RETRY_DELAYS_S: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
 FIRST_SEQUENCE_NUMBER = 1100000000017454423009  # where moto's shard starts counting
 
-DYNAMODB_LOCK = threading.RLock()
 
+def stream_record(item: Any, *, region: str, source_arn: str, sequence_number: int) -> dict[str, Any]:
+    """Lambda's DynamoDB stream record for one of moto's StreamRecord objects, numbered in the stream's order.
 
-def _wrap(owner: type, name: str, wrapper: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Undo:
-    """Replace owner.name (its own or inherited) with wrapper(original); the undo restores exactly that."""
-    own = owner.__dict__.get(name)
-    setattr(owner, name, wrapper(getattr(owner, name)))
-    if own is None:
-        return lambda: delattr(owner, name)
-    return lambda: setattr(owner, name, own)
-
-
-def _serialised(original: Callable[..., Any]) -> Callable[..., Any]:
-    def call_action(self: Any) -> Any:
-        with DYNAMODB_LOCK:
-            return original(self)
-
-    return call_action
-
-
-def patch_dynamodb_serialised() -> Undo:
-    """Every DynamoDB and DynamoDB Streams request in the moto server runs alone."""
-    from moto.dynamodb.responses import DynamoHandler
-    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
-
-    undo = [_wrap(DynamoHandler, "call_action", _serialised), _wrap(DynamoDBStreamsHandler, "call_action", _serialised)]
-
-    def undo_all() -> None:
-        for step in reversed(undo):
-            step()
-
-    return undo_all
-
-
-def stream_records(items: Iterable[Any], *, region: str, source_arn: str) -> list[dict[str, Any]]:
-    """Lambda's DynamoDB stream records from moto's StreamRecord objects, copied (moto reuses its own)."""
+    moto reuses its own dicts, so nothing of them is kept: the caller serialises the record straight away.
+    """
     from moto.core.utils import unix_time
 
-    records = []
-    for item in items:
-        raw = copy.deepcopy(item.to_json())
-        dynamodb = raw["dynamodb"]
-        if isinstance(dynamodb.get("ApproximateCreationDateTime"), datetime):
-            dynamodb["ApproximateCreationDateTime"] = unix_time(dynamodb["ApproximateCreationDateTime"])
-        records.append(
-            {
-                "eventID": raw["eventID"],
-                "eventName": raw["eventName"],
-                "eventVersion": raw["eventVersion"],
-                "eventSource": raw["eventSource"],
-                "awsRegion": region,
-                "dynamodb": dynamodb,
-                "eventSourceARN": source_arn,
-            }
-        )
-    return records
+    raw = item.to_json()
+    dynamodb = dict(raw["dynamodb"])
+    if isinstance(dynamodb.get("ApproximateCreationDateTime"), datetime):
+        dynamodb["ApproximateCreationDateTime"] = unix_time(dynamodb["ApproximateCreationDateTime"])
+    dynamodb["SequenceNumber"] = str(sequence_number)
+    return {
+        "eventID": raw["eventID"],
+        "eventName": raw["eventName"],
+        "eventVersion": raw["eventVersion"],
+        "eventSource": raw["eventSource"],
+        "awsRegion": region,
+        "dynamodb": dynamodb,
+        "eventSourceARN": source_arn,
+    }
+
+
+@dataclass(frozen=True)
+class QueuedRecord:
+    """A stream record waiting for delivery, kept as its JSON: a fraction of the memory of the parsed dict,
+    and a fresh copy for every delivery attempt, so a handler that changes its event changes no retry."""
+
+    sequence_number: str
+    body: str
+
+    def event(self) -> dict[str, Any]:
+        record: dict[str, Any] = json.loads(self.body)
+        return record
 
 
 def function_name(function_arn: str) -> str:
@@ -103,7 +79,7 @@ class _Shard:
     function: str
     source_arn: str
     batch_size: int
-    records: deque[dict[str, Any]] = field(default_factory=deque)
+    records: deque[QueuedRecord] = field(default_factory=deque)
     busy: bool = False
 
 
@@ -112,8 +88,8 @@ class StreamDelivery:
 
     A batch that raises is retried whole; a batch answering `batchItemFailures` is retried from the first
     failed record (Lambda's ReportBatchItemFailures checkpoint), so the records before it are not sent again.
-    Sequence numbers are renumbered to increase per stream, as DynamoDB's do (moto restarts them when it
-    clears its shard after a delivery).
+    Sequence numbers are the stream's own, increasing per stream as DynamoDB's do. Queued records are kept as
+    JSON: a backlog of thousands of records (a CSV import outrunning its consumer) stays small.
     """
 
     def __init__(
@@ -136,20 +112,26 @@ class StreamDelivery:
 
     def enqueue(self, function_arn: str, source_arn: str, items: Iterable[Any]) -> None:
         """Called inside moto's write (under the DynamoDB lock): queue, never deliver."""
-        records = stream_records(items, region=self._region, source_arn=source_arn)
         name = function_name(function_arn)
         with self._changed:
-            for record in records:
+            queued = []
+            for item in items:
                 number = self._next_sequence.get(source_arn, FIRST_SEQUENCE_NUMBER)
-                record["dynamodb"]["SequenceNumber"] = str(number)
                 self._next_sequence[source_arn] = number + 1
+                record = stream_record(item, region=self._region, source_arn=source_arn, sequence_number=number)
+                queued.append(QueuedRecord(str(number), json.dumps(record, separators=(",", ":"))))
             shard = self._shards.get((source_arn, name))
             if shard is None:
                 shard = _Shard(name, source_arn, self._batch_sizes.get(name, DEFAULT_BATCH_SIZE))
                 self._shards[(source_arn, name)] = shard
                 self._start_worker(shard)
-            shard.records.extend(records)
+            shard.records.extend(queued)
             self._changed.notify_all()
+
+    def backlog(self) -> dict[str, int]:
+        """Records queued or being delivered, per consumer function: what Lambda's IteratorAge would show."""
+        with self._changed:
+            return {s.function: len(s.records) for s in self._shards.values()}
 
     def idle(self, timeout: float) -> bool:
         """Wait until every queued record has been delivered (or given up); for tests and shutdown."""
@@ -185,7 +167,7 @@ class StreamDelivery:
                     shard.busy = False
                     self._changed.notify_all()
 
-    def _deliver(self, shard: _Shard, batch: list[dict[str, Any]]) -> None:
+    def _deliver(self, shard: _Shard, batch: list[QueuedRecord]) -> None:
         for attempt, delay in enumerate((*self._retry_delays, None), start=1):
             batch = self._attempt(shard, batch)
             if not batch:
@@ -199,19 +181,19 @@ class StreamDelivery:
             "%s: gave up on %d stream record(s) from sequence number %s",
             shard.function,
             len(batch),
-            batch[0]["dynamodb"]["SequenceNumber"],
+            batch[0].sequence_number,
         )
 
-    def _attempt(self, shard: _Shard, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _attempt(self, shard: _Shard, batch: list[QueuedRecord]) -> list[QueuedRecord]:
         """Deliver once; what is left to retry: nothing, the whole batch, or from the first failed record on."""
-        result = self._invoke(shard.function, {"Records": copy.deepcopy(batch)})
+        result = self._invoke(shard.function, {"Records": [record.event() for record in batch]})
         if result.errored:
             log.warning("%s failed on a stream batch: %s", shard.function, _error_type(result))
             return batch
         failed = _failed_sequence_numbers(result)
         if not failed:
             return []
-        numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+        numbers = [record.sequence_number for record in batch]
         first = min((numbers.index(n) for n in failed if n in numbers), default=0)
         return batch[first:]
 
@@ -240,4 +222,6 @@ def patch_stream_delivery(delivery: StreamDelivery) -> Undo:
         delivery.enqueue(function_arn, source, items)
         return "queued"  # truthy: moto then clears its shard, so the next write sends only its own records
 
-    return _wrap(LambdaBackend, "send_dynamodb_items", lambda _original: send_dynamodb_items)
+    original = LambdaBackend.__dict__["send_dynamodb_items"]
+    LambdaBackend.send_dynamodb_items = send_dynamodb_items  # type: ignore[method-assign]
+    return lambda: setattr(LambdaBackend, "send_dynamodb_items", original)

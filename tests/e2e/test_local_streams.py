@@ -18,7 +18,8 @@ from botocore.config import Config
 from infra import spec
 from local import environment, resources
 from local.lambdas import LambdaRuntime
-from local.streams import StreamDelivery, patch_dynamodb_serialised, patch_stream_delivery
+from local.moto_locks import patch_dynamodb_serialised
+from local.streams import StreamDelivery, patch_stream_delivery
 from talentpool.store import schema
 
 pytestmark = pytest.mark.slow
@@ -79,7 +80,9 @@ def table(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[SimpleName
         monkeypatch.setenv(name, value)
     consumer = Consumer()
     lambdas = LambdaRuntime([CONSUMER], region="us-east-1", account=environment.ACCOUNT, loader=lambda f, n: consumer)
-    delivery = StreamDelivery(lambdas.invoke, batch_sizes={"consumer": 3}, region="us-east-1", retry_delays=(0.01,) * 3)
+    delivery = StreamDelivery(
+        lambdas.invoke, batch_sizes={CONSUMER.name: 3}, region="us-east-1", retry_delays=(0.01,) * 3
+    )
     undo = [patch_dynamodb_serialised(), patch_stream_delivery(delivery)]
     clients = resources.AwsClients("us-east-1")
     deployment = resources.Deployment("us-east-1", environment.ACCOUNT, TABLE, spec.BUS_NAME)
@@ -88,7 +91,7 @@ def table(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[SimpleName
     )["Role"]["Arn"]
     clients.dynamodb.create_table(**schema.table_definition(TABLE))
     resources.create_functions(clients, [CONSUMER], {}, deployment)
-    resources.create_stream_mappings(clients, [spec.StreamSpec("consumer", batch_size=3)], deployment)
+    resources.create_stream_mappings(clients, [spec.StreamSpec(CONSUMER.name, batch_size=3)], deployment)
     try:
         yield SimpleNamespace(clients=clients, consumer=consumer, delivery=delivery)
     finally:

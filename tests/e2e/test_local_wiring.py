@@ -27,7 +27,6 @@ from local.dispatch import Dispatcher, RuleTap, TargetInvoker
 from local.lambdas import LambdaRuntime
 from local.moto_patches import SentMessage, patch_lambda, patch_s3_notifications, patch_ses, patch_wait
 from local.outbox import Outbox
-from local.runtime import _enable_step_functions
 
 pytestmark = pytest.mark.slow
 
@@ -88,7 +87,8 @@ def moto(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[SimpleName
     for name, value in environment.aws_environment(settings, port).items():
         monkeypatch.setenv(name, value)
     saved = copy.deepcopy(default_user_config.get("stepfunctions"))
-    _enable_step_functions(f"http://127.0.0.1:{port}")
+    # What moto's POST /moto-api/config does: the server runs in this process and reads this dict.
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
     recorder = Recorder()
     lambdas = LambdaRuntime([GREET], region="us-east-1", account=environment.ACCOUNT, loader=lambda f, n: recorder)
     sinks: list[Any] = []

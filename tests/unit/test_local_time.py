@@ -13,7 +13,7 @@ import pytest
 
 from local.clock import ClockEntry, ScheduleClock, SequenceTime, scheduled_event
 from local.cron import ScheduleExpressionError
-from local.moto_patches import patch_wait, scaled_wait
+from local.moto_patches import ExecutionTimes, patch_wait, scaled_wait
 
 
 class FakeEnvironment:
@@ -264,3 +264,82 @@ def test_without_utc_moto_would_wait_the_zones_offset_longer(timestamp_waits: tu
     before, _ = timestamp_waits
 
     assert abs(before - (86400 + 8 * 3600)) <= 5
+
+
+# --- one clock for Waits until a timestamp ---------------------------------------------------------------
+
+DAY = timedelta(days=1)
+
+
+def test_a_wait_planned_from_the_last_one_lasts_its_own_length_not_the_time_since_real_now() -> None:
+    """Given an execution that waited until `t + 1 day`, When its next round plans `t + 2 days` (a moment
+    later in real time), Then the second Wait is one day long, not two."""
+    real = START
+    times = ExecutionTimes(now=lambda: real)
+
+    first = times.seconds_until("run-1", START + DAY)
+    real += timedelta(seconds=10)  # the first Wait ended (10 s at 8640x) and the round ran
+    second = times.seconds_until("run-1", START + 2 * DAY)
+
+    assert first == 86400
+    assert second == 86400
+
+
+def test_each_execution_keeps_its_own_instant_and_a_late_one_waits_from_real_now() -> None:
+    real = START
+    times = ExecutionTimes(now=lambda: real)
+    times.seconds_until("ahead", START + 30 * DAY)
+
+    fresh = times.seconds_until("fresh", START + DAY)
+    real += 2 * DAY  # a timestamp already past: no wait, and the execution stands at real now
+    late = times.seconds_until("late", START + DAY)
+
+    assert fresh == 86400  # not pushed back by the other execution's thirty days
+    assert late == -86400  # moto waits for nothing
+
+
+WAITS_ASL = {
+    "StartAt": "FirstRound",
+    "States": {
+        "FirstRound": {"Type": "Wait", "TimestampPath": "$.first", "Next": "SecondRound"},
+        "SecondRound": {"Type": "Wait", "TimestampPath": "$.second", "End": True},
+    },
+}
+
+
+def test_two_day_waits_in_one_moto_execution_each_last_a_day() -> None:
+    """Given an execution whose second Wait is planned a day after its first (as engage plans rounds),
+    When moto's interpreter runs it with the runtime's Wait patch, Then each Wait asks for one day."""
+    import json
+
+    import boto3
+    from moto import mock_aws
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    asked: list[float] = []
+    undo = patch_wait(8640)
+    WaitFunction._wait_interval = lambda self, env, wait_seconds: asked.append(wait_seconds)  # type: ignore[method-assign]
+    try:
+        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+            sfn = boto3.client("stepfunctions", region_name="us-east-1")
+            role = "arn:aws:iam::123456789012:role/sfn"
+            machine = sfn.create_state_machine(name="waits", definition=json.dumps(WAITS_ASL), roleArn=role)
+            now = datetime.now(UTC).replace(microsecond=0)
+            stamps = {"first": now + DAY, "second": now + 2 * DAY}
+            run = sfn.start_execution(
+                stateMachineArn=machine["stateMachineArn"],
+                input=json.dumps({key: at.strftime("%Y-%m-%dT%H:%M:%SZ") for key, at in stamps.items()}),
+            )
+            status = "RUNNING"
+            for _ in range(100):
+                status = sfn.describe_execution(executionArn=run["executionArn"])["status"]
+                if status != "RUNNING":
+                    break
+                threading.Event().wait(0.05)
+    finally:
+        undo()
+
+    assert status == "SUCCEEDED"
+    assert len(asked) == 2
+    assert 86400 - 5 <= asked[0] <= 86400
+    assert asked[1] == 86400

@@ -1,0 +1,28 @@
+"""The local-scale bench at 1,000 people, in CI: the runtime's memory follows the data it holds, not its history.
+
+bench/local_scale.py runs the full 10,000 in `make bench` and records times; here only memory is asserted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import local_scale
+
+pytestmark = pytest.mark.slow
+
+PEOPLE = 1_000
+
+
+def test_a_thousand_people_signed_up_and_confirmed_fit_the_memory_bound() -> None:
+    """Given a fresh runtime, When 1,000 people sign up (4 at a time) and confirm through the emailed link,
+    Then each is confirmed, RSS stays ≤ 1.5 GB, and RSS at 1,000 is ≤ 1.3x RSS at 500."""
+    with local_scale.runtime() as backend:
+        pool = local_scale.grow_pool(backend, PEOPLE, samples=2)
+
+    assert pool.failed_sign_ups == 0
+    # What the store holds; a link answered with an error (once in 1,000, under a load of 9 on 2 cores, though
+    # it did confirm) is counted by the bench and said in this message, not failed on here: memory is the point.
+    assert pool.confirmed == PEOPLE, pool.confirmations
+    assert pool.peak_mb <= local_scale.RSS_LIMIT_MB, pool.rss_mb
+    assert pool.growth <= local_scale.GROWTH_LIMIT, pool.rss_mb
