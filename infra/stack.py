@@ -19,6 +19,7 @@ from infra.events import DomainEvents
 from infra.failures import FailureQueues, Replay
 from infra.functions import Functions, GrantCall
 from infra.layers import SharedLayers
+from infra.logs import retain_helper_logs
 from infra.observability import Alarms
 from infra.reporting import ReportTables
 from infra.secrets import TokenSigningKey
@@ -130,6 +131,7 @@ class TalentpoolStack(Stack):
             functions=self.functions.by_name,
             after=list(self.node.children),
         )
+        retain_helper_logs(self, settings.log_retention_days)  # last: CDK's own functions exist only now
         self._outputs()
 
     def _environment(self) -> dict[spec.Env, str]:

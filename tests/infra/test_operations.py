@@ -196,6 +196,27 @@ def test_every_log_group_keeps_the_configured_retention(default_synth: Synth) ->
         assert group["Properties"]["RetentionInDays"] == LOG_RETENTION, logical_id
 
 
+def test_every_lambda_function_logs_into_a_group_with_the_configured_retention(default_synth: Synth) -> None:
+    # Given every function in the template, CDK's own deploy-time helpers included
+    groups = default_synth.of_type("AWS::Logs::LogGroup")
+    named_for = {
+        group["Properties"]["LogGroupName"]["Fn::Join"][1][1]["Ref"]: logical_id
+        for logical_id, group in groups.items()
+        if "LogGroupName" in group["Properties"]
+    }
+    for logical_id, function in default_synth.of_type("AWS::Lambda::Function").items():
+        logging = function["Properties"].get("LoggingConfig")
+        # Then each logs either to a group of its own (ours) or to /aws/lambda/<name>, created by the stack
+        group_id = logging["LogGroup"]["Ref"] if logging else named_for.get(logical_id)
+        assert group_id in groups, f"{logical_id} logs to a group Lambda would create, kept forever"
+        assert groups[group_id]["Properties"]["RetentionInDays"] == LOG_RETENTION
+        # And a helper's group exists before any custom resource can run it
+        if not logging:
+            for custom_id, custom in default_synth.resources.items():
+                if custom["Type"].startswith("Custom::") or custom["Type"] == "AWS::CloudFormation::CustomResource":
+                    assert group_id in custom.get("DependsOn", []), f"{custom_id} may run before {group_id}"
+
+
 # ---- SnapStart ------------------------------------------------------------------------------------
 
 SNAP_START = [function for function in spec.FUNCTIONS if function.snap_start]
