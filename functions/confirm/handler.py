@@ -21,7 +21,7 @@ from talentpool import errors, http, pages, snapstart
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
 from talentpool.logic.confirm import LinkKind, LinkView, use_link, view_link
-from talentpool.logic.transactional_email import describe_fields
+from talentpool.logic.sending.transactional_email import describe_fields
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.events import EventBus

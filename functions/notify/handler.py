@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from talentpool.clock import utcnow
 from talentpool.config import NotifyEnv, load
-from talentpool.logic.transactional_email import (
+from talentpool.logic.sending.transactional_email import (
     MailSettings,
     send_link_email,
     send_notice_email,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from talentpool.logic import builtin_sequences
-from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
-from talentpool.logic.transactional_email import (
+from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.transactional_email import (
     MailSettings,
     send_link_email,
     send_notice_email,

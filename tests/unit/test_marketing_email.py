@@ -7,7 +7,7 @@ import email
 import pytest
 from pydantic import ValidationError
 
-from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, Owner, Source
 from talentpool.models.sequences import SequenceDefinition, SequenceKind, SequenceStep
 

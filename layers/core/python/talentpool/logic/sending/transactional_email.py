@@ -14,7 +14,7 @@ from talentpool.logic.capture import changed_fields
 from talentpool.logic.confirm import change_token, confirmation_token
 from talentpool.logic.links import preferences_url
 from talentpool.logic.ports import Applications, CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
-from talentpool.logic.stage_email import DEFAULTS
+from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
