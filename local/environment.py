@@ -155,6 +155,8 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "DEFAULT_TIMEZONE": str(context["timezone_default"]),
         "FREQUENCY_CAP": str(context["frequency_cap"]),
         "COMPANY_NAME": str(context["company_name"]),
+        "PRIVACY_POLICY_URL": str(context.get("privacy_policy_url", "")),
+        "LOGO_URL": str(context.get("logo_url", "")),
         "CONSENT_MONTHS": str(context["retention_months"]),
         # Nurture campaigns: schedules go to the local Scheduler group, which starts the local nurture machine.
         "SES_SEND_RATE": str(context.get("ses_send_rate", 14)),

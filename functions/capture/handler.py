@@ -50,7 +50,6 @@ IDEMPOTENCY = IdempotencyConfig(
 
 def careers_page_with_errors(status: HTTPStatus, error: errors.TalentpoolError, fields: Any) -> str:
     return pages.careers_form(
-        ENV.web_root,
         consent_text_version="",
         submitted=fields,
         errors=error.fields or [errors.FieldError(["form"], error.message)],
