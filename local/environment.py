@@ -155,8 +155,9 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "DEFAULT_TIMEZONE": str(context["timezone_default"]),
         "FREQUENCY_CAP": str(context["frequency_cap"]),
         "COMPANY_NAME": str(context["company_name"]),
-        "PRIVACY_POLICY_URL": str(context.get("privacy_policy_url", "")),
-        "LOGO_URL": str(context.get("logo_url", "")),
+        "PRIVACY_POLICY_URL": str(context.get("privacy_policy_url") or "https://www.example.com/privacy"),
+        # A deployment without a logo shows its name; locally the sample logo in web/assets shows the slot.
+        "LOGO_URL": str(context.get("logo_url") or f"{settings.base_url}/assets/logo.svg"),
         "CONSENT_MONTHS": str(context["retention_months"]),
         # Nurture campaigns: schedules go to the local Scheduler group, which starts the local nurture machine.
         "SES_SEND_RATE": str(context.get("ses_send_rate", 14)),
