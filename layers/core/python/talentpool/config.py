@@ -42,7 +42,7 @@ class SiteEnv(FunctionEnv):
     privacy_policy_url: str | None = None
     logo_url: str | None = None
 
-    @field_validator("*", mode="before")
+    @field_validator("company_name", "privacy_policy_url", "logo_url", mode="before")
     @classmethod
     def _unset_is_default(cls, value: object, info: ValidationInfo) -> object:
         if value not in (None, ""):
@@ -65,7 +65,7 @@ class ConfirmEnv(FunctionEnv):
     public_base_url: str
 
 
-class NotifyEnv(FunctionEnv):
+class NotifyEnv(SiteEnv):
     table_name: str
     token_secret_arn: str
     sender_email: str

@@ -80,6 +80,16 @@ def render_text_file(name: str, /, **context: object) -> str:
     return template.render(**context)
 
 
+def file_module(name: str) -> object:
+    """A template file's macros, as an object to pass into another template (emails' HTML building blocks)."""
+    return _environment().get_template(name).module
+
+
+def text_module(name: str) -> object:
+    """The same, from the text environment (no escaping)."""
+    return _text_environment().get_template(name).module
+
+
 @cache
 def _text_environment() -> Environment:
     env = file_environment()
