@@ -59,6 +59,28 @@ def test_unknown_placeholders_are_found_before_sending():
     assert error.value.names == {"favourite_colour"}
 
 
+def test_a_template_that_would_not_render_is_refused_when_saved_naming_the_line():
+    # Given a body with a broken tag on its second line
+    with pytest.raises(templating.TemplateInvalid) as error:
+        templating.check("Hi {{first_name}}\n{% if first_name %}no end", {"first_name"})
+    # Then the problem is named, with its line, before anything is sent
+    assert "line 2" in str(error.value)
+
+
+def test_recruiters_templates_render_in_the_sandbox():
+    # Given a template that reaches for Python internals through a known token
+    template = "{{ first_name.__class__.__mro__ }}"
+    templating.check(template, {"first_name"})  # its names are all known
+
+    # When it is sent, the sandbox refuses the unsafe attribute rather than running it
+    with pytest.raises(Exception, match="unsafe|not safely|access"):
+        templating.render(template, {"first_name": "Ana"})
+
+
+def test_a_known_token_without_a_value_shows_its_fallback_never_fails_a_send():
+    assert templating.render("Hi {{first_name|there}} {{city}}!", {}) == "Hi there !"
+
+
 def test_ids_are_time_ordered_and_recognisable():
     earlier, later = new_id(1_000), new_id(2_000)
     assert earlier < later
