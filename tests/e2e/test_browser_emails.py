@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from talentpool.logic import builtin_sequences
 from talentpool.emails import Site
+from talentpool.logic import builtin_sequences
 from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.logic.sending.transactional_email import (
     MailSettings,
     send_link_email,
     send_notice_email,
     send_stage_email,
 )
-from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.candidate import Candidate, EmailedLink, PendingChange, Stage, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged

@@ -529,7 +529,7 @@ NOT_FOR_CAPTURE = (
     "talentpool.auth",
     "talentpool.logic.profiles",
     "talentpool.logic.imports",
-    "talentpool.logic.report_render",
+    "talentpool.views.report",
     "talentpool.api",
 )
 

@@ -1,2 +1,3 @@
-"""What candidate-facing pages show: the context each page template gets, built from models. No HTML here
+"""What people see: the context each page, email and report template gets, built from models, and the report's
+charts. No storage and no decisions here (that is logic/); markup lives in templates/, except the chart kit's SVG."""
 (that is templates/), no storage and no decisions (that is logic/)."""
