@@ -62,7 +62,8 @@ def _capture_once() -> Callable[..., CaptureResponse]:
         persistence_store=persistence(deps.env().table_name, "capture"),
         output_serializer=PydanticSerializer(model=CaptureResponse),
     )
-    return once(_capture)
+    captured: Callable[..., CaptureResponse] = once(_capture)
+    return captured
 
 
 def warm() -> None:

@@ -101,8 +101,10 @@ def _step_counts(performance: StepPerformance) -> list[str]:
     ]
 
 
-SEQUENCE_HEADER = ("Sequence · step", "Sent", "Delivered", "Opened", "Clicked", "Bounced", "Complaints")
-SEQUENCE_HEADER += ("Unsub.", "Open", "Click")
+SEQUENCE_HEADER = (
+    *("Sequence · step", "Sent", "Delivered", "Opened", "Clicked"),
+    *("Bounced", "Complaints", "Unsub.", "Open", "Click"),
+)
 
 
 def _sequence_table(summary: ReportSummary) -> Table:
