@@ -34,7 +34,8 @@ def runtime() -> Iterator[LocalProcess]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:  # noqa: F811 - the imported fixture is the one used
-    context = browser.new_context(java_script_enabled=True, viewport=PHONE)
+    # bypass_csp: the pages allow only their own scripts, and axe is injected from outside
+    context = browser.new_context(java_script_enabled=True, viewport=PHONE, bypass_csp=True)
     yield context.new_page()
     context.close()
 
