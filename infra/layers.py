@@ -177,7 +177,7 @@ def tree_digest(folder: Path) -> str:
 
 
 def stage_core(build_dir: Path = BUILD_DIR) -> Path:
-    """Copy the shared package (templates included) and web/ (the pages' assets) where Lambda mounts them: /opt/python, /opt/web.
+    """Copy the shared package (templates included) and web/ (the pages' assets) to /opt/python and /opt/web.
 
     Staged afresh on every synth (it is small), so the layer's asset hash follows the source exactly.
     """

@@ -530,7 +530,9 @@ NOT_FOR_CAPTURE = (
     "talentpool.logic.profiles",
     "talentpool.logic.imports",
     "talentpool.views.report",
-    "talentpool.api",
+    # The recruiter API's routers and their dependencies; capture's own routes are talentpool.api.capture.
+    *(f"talentpool.api.{name}" for name in ("candidates", "campaigns", "deps", "imports", "reports", "segments")),
+    *(f"talentpool.api.{name}" for name in ("sequences", "templates", "self_service")),
 )
 
 
