@@ -48,21 +48,22 @@ def recruiter_email(
     *,
     subject: str,
     site: Site,
-    body_html: str,
+    body_html: str | None,
     body_text: str,
     preferences_url: str,
     unsubscribe_url: str | None = None,
     reason: str | None = None,
 ) -> Rendered:
-    """A body a recruiter wrote, rendered in the sandbox already, inside the layout with the footer links."""
-    whole = _BODY.search(body_html)
+    """A body a recruiter wrote, rendered in the sandbox already, inside the layout with the footer links.
+    Without HTML, the text part's paragraphs are the HTML body."""
+    whole = _BODY.search(body_html or "")
     return render_email(
         "recruiter",
         subject=subject,
         preheader=_preheader(body_text),
         site=site,
         # Markup: the sandbox escaped every value in it, and its own HTML is the recruiter's to write.
-        body_html=Markup(whole.group(1) if whole else body_html),  # noqa: S704
+        body_html=Markup(whole.group(1) if whole else body_html or ""),  # noqa: S704
         body_text=body_text,
         preferences_url=preferences_url,
         unsubscribe_url=unsubscribe_url,

@@ -6,8 +6,6 @@ link and preference-centre link, and the reason the candidate is receiving it.
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 
 from talentpool import templating
@@ -24,7 +22,6 @@ TOPIC_NAMES = {
     Topic.EVENTS: "events",
     Topic.JOB_ALERTS: "matching jobs",
 }
-_URL = re.compile(r"(https?://[^\s<>\"]+)")
 
 
 @dataclass(frozen=True)
@@ -81,13 +78,6 @@ def reason_line(candidate: Candidate, sequence: Sequence) -> str:
     return f"You receive this because you joined our talent community on {joined} and confirmed your email address."
 
 
-def _paragraphs_to_html(text: str) -> str:
-    blocks = [b.strip() for b in text.strip().split("\n\n") if b.strip()]
-    return "".join(
-        "<p>" + _URL.sub(r'<a href="\1">\1</a>', html.escape(b)).replace("\n", "<br>") + "</p>" for b in blocks
-    )
-
-
 def render_marketing_email(
     *,
     candidate: Candidate,
@@ -105,7 +95,7 @@ def render_marketing_email(
     rendered = recruiter_email(
         subject=subject,
         site=branding.site,
-        body_html=templating.render(content.html, values) if content.html else _paragraphs_to_html(body),
+        body_html=templating.render(content.html, values) if content.html else None,
         body_text=body,
         preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url,
