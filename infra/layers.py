@@ -1,4 +1,4 @@
-"""The two Lambda layers, built without Docker: pinned dependencies for arm64, and the shared code plus web/."""
+"""The two Lambda layers, built without Docker: pinned dependencies for arm64, and the shared code plus web/assets."""
 
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ def tree_digest(folder: Path) -> str:
 
 
 def stage_core(build_dir: Path = BUILD_DIR) -> Path:
-    """Copy the shared package and the web pages into the layout Lambda mounts: /opt/python and /opt/web.
+    """Copy the shared package (templates included) and web/ (the pages' assets) to /opt/python and /opt/web.
 
     Staged afresh on every synth (it is small), so the layer's asset hash follows the source exactly.
     """
@@ -211,7 +211,7 @@ class SharedLayers(Construct):
         self.core = self._layer(
             "Core",
             lambda_.Code.from_asset(str(stage_core())),
-            "The talentpool package (/opt/python) and the candidate-facing pages (/opt/web)",
+            "The talentpool package with its templates (/opt/python) and the pages' assets (/opt/web)",
         )
 
     @property

@@ -19,9 +19,9 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from talentpool.logic.report_render import FUNNEL_HEADER, SEQUENCES_HEADER, SOURCES_HEADER
 from talentpool.models.aggregates import EVENT_LOG_COLUMNS, EVENT_LOG_PREFIX
 from talentpool.models.reports import FUNNEL_FILE, SEQUENCES_FILE, SOURCES_FILE
+from talentpool.spreadsheet import FUNNEL_HEADER, SEQUENCES_HEADER, SOURCES_HEADER
 from talentpool.store.reports import ATHENA_TABLES, TABLES_PREFIX
 
 PARTITION = "dt"

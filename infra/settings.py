@@ -61,6 +61,9 @@ class Settings:
     timezone_default: str = "Europe/London"
     frequency_cap: int = 2
     company_name: str = "Talentpool"
+    # Every page's footer links here, and every email's; the logo heads pages and emails (else the name does).
+    privacy_policy_url: str = ""
+    logo_url: str = ""
     report_schedule: str = "cron(0 6 * * ? *)"
     retention_months: int = 24
     ses_send_rate: int = 14
@@ -100,6 +103,9 @@ class Settings:
             raise ValueError(f"import_max_rows must be 1 to {MAX_IMPORT_ROWS:,} rows")
         if not self.company_name.strip() or len(self.company_name) > MAX_COMPANY_NAME:
             raise ValueError(f"company_name must be 1 to {MAX_COMPANY_NAME} characters")
+        for name in ("privacy_policy_url", "logo_url"):
+            if getattr(self, name) and not str(getattr(self, name)).startswith(("https://", "/")):
+                raise ValueError(f"{name} must be an https:// address or a path on the site")
         try:
             ZoneInfo(self.timezone_default)
         except (ZoneInfoNotFoundError, ValueError) as exc:

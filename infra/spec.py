@@ -52,6 +52,8 @@ class Env(StrEnum):
     CONSENT_MONTHS = "CONSENT_MONTHS"
     FAILURE_QUEUES = "FAILURE_QUEUES"  # JSON: each consumer's failure queue and where its work is replayed
     IMPORT_MAX_ROWS = "IMPORT_MAX_ROWS"
+    PRIVACY_POLICY_URL = "PRIVACY_POLICY_URL"
+    LOGO_URL = "LOGO_URL"
 
 
 class Grant(StrEnum):
@@ -242,6 +244,9 @@ class StateMachineSpec:
 
 _TALENTPOOL = "talentpool"
 
+# What every page and email shows of the company (talentpool.config.SiteEnv): name, logo, privacy policy.
+_SITE_ENV = (Env.COMPANY_NAME, Env.PRIVACY_POLICY_URL, Env.LOGO_URL)
+
 # What a function needs to send marketing email through engage's send path (sequence_step and campaign_step).
 _MARKETING_SENDER_ENV = (
     Env.TABLE_NAME,
@@ -252,7 +257,7 @@ _MARKETING_SENDER_ENV = (
     Env.PUBLIC_BASE_URL,
     Env.DEFAULT_TIMEZONE,
     Env.FREQUENCY_CAP,
-    Env.COMPANY_NAME,
+    *_SITE_ENV,
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -269,6 +274,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.JWKS_URL,
             Env.JWT_ISSUER,
             Env.JWT_AUDIENCE,
+            *_SITE_ENV,
         ),
         grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT),
         uses_web=True,
@@ -283,7 +289,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="confirm",
         description="Public links proving an address: double opt-in, and applying held changes (GET shows, POST acts)",
-        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT, Env.PUBLIC_BASE_URL),
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT, Env.PUBLIC_BASE_URL, *_SITE_ENV),
         grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ),
         uses_web=True,
         snap_start=True,
@@ -297,6 +303,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Env.SENDER_EMAIL,
             Env.SES_CONFIGURATION_SET,
             Env.PUBLIC_BASE_URL,
+            *_SITE_ENV,
         ),
         grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.SES_SEND, Grant.TOKEN_SECRET_READ),
         timeout_s=30,
@@ -370,7 +377,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="self_service",
         description="Candidate self-service: one-click unsubscribe and the preference centre",
-        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT),
+        env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT, *_SITE_ENV),
         grants=(
             Grant.TABLE_READ,
             Grant.TABLE_WRITE,
@@ -437,7 +444,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         name="pages",
         description="Serves the candidate-facing web pages: the careers form and the thank-you page",
-        env=(Env.WEB_ROOT, Env.PUBLIC_BASE_URL, Env.CONSENT_TEXT_VERSION),
+        env=(Env.WEB_ROOT, Env.PUBLIC_BASE_URL, Env.CONSENT_TEXT_VERSION, *_SITE_ENV),
         grants=(),
         memory_mb=256,
         uses_web=True,

@@ -161,6 +161,8 @@ class TalentpoolStack(Stack):
             "DEFAULT_TIMEZONE": settings.timezone_default,
             "FREQUENCY_CAP": str(settings.frequency_cap),
             "COMPANY_NAME": settings.company_name,
+            "PRIVACY_POLICY_URL": settings.privacy_policy_url,
+            "LOGO_URL": settings.logo_url,
             # Reports: how long a confirmed consent lasts (its expiry is counted), the data retention period.
             "CONSENT_MONTHS": str(settings.retention_months),
             # Nurture campaigns: the Map's concurrency and pacing, the machine a send starts, where schedules live.

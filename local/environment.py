@@ -149,6 +149,10 @@ def schedule_expression(schedule: spec.ScheduleSpec) -> str:
     return str(deployment_context().get(schedule.expression_setting) or schedule.default_expression)
 
 
+# Where pages and emails link for the privacy policy when cdk.json names none (a deployment must: docs/deploy.md).
+SAMPLE_PRIVACY_POLICY_URL = "https://www.example.com/privacy"
+
+
 def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, str]:
     """Local values by variable name, including names the spec may not list yet (ignored until it does)."""
     context = deployment_context()
@@ -171,6 +175,9 @@ def local_values(settings: LocalSettings, token_secret_arn: str) -> dict[str, st
         "DEFAULT_TIMEZONE": str(context["timezone_default"]),
         "FREQUENCY_CAP": str(context["frequency_cap"]),
         "COMPANY_NAME": str(context["company_name"]),
+        "PRIVACY_POLICY_URL": str(context.get("privacy_policy_url") or SAMPLE_PRIVACY_POLICY_URL),
+        # A deployment without a logo shows its name; locally the sample logo in web/assets shows the slot.
+        "LOGO_URL": str(context.get("logo_url") or f"{settings.base_url}/assets/logo.svg"),
         "CONSENT_MONTHS": str(context["retention_months"]),
         # Nurture campaigns: schedules go to the local Scheduler group, which starts the local nurture machine.
         "SES_SEND_RATE": str(context.get("ses_send_rate", 14)),

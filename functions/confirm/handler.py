@@ -21,7 +21,7 @@ from talentpool import errors, http, pages, snapstart
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
 from talentpool.logic.confirm import LinkKind, LinkView, use_link, view_link
-from talentpool.logic.transactional_email import describe_fields
+from talentpool.logic.sending.transactional_email import describe_fields
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.events import EventBus
@@ -50,8 +50,8 @@ ASK = {
     LinkKind.CHANGE: ("Apply your new details", "Apply your new details?", "Apply my new details"),
 }
 DONE = {
-    LinkKind.CONFIRM: ("confirmed.html", "You are confirmed"),
-    LinkKind.CHANGE: ("change-applied.html", "Your details are updated"),
+    LinkKind.CONFIRM: ("confirmed", "You are confirmed"),
+    LinkKind.CHANGE: ("change-applied", "Your details are updated"),
 }
 
 
@@ -59,7 +59,7 @@ def problem_page(status: HTTPStatus, error: errors.TalentpoolError, _: Any) -> s
     reason = getattr(error, "reason", "")
     heading = HEADINGS.get(reason, "This link is not valid")
     message = MESSAGES.get(reason, "Please use the most recent link we emailed you, or fill in the form again.")
-    return pages.page(ENV.web_root, "link-problem.html", title=heading, values={"heading": heading, "message": message})
+    return pages.page("link-problem", title=heading, heading=heading, message=message)
 
 
 app = http.create_app(html_error_page=problem_page)
@@ -72,15 +72,15 @@ LINK_ERRORS: dict[int, OpenAPIResponse] = {
 
 def _ask_page(token: str, view: LinkView) -> Response[Any]:
     title, heading, button = ASK[view.kind]
-    values = {
-        "heading": heading,
-        "button": button,
-        "token": token,
-        "fields": describe_fields(list(view.fields)),
-        "change_hidden": "" if view.kind is LinkKind.CHANGE else " hidden",
-        "confirm_hidden": "" if view.kind is LinkKind.CONFIRM else " hidden",
-    }
-    page = pages.page(ENV.web_root, "confirm.html", title=title, values=values)
+    page = pages.page(
+        "confirm",
+        title=title,
+        heading=heading,
+        button=button,
+        token=token,
+        change=view.kind is LinkKind.CHANGE,
+        fields=describe_fields(list(view.fields)),
+    )
     return http.html_response(HTTPStatus.OK, page, PRIVATE)
 
 
@@ -118,7 +118,7 @@ def form_to_body(fields: Mapping[str, Sequence[str]]) -> dict[str, Any]:
 def post_confirm(form: LinkForm) -> Response[Any]:
     outcome = use_link(form.token, secret=token_secret(ENV.token_secret_arn), now=utcnow(), repo=REPO, bus=BUS)
     name, title = DONE[outcome.kind]
-    return http.html_response(HTTPStatus.OK, pages.page(ENV.web_root, name, title=title), PRIVATE)
+    return http.html_response(HTTPStatus.OK, pages.page(name, title=title), PRIVATE)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

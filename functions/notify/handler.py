@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from talentpool.clock import utcnow
 from talentpool.config import NotifyEnv, load
-from talentpool.logic.transactional_email import (
+from talentpool.emails import Site
+from talentpool.logic.sending.transactional_email import (
     MailSettings,
     send_link_email,
     send_notice_email,
@@ -36,7 +37,8 @@ REPO = CandidateStore(TABLE)
 TEMPLATES = TemplateStore(TABLE)
 APPLICATIONS = StageHistoryApplications(TABLE)
 MAILER = Mailer(ENV.ses_configuration_set)
-SETTINGS = MailSettings(sender_email=ENV.sender_email, public_base_url=ENV.public_base_url)
+SITE = Site(company_name=ENV.company_name, logo_url=ENV.logo_url, privacy_policy_url=ENV.privacy_policy_url)
+SETTINGS = MailSettings(sender_email=ENV.sender_email, public_base_url=ENV.public_base_url, site=SITE)
 # One email per event: EventBridge delivers at least once, so a redelivery must find the first send's record.
 ONCE = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=24 * 3600)
 

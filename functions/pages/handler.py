@@ -29,7 +29,7 @@ app = http.create_app()
 def careers() -> Response[Any]:
     # Campaign links (utm_*, referrer_id) are carried into the form's hidden fields, even without JavaScript.
     query = {k: v for k, v in (app.current_event.query_string_parameters or {}).items() if k in FORM_FIELDS}
-    html = pages.careers_form(ENV.web_root, consent_text_version=ENV.consent_text_version, query=query)
+    html = pages.careers_form(consent_text_version=ENV.consent_text_version, query=query)
     return http.html_response(HTTPStatus.OK, html)
 
 
@@ -40,7 +40,7 @@ def careers() -> Response[Any]:
     responses={200: http.html_page("The page"), 404: {"description": "Not found"}},
 )
 def thanks() -> Response[Any]:
-    return http.html_response(HTTPStatus.OK, pages.page(ENV.web_root, "thanks.html", title="Thank you"))
+    return http.html_response(HTTPStatus.OK, pages.page("thanks", title="Thank you"))
 
 
 @app.get("/assets/<name>", summary="Page assets", include_in_schema=False)

@@ -90,7 +90,7 @@ def test_consent_left_unticked_is_shown_at_the_checkbox(page, runtime):
     page.uncheck("#consent")
     page.click("button[type=submit]")
     page.locator("#consent-error").wait_for(state="visible")
-    assert "required" in page.inner_text("#consent-error").lower()
+    assert "tick the box to agree" in page.inner_text("#consent-error").lower()
 
 
 def test_the_confirmation_link_shows_one_button_and_only_the_button_confirms(page, runtime):

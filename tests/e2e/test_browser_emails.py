@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from talentpool.emails import Site
 from talentpool.logic import builtin_sequences
-from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
-from talentpool.logic.transactional_email import (
+from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.stage_email import DEFAULTS
+from talentpool.logic.sending.transactional_email import (
     MailSettings,
     send_link_email,
     send_notice_email,
@@ -28,7 +30,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 PHONE = {"width": 375, "height": 667}
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
-SETTINGS = MailSettings(sender_email="talent@acme.example", public_base_url="https://talent.acme.example")
+SITE = Site(
+    company_name="Acme",
+    logo_url="https://talent.acme.example/assets/logo.svg",
+    privacy_policy_url="https://acme.example/privacy",
+)
+SETTINGS = MailSettings(sender_email="talent@acme.example", public_base_url="https://talent.acme.example", site=SITE)
 CANDIDATE = Candidate.model_validate(
     {
         "candidate_id": "01M8B9VGHAH080YCQ49MGPAEJE",
@@ -100,7 +107,7 @@ def every_email() -> list[tuple[str, OutgoingEmail]]:
     for link in (EmailedLink.CONFIRMATION, EmailedLink.CHANGE):
         send_link_email(captured, link, now=NOW, secret=b"k", settings=SETTINGS, ledger=outbox, mailer=outbox)
     send_notice_email(captured, now=NOW, secret=b"k", settings=SETTINGS, repo=outbox, mailer=outbox)
-    for stage in (Stage.APPLIED, Stage.REJECTED):
+    for stage in DEFAULTS:
         changed = StageChanged(
             candidate_id=CANDIDATE.candidate_id,
             occurred_at="2026-11-26T09:00:00.000Z",
@@ -118,7 +125,8 @@ def every_email() -> list[tuple[str, OutgoingEmail]]:
             mailer=outbox,
             applications=outbox,
         )
-    named = list(zip(("confirmation", "change", "notice", "stage applied", "stage rejected"), outbox.sent, strict=True))
+    names = ("confirmation", "change", "notice", *(f"stage {stage.value}" for stage in DEFAULTS))
+    named = list(zip(names, outbox.sent, strict=True))
     links = Links(
         unsubscribe_url="https://talent.acme.example/unsubscribe/" + "t" * 160,
         preferences_url="https://talent.acme.example/preferences/" + "p" * 160,
@@ -129,7 +137,12 @@ def every_email() -> list[tuple[str, OutgoingEmail]]:
                 candidate=CANDIDATE,
                 sequence=sequence,
                 step_index=index,
-                branding=Branding(company_name="Acme", sender_email=SETTINGS.sender_email),
+                branding=Branding(
+                    company_name="Acme",
+                    sender_email=SETTINGS.sender_email,
+                    logo_url=SITE.logo_url,
+                    privacy_policy_url=SITE.privacy_policy_url,
+                ),
                 links=links,
                 tags={},
             )
@@ -178,3 +191,30 @@ def test_each_email_fits_a_375_px_phone_without_zooming_or_scrolling_sideways(
     assert layout["viewport"] == 375, layout
     assert layout["width"] <= 375, f"{name} scrolls sideways: {layout}"
     assert layout["scale"] == 1 and layout["font"] >= 14, layout
+
+
+@pytest.mark.parametrize(("name", "message"), EMAILS, ids=[name for name, _ in EMAILS])
+def test_each_email_has_the_house_layout_and_a_text_part_with_the_same_links(
+    phone: Any, name: str, message: OutgoingEmail
+) -> None:
+    # Given the email as the phone's mail app receives it
+    phone.set_content(received_html(message))
+
+    # Then it has the layout's parts: the logo named for the company, a preheader, dark-mode colours chosen
+    head = phone.evaluate(
+        """() => ({
+            viewport: !!document.querySelector('meta[name=viewport]'),
+            scheme: (document.querySelector('meta[name=color-scheme]') || {}).content,
+            logo: (document.querySelector('img') || {}).alt,
+            preheader: document.body.firstElementChild.textContent.trim(),
+            blank: [...document.links].filter(a => !a.textContent.trim()).map(a => a.href),
+            links: [...document.links].map(a => a.href),
+        })"""
+    )
+    assert head["viewport"] and head["scheme"] == "light dark" and head["logo"] == "Acme", head
+    assert head["preheader"], f"{name} has no preheader"
+    # Every link says where it goes, and the text part carries every one of them
+    assert head["blank"] == [], f"{name} has links with no visible text"
+    assert SITE.privacy_policy_url in head["links"]
+    for href in head["links"]:
+        assert href.replace("&amp;", "&") in message.text, f"{name}: {href} is missing from the text part"

@@ -31,7 +31,7 @@ def runtime() -> Iterator[LocalProcess]:
 
 
 def careers_form(email: str) -> dict[str, Any]:
-    """What a browser without JavaScript posts from web/careers.html."""
+    """What a browser without JavaScript posts from the careers page (templates/pages/careers.html.j2)."""
     return {
         "email": email,
         "first_name": "Ana",

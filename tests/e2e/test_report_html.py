@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from bench import reports as realistic
-from talentpool.logic import report_render
 from talentpool.logic.reports import Aggregates, build_summary, coverage, sequence_names
 from talentpool.models.aggregates import DAY_PREFIX, EXPIRY_PK, TOTAL_PK
 from talentpool.models.reports import ReportRequest, ReportSummary
+from talentpool.views import report
 from tests.e2e.test_browser_careers import browser  # noqa: F401 - the shared chromium fixture
 
 pytestmark = [pytest.mark.browser]
@@ -82,7 +82,7 @@ def show(browser, tmp_path: Path) -> Iterator[Callable[[ReportSummary, dict[str,
 
     def open_page(summary: ReportSummary, viewport: dict[str, int]) -> Any:
         html = tmp_path / "report.html"
-        html.write_text(report_render.render_html(summary), encoding="utf-8")
+        html.write_text(report.render_html(summary), encoding="utf-8")
         context = browser.new_context(viewport=viewport)
         contexts.append(context)
         page = context.new_page()

@@ -529,8 +529,10 @@ NOT_FOR_CAPTURE = (
     "talentpool.auth",
     "talentpool.logic.profiles",
     "talentpool.logic.imports",
-    "talentpool.logic.report_render",
-    "talentpool.api",
+    "talentpool.views.report",
+    # The recruiter API's routers and their dependencies; capture's own routes are talentpool.api.capture.
+    *(f"talentpool.api.{name}" for name in ("candidates", "campaigns", "deps", "imports", "reports", "segments")),
+    *(f"talentpool.api.{name}" for name in ("sequences", "templates", "self_service")),
 )
 
 

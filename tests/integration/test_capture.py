@@ -265,7 +265,7 @@ def test_form_post_with_errors_gets_the_form_back_with_inline_errors_and_values(
     assert header(response, "Content-Type").startswith("text/html")
     html = response["body"]
     assert 'id="email-error">Must be an email address like name@example.com<' in html
-    assert 'id="consent-error">This is required<' in html
+    assert 'id="consent-error">Tick the box to agree, so that we may keep your details and email you<' in html
     assert 'value="Li"' in html and 'value="not-an-email"' in html
     assert domain_items(aws.items()) == []
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bench import reports as realistic
-from talentpool.logic import report_render
+from talentpool import spreadsheet
 from talentpool.models.reports import ReportSummary
 from talentpool.store import clients
 from talentpool.store.table import Table
@@ -79,9 +79,9 @@ def test_the_daily_job_writes_five_files_under_the_date_and_a_copy_of_each_csv_p
         "Emails outside sequences",
     }
     for name, header in (
-        ("funnel.csv", report_render.FUNNEL_HEADER),
-        ("sources.csv", report_render.SOURCES_HEADER),
-        ("sequences.csv", report_render.SEQUENCES_HEADER),
+        ("funnel.csv", spreadsheet.FUNNEL_HEADER),
+        ("sources.csv", spreadsheet.SOURCES_HEADER),
+        ("sequences.csv", spreadsheet.SEQUENCES_HEADER),
     ):
         fields, rows = csv_rows(stored[DAILY + name])
         assert fields == list(header), name

@@ -159,6 +159,18 @@ def test_an_unknown_placeholder_is_refused_naming_the_field(
     assert "unknown placeholders" in error["msg"] and "first_name" in error["msg"]
 
 
+def test_a_template_syntax_error_is_refused_at_save_time_naming_the_field(aws: Account) -> None:
+    body = definition()
+    body["steps"][1]["body"] = "Hi {{first_name}},\n{% for %}"
+
+    response = api("POST", "/sequences", body, claims=factories.ADMIN)
+
+    assert response["statusCode"] == 422
+    [error] = body_of(response)["error"]["fields"]
+    assert error["loc"] == ["steps", 1, "body"]
+    assert "template error on line 2" in error["msg"]
+
+
 @pytest.mark.parametrize(
     ("change", "loc"),
     [

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, Owner, Source
 from talentpool.models.email_message import OutgoingEmail, header_text, mobile_ready
 from tests.unit.test_marketing_email import sequence

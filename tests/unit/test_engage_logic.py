@@ -28,7 +28,7 @@ from talentpool.logic.engage import (
     send_key,
     send_step_email,
 )
-from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import DomainEvent

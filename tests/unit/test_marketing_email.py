@@ -7,7 +7,7 @@ import email
 import pytest
 from pydantic import ValidationError
 
-from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, Owner, Source
 from talentpool.models.sequences import SequenceDefinition, SequenceKind, SequenceStep
 
@@ -85,7 +85,7 @@ def test_personalisation_and_fallbacks():
 def test_html_is_escaped_and_links_are_clickable():
     rendered = render(candidate(first_name="<script>x</script>"))
     assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
-    assert '<a href="https://acme.example/jobs">' in rendered.html
+    assert '<a href="https://acme.example/jobs" rel="noopener">https://acme.example/jobs</a>' in rendered.html
 
 
 def test_a_variant_for_the_candidates_interest_replaces_the_content():

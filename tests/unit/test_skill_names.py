@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from talentpool.logic.capture import merge_profile
-from talentpool.logic.marketing_email import Branding, personal_values
+from talentpool.logic.sending.marketing_email import Branding, personal_values
 from talentpool.models.candidate import Candidate, CaptureRequest, ProfileFields
 from talentpool.models.recruiter import ProfilePatch
 from tests.unit.test_email_message import marketing, stored_candidate

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from jinja2.exceptions import SecurityError
 
 from talentpool import templating, tokens
 from talentpool.errors import InvalidToken
@@ -57,6 +58,28 @@ def test_unknown_placeholders_are_found_before_sending():
     with pytest.raises(templating.UnknownPlaceholder) as error:
         templating.check("Hi {{first_name}} {{favourite_colour|blue}}", {"first_name"})
     assert error.value.names == {"favourite_colour"}
+
+
+def test_a_template_that_would_not_render_is_refused_when_saved_naming_the_line():
+    # Given a body with a broken tag on its second line
+    with pytest.raises(templating.TemplateInvalid) as error:
+        templating.check("Hi {{first_name}}\n{% if first_name %}no end", {"first_name"})
+    # Then the problem is named, with its line, before anything is sent
+    assert "line 2" in str(error.value)
+
+
+def test_recruiters_templates_render_in_the_sandbox():
+    # Given a template that reaches for Python internals through a known token
+    template = "{{ first_name.__class__.__mro__ }}"
+    templating.check(template, {"first_name"})  # its names are all known
+
+    # When it is sent, the sandbox refuses the unsafe attribute rather than running it
+    with pytest.raises(SecurityError):
+        templating.render(template, {"first_name": "Ana"})
+
+
+def test_a_known_token_without_a_value_shows_its_fallback_never_fails_a_send():
+    assert templating.render("Hi {{first_name|there}} {{city}}!", {}) == "Hi there !"
 
 
 def test_ids_are_time_ordered_and_recognisable():

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 class FunctionEnv(BaseModel):
@@ -34,6 +34,22 @@ class CaptureEnv(FunctionEnv):
     jwt_audience: str
 
 
+class SiteEnv(FunctionEnv):
+    """What every page and email shows of the company: its name, logo and privacy policy (cdk.json context).
+    Defaults let a function start where a deployment sets none; CDK and the local runtime pass cdk.json's."""
+
+    company_name: str = Field(default="Talentpool", min_length=1, max_length=100)
+    privacy_policy_url: str | None = None
+    logo_url: str | None = None
+
+    @field_validator("company_name", "privacy_policy_url", "logo_url", mode="before")
+    @classmethod
+    def _unset_is_default(cls, value: object, info: ValidationInfo) -> object:
+        if value not in (None, ""):
+            return value
+        return cls.model_fields[str(info.field_name)].default
+
+
 class IntakeEnv(FunctionEnv):
     """Settles public submissions after their answer (see infra/spec.py)."""
 
@@ -49,7 +65,7 @@ class ConfirmEnv(FunctionEnv):
     public_base_url: str
 
 
-class NotifyEnv(FunctionEnv):
+class NotifyEnv(SiteEnv):
     table_name: str
     token_secret_arn: str
     sender_email: str

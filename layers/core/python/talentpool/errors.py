@@ -8,11 +8,17 @@ from collections.abc import Mapping, Sequence
 class FieldError:
     """A problem with one input field: where it is and what is wrong, in words a person can act on."""
 
-    __slots__ = ("loc", "msg")
+    __slots__ = ("ctx", "kind", "loc", "msg")
 
-    def __init__(self, loc: Sequence[str | int], msg: str) -> None:
+    def __init__(
+        self, loc: Sequence[str | int], msg: str, *, kind: str = "", ctx: Mapping[str, object] | None = None
+    ) -> None:
         self.loc = list(loc)
         self.msg = msg
+        # The validator's error type and its limits (pydantic's `type` and `ctx`), so a page can word it for a
+        # person; API clients get `msg` only.
+        self.kind = kind
+        self.ctx = dict(ctx or {})
 
     def as_dict(self) -> dict[str, object]:
         return {"loc": self.loc, "msg": self.msg}

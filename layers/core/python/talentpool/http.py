@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from talentpool import errors
 from talentpool.observability import logger
@@ -74,7 +75,10 @@ def validation_error(raw_errors: list[Any]) -> errors.TalentpoolError:
     """Turn Powertools/pydantic validation errors into ours; malformed JSON is a 400, not a 422."""
     if any(e.get("type") == "json_invalid" for e in raw_errors):
         return errors.MalformedRequest("The request body is not valid JSON")
-    fields = [errors.FieldError(_location(e.get("loc", ())), _message(e)) for e in raw_errors]
+    fields = [
+        errors.FieldError(_location(e.get("loc", ())), _message(e), kind=str(e.get("type", "")), ctx=e.get("ctx"))
+        for e in raw_errors
+    ]
     return errors.ValidationFailed("Some fields are missing or not valid", fields)
 
 
@@ -121,7 +125,7 @@ def is_form(event: Mapping[str, Any]) -> bool:
     return (header(event, "content-type") or "").lower().startswith(FORM_CONTENT_TYPE)
 
 
-def wants_html(app: APIGatewayRestResolver) -> bool:
+def wants_html(app: APIGatewayRestResolver | APIGatewayRouter) -> bool:
     """True when a browser posted a plain HTML form (no JavaScript): it gets pages and redirects, not JSON."""
     return bool(app.context.get("wants_html"))
 

@@ -1,35 +1,33 @@
-"""Candidate-facing HTML pages rendered from the templates in web/ (the WEB_ROOT)."""
+"""Candidate-facing HTML pages: the templates in templates/pages, inside one base layout, and web/'s assets."""
 
 from __future__ import annotations
 
-import html
 import mimetypes
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from talentpool import templating
+from talentpool.config import SiteEnv, load
 from talentpool.errors import FieldError
-from talentpool.models.candidate import Topic
 from talentpool.models.capture_form import FORM_FIELDS, form_field_for
 from talentpool.models.geography import countries, timezones
+from talentpool.models.preferences import TOPIC_LABELS
+from talentpool.views.forms import FormErrors, form_errors
 
 ASSET_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
 }
+# The careers form's fields a person never sees: they carry the consent wording's version and the source.
+HIDDEN_FIELDS = ("consent_text_version", "source_channel", "utm_source", "utm_medium", "utm_campaign", "referrer_id")
 
 
-@cache
-def _template(web_root: str, name: str) -> str:
-    return (Path(web_root) / name).read_text(encoding="utf-8")
-
-
-def page(web_root: str, name: str, *, title: str, values: Mapping[str, object] | None = None) -> str:
-    """A whole page: web/<name> rendered with `values`, inside web/layout.html."""
-    content = templating.render(_template(web_root, name), values or {})
-    return templating.render(_template(web_root, "layout.html"), {"title": title, "content": content})
+def page(name: str, *, title: str, **context: object) -> str:
+    """A whole page: templates/pages/<name>.html.j2 with `context`, in the base layout with the site's branding."""
+    return templating.render_file(f"pages/{name}.html.j2", title=title, site=load(SiteEnv), **context)
 
 
 def asset(web_root: str, name: str) -> tuple[bytes, str] | None:
@@ -44,55 +42,52 @@ def asset(web_root: str, name: str) -> tuple[bytes, str] | None:
 
 
 @cache
-def _country_options() -> str:
-    ordered = sorted(countries().items(), key=lambda kv: kv[1])
-    return "".join(f'<option value="{code}">{html.escape(name)}</option>' for code, name in ordered)
+def _countries() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(countries().items(), key=lambda kv: kv[1]))
 
 
 @cache
-def _timezone_options() -> str:
-    return "".join(f'<option value="{html.escape(zone)}"></option>' for zone in sorted(timezones()))
+def _timezones() -> tuple[str, ...]:
+    return tuple(sorted(timezones()))
 
 
-def _select(options_html: str, selected: str) -> str:
-    if not selected:
-        return options_html
-    marker = f'value="{html.escape(selected)}"'
-    return options_html.replace(marker, f"{marker} selected", 1)
+@dataclass(frozen=True)
+class CareersForm:
+    values: Mapping[str, str]
+    chosen: frozenset[str]
+    consented: bool
+    errors: FormErrors
+
+
+def _careers_field(error: FieldError) -> str | None:
+    name = form_field_for(error.loc)
+    return name if name in FORM_FIELDS and name not in HIDDEN_FIELDS else None
 
 
 def careers_form(
-    web_root: str,
     *,
     consent_text_version: str,
     submitted: Mapping[str, Sequence[str]] | None = None,
     errors: Sequence[FieldError] = (),
     query: Mapping[str, str] | None = None,
 ) -> str:
-    """The careers sign-up page: empty, or re-filled with what was posted and the errors shown inline."""
-    submitted = submitted or {}
-    query = query or {}
-    values: dict[str, object] = {}
-    for name in FORM_FIELDS:
-        posted = submitted.get(name) or []
-        values[name] = ", ".join(posted) if posted else query.get(name, "")
+    """The careers sign-up page: empty, or re-filled with what was posted and each error at its field."""
+    submitted, query = submitted or {}, query or {}
+    values = {name: ", ".join(submitted.get(name) or []) or query.get(name, "") for name in FORM_FIELDS}
     values["consent_text_version"] = values["consent_text_version"] or consent_text_version
     values["source_channel"] = values["source_channel"] or "careers_site"
-    messages: dict[str, list[str]] = {}
-    for error in errors:
-        # Shown alone under a field, a message reads as a sentence.
-        messages.setdefault(form_field_for(error.loc), []).append(error.msg[:1].upper() + error.msg[1:])
-    for name in [*FORM_FIELDS, "form"]:
-        text = "; ".join(messages.get(name, []))
-        values[f"{name}_error"] = text
-        values[f"{name}_invalid"] = ' aria-invalid="true"' if text else ""
-        values[f"{name}_error_hidden"] = "" if text else " hidden"
-    chosen = set(submitted.get("interests") or [])
-    for topic in Topic:
-        values[f"interest_{topic.value}_checked"] = " checked" if topic.value in chosen else ""
-    values["consent_checked"] = " checked" if submitted.get("consent") else ""
-    values["country_options"] = _select(_country_options(), str(values["country"]).upper())
-    values["timezone_options"] = _timezone_options()
-    values["error_count"] = len(errors)
-    values["error_summary_hidden"] = "" if errors else " hidden"
-    return page(web_root, "careers.html", title="Join our talent community", values=values)
+    form = CareersForm(
+        values=values,
+        chosen=frozenset(submitted.get("interests") or []),
+        consented=bool(submitted.get("consent")),
+        errors=form_errors(errors, _careers_field),
+    )
+    return page(
+        "careers",
+        title="Join our talent community",
+        form=form,
+        countries=_countries(),
+        timezones=_timezones(),
+        topics=[(topic.value, label) for topic, label in TOPIC_LABELS.items()],
+        hidden_fields=HIDDEN_FIELDS,
+    )

@@ -1,1 +1,2 @@
-"""Routers of the recruiter API, one per resource, composed by functions/recruiter_api."""
+"""Powertools routers, one per resource: the recruiter API's (composed by functions/recruiter_api), and the
+public capture and self-service routes (composed by their functions)."""

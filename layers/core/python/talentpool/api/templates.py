@@ -14,7 +14,7 @@ from talentpool import http
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import isoformat, utcnow
-from talentpool.logic.stage_email import DEFAULTS
+from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.candidate import Stage
 from talentpool.models.templates import STAGE_EMAIL_PLACEHOLDERS, StageEmailTemplate
 from talentpool.store.table import Table

@@ -34,9 +34,9 @@ from talentpool.ids import is_id, new_id
 from talentpool.logic import workflow_limits as limits
 from talentpool.logic.builtin_sequences import WELCOME_ID
 from talentpool.logic.links import preferences_url, unsubscribe_url
-from talentpool.logic.marketing_email import Branding, Links, render_marketing_email
 from talentpool.logic.ports import EventPublisher, MailSender
 from talentpool.logic.send_planning import next_send_time
+from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
 from talentpool.logic.sequences import SequenceSource, current_sequence, pinned_sequence
 from talentpool.models.candidate import Candidate, ConsentStatus, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail

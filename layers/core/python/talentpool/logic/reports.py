@@ -445,7 +445,9 @@ def run_report(
     reader: AggregateReader, writer: ReportWriter, request: ReportRequest, *, now: datetime
 ) -> ReportWritten:
     """Compute the report for `request` and write its files; re-running writes the same keys again."""
-    from talentpool.logic import report_render  # here, so the recruiter API (which reads reports) never loads it
+    from talentpool.views import (
+        report as report_render,
+    )  # here, so the recruiter API (which reads reports) never loads it
 
     cover = coverage(request, now=now)
     summary = build_summary(

@@ -47,6 +47,8 @@ def check_template(text: str, where: str) -> str:
     except templating.UnknownPlaceholder as exc:
         known = ", ".join(sorted(MARKETING_PLACEHOLDERS))
         raise ValueError(f"{where} uses unknown placeholders: {exc}; known: {known}") from exc
+    except templating.TemplateInvalid as exc:
+        raise ValueError(f"{where} has a {exc}") from exc
     return text
 
 

@@ -28,6 +28,8 @@ class EmailTemplate(BaseModel):
                 templating.check(getattr(self, part), known)
             except templating.UnknownPlaceholder as exc:
                 raise ValueError(f"{part} uses unknown placeholders: {exc}; known: {', '.join(sorted(known))}") from exc
+            except templating.TemplateInvalid as exc:
+                raise ValueError(f"{part} has a {exc}") from exc
         return self
 
 

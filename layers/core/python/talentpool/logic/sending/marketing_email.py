@@ -6,12 +6,11 @@ link and preference-centre link, and the reason the candidate is receiving it.
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 
 from talentpool import templating
 from talentpool.clock import parse_iso
+from talentpool.emails import Site, recruiter_email
 from talentpool.models.candidate import Candidate, Topic
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.geography import countries
@@ -23,13 +22,18 @@ TOPIC_NAMES = {
     Topic.EVENTS: "events",
     Topic.JOB_ALERTS: "matching jobs",
 }
-_URL = re.compile(r"(https?://[^\s<>\"]+)")
 
 
 @dataclass(frozen=True)
 class Branding:
     company_name: str
     sender_email: str
+    logo_url: str | None = None
+    privacy_policy_url: str | None = None
+
+    @property
+    def site(self) -> Site:
+        return Site(self.company_name, self.logo_url, self.privacy_policy_url)
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,6 @@ def reason_line(candidate: Candidate, sequence: Sequence) -> str:
     return f"You receive this because you joined our talent community on {joined} and confirmed your email address."
 
 
-def _paragraphs_to_html(text: str) -> str:
-    blocks = [b.strip() for b in text.strip().split("\n\n") if b.strip()]
-    return "".join(
-        "<p>" + _URL.sub(r'<a href="\1">\1</a>', html.escape(b)).replace("\n", "<br>") + "</p>" for b in blocks
-    )
-
-
 def render_marketing_email(
     *,
     candidate: Candidate,
@@ -95,29 +92,21 @@ def render_marketing_email(
     values = personal_values(candidate, branding, sequence.topic or variant_topic)
     subject = templating.render(content.subject, values, escape=False)
     body = templating.render(content.body, values, escape=False)
-    reason = reason_line(candidate, sequence)
-    text = (
-        f"{body.rstrip()}\n\n--\n{reason}\n"
-        f"Unsubscribe in one click: {links.unsubscribe_url}\n"
-        f"Choose topics and frequency, pause, download or delete your data: {links.preferences_url}\n"
-    )
-    inner = templating.render(content.html, values) if content.html else _paragraphs_to_html(body)
-    footer = (
-        '<hr style="border:0;border-top:1px solid #d0d7de;margin:24px 0 12px">'
-        f'<p style="color:#57606a;font-size:13px">{html.escape(reason)}<br>'
-        f'<a href="{html.escape(links.unsubscribe_url)}">Unsubscribe</a> · '
-        f'<a href="{html.escape(links.preferences_url)}">Preferences, your data</a></p>'
-    )
-    document = (
-        '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24;'
-        f'max-width:40rem">{inner}{footer}</body></html>'
+    rendered = recruiter_email(
+        subject=subject,
+        site=branding.site,
+        body_html=templating.render(content.html, values) if content.html else None,
+        body_text=body,
+        preferences_url=links.preferences_url,
+        unsubscribe_url=links.unsubscribe_url,
+        reason=reason_line(candidate, sequence),
     )
     owner = candidate.owner if sequence.sender.use_owner else None
     return OutgoingEmail(
         to=candidate.email,
         subject=subject,
-        text=text,
-        html=document,
+        text=rendered.text,
+        html=rendered.html,
         from_address=branding.sender_email,
         from_name=owner.name if owner else (sequence.sender.from_name or branding.company_name),
         reply_to=owner.email if owner else None,

@@ -5,21 +5,15 @@ from __future__ import annotations
 from talentpool.models.candidate import Stage
 from talentpool.models.templates import StageEmailTemplate
 
-_FOOTER_TEXT = "\n\nYour preferences and your data: {{preferences_url}}\n"
-_FOOTER_HTML = (
-    '<p style="color:#57606a;font-size:13px">Your preferences and your data: '
-    '<a href="{{preferences_url}}">manage them here</a>.</p>'
-)
-
 
 def _template(subject: str, body: str) -> StageEmailTemplate:
+    """The default wording as both parts. The layout (templates/emails) adds the header and the link to the
+    candidate's preferences, so a template holds only what the recruiter says."""
     paragraphs = [p.strip() for p in body.strip().split("\n\n")]
-    html = "".join(f"<p>{p}</p>" for p in paragraphs)
     return StageEmailTemplate(
         subject=subject,
-        text="\n\n".join(paragraphs) + _FOOTER_TEXT,
-        html=f'<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">{html}'
-        f"{_FOOTER_HTML}</body></html>",
+        text="\n\n".join(paragraphs) + "\n",
+        html="".join(f"<p>{p}</p>" for p in paragraphs),
     )
 
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from talentpool import templating
 from talentpool.clock import isoformat
+from talentpool.emails import Site, recruiter_email, render_email
 from talentpool.ids import new_id
 from talentpool.logic.capture import changed_fields
 from talentpool.logic.confirm import change_token, confirmation_token
 from talentpool.logic.links import preferences_url
 from talentpool.logic.ports import Applications, CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
-from talentpool.logic.stage_email import DEFAULTS
+from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
@@ -22,48 +23,11 @@ from talentpool.models.stages import CONVERTED
 from talentpool.observability import logger, metrics
 from talentpool.store.mail import NotSent
 
+# The words are templates/emails/<name>.j2; the subject and the preheader (the inbox's preview line) are here,
+# beside the code that chooses the email.
 CONFIRM_SUBJECT = "Please confirm your email address"
-CONFIRM_TEXT = """Hello {{first_name|there}},
-
-Thank you for joining our talent community. Please confirm your email address by opening this link:
-
-{{confirm_url}}
-
-The link works for 7 days. Until you confirm, we will not email you anything else.
-If this was not you, ignore this email and we will not contact you again.
-"""
-CONFIRM_HTML = """<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24">
-<p>Hello {{first_name|there}},</p>
-<p>Thank you for joining our talent community. Please confirm your email address:</p>
-<p><a href="{{confirm_url}}" style="display:inline-block;background:#0b5cad;color:#fff;padding:12px 20px;
-border-radius:6px;text-decoration:none;font-weight:600">Confirm my email address</a></p>
-<p style="color:#57606a">The link works for 7 days. Until you confirm, we will not email you anything else.
-If this was not you, ignore this email and we will not contact you again.</p>
-</body></html>"""
-
-
 CHANGE_SUBJECT = "Confirm the new details for your profile"
-CHANGE_TEXT = """Hello {{first_name|there}},
-
-You, or someone using your email address, sent us new details for your profile in our talent community
-({{fields}}).
-
-Nothing changes unless you confirm. To apply them, open this link and press the button on the page:
-
-{{confirm_url}}
-
-The link works for 7 days. If this was not you, ignore this email: your profile stays as it is.
-"""
-CHANGE_HTML = """<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24">
-<p>Hello {{first_name|there}},</p>
-<p>You, or someone using your email address, sent us new details for your profile in our talent community
-({{fields}}).</p>
-<p>Nothing changes unless you confirm.</p>
-<p><a href="{{confirm_url}}" style="display:inline-block;background:#0b5cad;color:#fff;padding:12px 20px;
-border-radius:6px;text-decoration:none;font-weight:600">Review and apply the new details</a></p>
-<p style="color:#57606a">The link works for 7 days. If this was not you, ignore this email: your profile stays
-as it is.</p>
-</body></html>"""
+NOTICE_SUBJECT = "We have added you to our talent community"
 # How a changed field is named to its owner: wording, so it is data rather than logic.
 FIELD_NAMES = {
     "first_name": "first name",
@@ -83,18 +47,21 @@ class MailSettings:
     sender_email: str
     public_base_url: str
     sender_name: str = "Talent team"
+    site: Site = field(default_factory=Site)
 
 
 @dataclass(frozen=True)
 class _LinkEmail:
+    template: str
     subject: str
-    text: str
-    html: str
+    preheader: str
 
 
 LINK_EMAILS = {
-    EmailedLink.CONFIRMATION: _LinkEmail(CONFIRM_SUBJECT, CONFIRM_TEXT, CONFIRM_HTML),
-    EmailedLink.CHANGE: _LinkEmail(CHANGE_SUBJECT, CHANGE_TEXT, CHANGE_HTML),
+    EmailedLink.CONFIRMATION: _LinkEmail(
+        "confirmation", CONFIRM_SUBJECT, "One click to confirm, and you are in our talent community."
+    ),
+    EmailedLink.CHANGE: _LinkEmail("change", CHANGE_SUBJECT, "Nothing changes on your profile unless you confirm."),
 }
 
 
@@ -141,17 +108,21 @@ def send_link_email(
         logger.info("link email not needed", extra={"candidate_id": event.candidate_id, "link": link.value})
         return None
     candidate, token, nonce, fields = claimed
-    values = {
-        "first_name": candidate.first_name,
-        "confirm_url": f"{settings.public_base_url.rstrip('/')}/confirm?token={token}",
-        "fields": describe_fields(fields),
-    }
     wording = LINK_EMAILS[link]
+    body = render_email(
+        wording.template,
+        subject=wording.subject,
+        preheader=wording.preheader,
+        site=settings.site,
+        first_name=candidate.first_name,
+        confirm_url=f"{settings.public_base_url.rstrip('/')}/confirm?token={token}",
+        fields=describe_fields(fields),
+    )
     email = OutgoingEmail(
         to=candidate.email,
         subject=wording.subject,
-        text=templating.render(wording.text, values, escape=False),
-        html=templating.render(wording.html, values),
+        text=body.text,
+        html=body.html,
         from_address=settings.sender_email,
         from_name=settings.sender_name,
         tags={"candidate_id": candidate.candidate_id, "kind": link.value},
@@ -165,30 +136,6 @@ def send_link_email(
     metrics.add_metric(name=f"{link.value.capitalize()}EmailsSent", unit=MetricUnit.Count, value=1)
     logger.info("link email sent", extra={"candidate_id": candidate.candidate_id, "link": link.value})
     return message_id
-
-
-NOTICE_SUBJECT = "We have added you to our talent community"
-NOTICE_TEXT = """Hello {{first_name|there}},
-
-One of our recruiters added your professional details to our talent community, so that we can tell you
-about roles that fit. We hold your name, contact details and the professional information you have made
-public or shared with us, and we use it only for recruiting.
-
-We will not send you any marketing unless you say yes. You can see, change or delete your data, or opt
-in to updates, here:
-
-{{preferences_url}}
-
-If you would rather we did not keep your details, use the link above to delete them.
-"""
-NOTICE_HTML = """<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24">
-<p>Hello {{first_name|there}},</p>
-<p>One of our recruiters added your professional details to our talent community, so that we can tell you about
-roles that fit. We hold your name, contact details and the professional information you have made public or
-shared with us, and we use it only for recruiting.</p>
-<p>We will not send you any marketing unless you say yes.</p>
-<p><a href="{{preferences_url}}">See, change or delete your data, or opt in to updates</a></p>
-</body></html>"""
 
 
 def _sent_entry(candidate_id: str, kind: str, message_id: str, now: datetime) -> TimelineEntry:
@@ -214,16 +161,20 @@ def send_notice_email(
     candidate = repo.get(event.candidate_id)
     if candidate is None or candidate.suppressed_at:
         return None
-    values = {
-        "first_name": candidate.first_name,
-        "preferences_url": preferences_url(settings.public_base_url, secret, candidate.candidate_id, now),
-    }
+    body = render_email(
+        "notice",
+        subject=NOTICE_SUBJECT,
+        preheader="You can see, change or delete your data at any time.",
+        site=settings.site,
+        first_name=candidate.first_name,
+        preferences_url=preferences_url(settings.public_base_url, secret, candidate.candidate_id, now),
+    )
     message_id = mailer.send(
         OutgoingEmail(
             to=candidate.email,
             subject=NOTICE_SUBJECT,
-            text=templating.render(NOTICE_TEXT, values, escape=False),
-            html=templating.render(NOTICE_HTML, values),
+            text=body.text,
+            html=body.html,
             from_address=settings.sender_email,
             from_name=settings.sender_name,
             tags={"candidate_id": candidate.candidate_id, "kind": "notice"},
@@ -275,12 +226,20 @@ def send_stage_email(
         "company_name": settings.sender_name,
         "preferences_url": preferences_url(settings.public_base_url, secret, candidate.candidate_id, now),
     }
+    subject = templating.render(template.subject, values, escape=False)
+    body = recruiter_email(
+        subject=subject,
+        site=settings.site,
+        body_html=templating.render(template.html, values),
+        body_text=templating.render(template.text, values, escape=False),
+        preferences_url=str(values["preferences_url"]),
+    )
     message_id = mailer.send(
         OutgoingEmail(
             to=candidate.email,
-            subject=templating.render(template.subject, values, escape=False),
-            text=templating.render(template.text, values, escape=False),
-            html=templating.render(template.html, values),
+            subject=subject,
+            text=body.text,
+            html=body.html,
             from_address=settings.sender_email,
             from_name=candidate.owner.name if candidate.owner else settings.sender_name,
             reply_to=candidate.owner.email if candidate.owner else None,

@@ -11,10 +11,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from talentpool.logic import report_render
+from talentpool import spreadsheet
 from talentpool.logic.reports import Aggregates, build_summary, coverage
 from talentpool.models.aggregates import FUNNEL_STEPS, metric_key
 from talentpool.models.reports import Period, ReportRequest, ReportSummary
+from talentpool.views import report
 
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 D = date(2026, 11, 25)
@@ -70,16 +71,16 @@ def rows(data: bytes) -> list[dict[str, str]]:
 
 def test_every_file_is_rendered_and_summary_json_is_the_model() -> None:
     summary = busy()
-    files = report_render.render_files(summary)
+    files = report.render_files(summary)
     assert set(files) == {"summary.json", "funnel.csv", "sources.csv", "sequences.csv", "report.html"}
     assert ReportSummary.model_validate_json(files["summary.json"]) == summary
     assert json.loads(files["summary.json"])["schema_version"] == 1
 
 
 def test_funnel_csv_has_one_row_per_scope_and_step() -> None:
-    files = report_render.render_files(busy())
+    files = report.render_files(busy())
     header = files["funnel.csv"].decode().splitlines()[0]
-    assert header == ",".join(report_render.FUNNEL_HEADER)
+    assert header == ",".join(spreadsheet.FUNNEL_HEADER)
     parsed = rows(files["funnel.csv"])
     assert len(parsed) == 5 * 3  # overall, careers_site, referral
     overall = [r for r in parsed if r["channel"] == "all"]
@@ -93,9 +94,9 @@ def test_funnel_csv_has_one_row_per_scope_and_step() -> None:
 
 
 def test_sources_and_sequences_csv_have_their_documented_columns() -> None:
-    files = report_render.render_files(busy())
+    files = report.render_files(busy())
     sources = rows(files["sources.csv"])
-    assert list(sources[0]) == list(report_render.SOURCES_HEADER)
+    assert list(sources[0]) == list(spreadsheet.SOURCES_HEADER)
     linkedin = next(r for r in sources if r["value"] == "linkedin")
     assert (linkedin["dimension"], linkedin["captured_in_period"], linkedin["captured_last_30_days"]) == (
         "utm_source",
@@ -104,7 +105,7 @@ def test_sources_and_sequences_csv_have_their_documented_columns() -> None:
     )
     assert linkedin["captured_all_time"] == "" and linkedin["applied_rate"] == ""  # unknown, so NULL in Athena
     sequences = rows(files["sequences.csv"])
-    assert list(sequences[0]) == list(report_render.SEQUENCES_HEADER)
+    assert list(sequences[0]) == list(spreadsheet.SEQUENCES_HEADER)
     assert [(r["sequence_id"], r["step"], r["delivered"], r["open_rate"]) for r in sequences] == [
         ("welcome", "0", "300", "0.5000"),
         ("welcome", "1", "120", "0.2500"),
@@ -112,9 +113,9 @@ def test_sources_and_sequences_csv_have_their_documented_columns() -> None:
 
 
 def test_an_empty_report_still_has_headers() -> None:
-    files = report_render.render_files(summary_of())
-    assert files["sequences.csv"].decode() == ",".join(report_render.SEQUENCES_HEADER) + "\n"
-    assert files["sources.csv"].decode() == ",".join(report_render.SOURCES_HEADER) + "\n"
+    files = report.render_files(summary_of())
+    assert files["sequences.csv"].decode() == ",".join(spreadsheet.SEQUENCES_HEADER) + "\n"
+    assert files["sources.csv"].decode() == ",".join(spreadsheet.SOURCES_HEADER) + "\n"
     assert len(rows(files["funnel.csv"])) == 5
 
 
@@ -155,7 +156,7 @@ class Page(HTMLParser):
 
 
 def parse(summary: ReportSummary) -> tuple[Page, str]:
-    html = report_render.render_html(summary)
+    html = report.render_html(summary)
     page = Page()
     page.feed(html)
     page.close()
@@ -205,18 +206,6 @@ def test_a_weekly_page_names_its_week() -> None:
     assert "Captured 23 Nov to 25 Nov" in html
 
 
-@pytest.mark.parametrize(
-    ("highest", "ticks"),
-    [(0, [0, 1]), (1, [0, 1]), (7, [0, 2, 4, 6, 8]), (31, [0, 10, 20, 30, 40]), (143, [0, 50, 100, 150])],
-)
-def test_axes_have_round_ticks(highest: float, ticks: list[float]) -> None:
-    assert report_render.axis_ticks(highest) == ticks
-
-
-def test_percent_axes_step_by_quarters() -> None:
-    assert report_render.axis_ticks(1.0, smallest_step=0.25) == [0, 0.25, 0.5, 0.75, 1.0]
-
-
 def test_emails_outside_sequences_are_listed_with_no_sent_count() -> None:
     day = {metric_key("email", "delivered", None, None): 9, metric_key("email", "opened", None, None): 3}
     _, html = parse(summary_of(days={D: day}))
@@ -237,7 +226,7 @@ def test_a_utm_source_that_is_a_formula_reaches_sources_csv_as_text(typed: str) 
     days = {D: {metric_key("captured", "utm_source", typed): 2, metric_key("captured", "channel", "social"): 2}}
 
     # When the report is written
-    files = report_render.render_files(summary_of(days=days))
+    files = report.render_files(summary_of(days=days))
 
     # Then a spreadsheet opening sources.csv shows the text, and runs nothing; numbers stay numbers
     [row] = [r for r in rows(files["sources.csv"]) if r["dimension"] == "utm_source"]
