@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from talentpool import errors, http, pages, snapstart
 from talentpool.clock import parse_iso, utcnow
 from talentpool.config import SelfServiceEnv, load
+from talentpool.limits import parse_json
 from talentpool.logic import self_service
 from talentpool.models.candidate import Candidate, Channel, ConsentStatus, Topic
 from talentpool.models.geography import countries
@@ -395,10 +396,7 @@ def post_preferences(token: str) -> Response[Any]:
 
 def _submitted() -> dict[str, Any]:
     """The posted fields: a form arrives here already turned into JSON by http.resolve."""
-    try:
-        body = json.loads(app.current_event.decoded_body or "{}")
-    except ValueError:
-        raise errors.MalformedRequest("The request body is not valid JSON") from None
+    body = parse_json(app.current_event.decoded_body or "{}")
     if not isinstance(body, dict):
         raise errors.MalformedRequest("Send a JSON object")
     return body

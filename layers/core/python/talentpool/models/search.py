@@ -43,13 +43,20 @@ class SkillsMode(StrEnum):
 
 
 def _comma_list(value: Any) -> Any:
-    """`skills=a,b` and `skills=a&skills=b` mean the same; blank pieces are dropped."""
+    """`skills=a,b` and `skills=a&skills=b` mean the same; blank pieces between commas are dropped, but a value
+    with nothing in it (`skills=`) is a mistake, not "no skill": leave the parameter out for that."""
     if value is None:
         return value
     pieces = value if isinstance(value, list | tuple) else [value]
     out: list[Any] = []
     for piece in pieces:
-        out.extend(p for p in piece.split(",") if p.strip()) if isinstance(piece, str) else out.append(piece)
+        if not isinstance(piece, str):
+            out.append(piece)
+            continue
+        named = [p for p in piece.split(",") if p.strip()]
+        if not named:
+            raise ValueError("must name at least one skill")
+        out.extend(named)
     return out
 
 
@@ -65,6 +72,8 @@ SkillList = Annotated[
     AfterValidator(lambda v: list(dict.fromkeys(v))),
 ]
 CapturedAfter = Annotated[datetime, AfterValidator(_as_utc)]
+# Present means a page to continue from: an empty cursor is a mistake, not the first page (leave it out for that).
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=600)]
 
 
 def _find_text(value: str) -> str:
@@ -137,9 +146,7 @@ class SearchParams(CandidateQuery):
     """GET /candidates query parameters: the query plus paging."""
 
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = Field(default=DEFAULT_LIMIT, description="Page size, 1-100")
-    cursor: Annotated[str, StringConstraints(max_length=600)] | None = Field(
-        default=None, description="next_cursor from the previous page of the same query"
-    )
+    cursor: Cursor | None = Field(default=None, description="next_cursor from the previous page of the same query")
 
     def as_query(self) -> CandidateQuery:
         return CandidateQuery.model_validate(self.model_dump(exclude={"limit", "cursor"}))
@@ -151,9 +158,7 @@ class PageParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = Field(default=DEFAULT_LIMIT, description="Page size, 1-100")
-    cursor: Annotated[str, StringConstraints(max_length=600)] | None = Field(
-        default=None, description="next_cursor from the previous page"
-    )
+    cursor: Cursor | None = Field(default=None, description="next_cursor from the previous page")
 
 
 class CandidateSummary(BaseModel):
