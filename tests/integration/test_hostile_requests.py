@@ -84,6 +84,16 @@ def test_json_that_is_not_an_object_is_refused_or_ignored_never_a_5xx(aws, route
         error_of(response)
 
 
+@pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_an_array_is_never_read_as_the_object_inside_it(aws, route: spec.RouteSpec) -> None:
+    # Powertools took the last item of a list for a one-valued body: `[null, null]` started an import.
+    for raw in (b"[null, null]", b"[{}]", b"[{}, {}]"):
+        response = call(route.function, event(route, raw=raw))
+
+        assert response["statusCode"] == 422, f"{raw!r}: {response['statusCode']} {response.get('body')}"
+        assert error_of(response)["fields"] == [{"loc": ["body"], "msg": "must be a JSON object"}]
+
+
 def test_the_one_click_unsubscribe_sets_any_body_aside(aws) -> None:
     route = next(r for r in spec.ROUTES if (r.method, r.path) == ONE_CLICK)
     without_body = call(route.function, event(route))

@@ -301,8 +301,9 @@ def _readable_body(event: dict[str, Any], *, accept_form: bool) -> dict[str, Any
     """The event with its body checked: a content type the route reads, in UTF-8, and for JSON a document within
     the limits (parsed by the same decoder Powertools then uses). The body is handed on as text.
 
-    Raises UnsupportedMediaType (415) or MalformedRequest (400): in front of Powertools' validation, which would
-    otherwise fail on such a body with an exception, and the function with a 5xx.
+    Raises UnsupportedMediaType (415), MalformedRequest (400) or, for JSON that is not an object, ValidationFailed
+    (422): in front of Powertools' validation, which would otherwise fail on such a body with an exception, and
+    the function with a 5xx.
     """
     raw = body_bytes(event)
     if not raw:
@@ -312,8 +313,12 @@ def _readable_body(event: dict[str, Any], *, accept_form: bool) -> dict[str, Any
     accepted = {content_types.APPLICATION_JSON} | ({FORM_CONTENT_TYPE} if accept_form else set())
     if media_type not in accepted or _charset(parameters) not in ("", "utf-8"):
         raise errors.UnsupportedMediaType(f"Send {' or '.join(sorted(accepted))}, in UTF-8")
-    if media_type == content_types.APPLICATION_JSON:
-        parse_json(raw)
+    if media_type == content_types.APPLICATION_JSON and not isinstance(parse_json(raw), dict | None):
+        # Powertools reads a list where it wants one value as repeated values and keeps the last: `[{...}]` or
+        # `[null, null]` would pass for the object (or the absent body) inside it.
+        raise errors.ValidationFailed(
+            "The request body must be a JSON object", [errors.FieldError(["body"], "must be a JSON object")]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
