@@ -117,7 +117,9 @@ def test_a_body_no_route_reads_is_415(aws, route: spec.RouteSpec) -> None:
 
 
 def _optional_query_parameters() -> list[tuple[spec.RouteSpec, str]]:
-    document = openapi.build()
+    # The committed document (tests/unit/test_openapi.py keeps it current): building one here, at collection, would
+    # set its dummy environment for every test after.
+    document = json.loads(openapi.OUTPUT.read_text())
     found = []
     for route in spec.ROUTES:
         operation = document["paths"].get(route.path, {}).get(route.method.lower(), {})
@@ -178,3 +180,22 @@ def test_a_body_on_a_get_is_set_aside(aws) -> None:
 
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["items"] == []
+
+
+@pytest.mark.parametrize("floor", [2.8663510358894942e231, -1.0])
+def test_an_engagement_floor_no_score_can_reach_is_a_422_not_a_number_dynamodb_cannot_hold(aws, floor: float) -> None:
+    body = {"name": "Engaged", "filter": {"min_engagement": floor}}
+
+    response = call("recruiter_api", factories.api_event("POST", "/segments", body=body, claims=factories.ADMIN))
+
+    assert response["statusCode"] == 422
+    assert error_of(response)["fields"][0]["loc"] == ["filter", "min_engagement"]
+
+
+def test_a_tiny_engagement_floor_is_kept_to_the_score_s_four_decimals(aws) -> None:
+    body = {"name": "Engaged", "filter": {"min_engagement": 1e-200}}
+
+    response = call("recruiter_api", factories.api_event("POST", "/segments", body=body, claims=factories.ADMIN))
+
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["filter"]["min_engagement"] == 0
