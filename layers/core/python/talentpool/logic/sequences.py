@@ -229,7 +229,8 @@ def enrol(
     """
     sequence = get_sequence(sequences, sequence_id)
     if sequence.kind is not SequenceKind.ENGAGE:
-        raise ValidationFailed(
+        # A well-formed request the sequence cannot take in its kind: a conflict with it, not a malformed field.
+        raise Conflict(
             "Nurture campaigns go to their audience on their schedule; enrol people in engage sequences",
             [FieldError(["sequence_id"], "is a nurture campaign")],
         )
