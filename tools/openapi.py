@@ -95,6 +95,7 @@ def build() -> dict[str, Any]:
         if (method, _spec_path(path)) in recruiter:
             operation["security"] = [{SECURITY_SCHEME: []}]
     _document_token_on_capture(schema)
+    _name_the_failure_queues(schema)
     _query_models_in_full(schema, resolvers)
     _document_errors(schema, _error_media(resolvers))
     _prune_unused(schema)
@@ -229,6 +230,17 @@ def _document_token_on_capture(schema: dict[str, Any]) -> None:
             "409": {"description": "With a token: already in the pool, or erased at their request"},
         }
     )
+
+
+def _name_the_failure_queues(schema: dict[str, Any]) -> None:
+    """The queues POST /ops/redrive can name are the deployment's consumers, which the model cannot know: infra/spec.py
+    does, and any other name is refused."""
+    from infra import spec
+
+    queue = schema.get("components", {}).get("schemas", {}).get("RedriveRequest", {}).get("properties", {}).get("queue")
+    for option in (queue or {}).get("anyOf", []):
+        if option.get("type") == "string":
+            option["enum"] = list(spec.failure_consumers())
 
 
 def render() -> str:

@@ -187,10 +187,16 @@ def test_filters_on_the_summary(fields, query, hit):
 
 
 def test_lists_come_comma_separated_or_repeated_and_are_normalised():
-    params = SearchParams.model_validate({"skills": ["Python,go", " AWS ", "python"], "not_skills": "rust,,"})
+    params = SearchParams.model_validate({"skills": ["Python,go", " AWS ", "python"], "not_skills": ["rust,,"]})
     assert params.skills == ["python", "go", "aws"]
     assert params.not_skills == ["rust"]
     assert params.as_query().skills == ["python", "go", "aws"]
+
+
+def test_a_bare_string_is_not_a_list_of_skills():
+    # Query values always arrive as a list; a bare string comes from a JSON body, whose skills are an array.
+    with pytest.raises(ValidationError):
+        CandidateFilter.model_validate({"skills": "AAA"})
 
 
 def test_a_time_without_an_offset_is_utc_and_a_date_is_midnight():

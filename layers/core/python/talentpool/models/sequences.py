@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from talentpool import templating
 from talentpool.clock import parse_iso
-from talentpool.models.candidate import Stage, Topic
+from talentpool.models.candidate import NOT_BLANK, Stage, Topic
 
 # What a marketing template may say. {{name|fallback}} covers a missing value; anything else is refused on save.
 MARKETING_PLACEHOLDERS = frozenset(
@@ -31,7 +31,8 @@ MARKETING_PLACEHOLDERS = frozenset(
 MAX_STEPS = 20
 
 _STRICT = ConfigDict(extra="forbid")
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FromName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NOT_BLANK]
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NOT_BLANK]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Html = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
 
@@ -98,7 +99,9 @@ class SendWindow(BaseModel):
 
     start_hour: Annotated[int, Field(ge=0, le=23)] = 9
     end_hour: Annotated[int, Field(ge=1, le=24)] = 18
-    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], json_schema_extra={"minItems": 1}
+    )
     quiet_hours: list[QuietHours] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -135,15 +138,29 @@ class Sender(BaseModel):
     model_config = _STRICT
 
     use_owner: bool = True
-    from_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    from_name: FromName | None = None
+
+
+# What _kind_fields checks, in the document too: an engage sequence has none of a campaign's fields; a campaign a topic.
+_ONE_KIND = {
+    "oneOf": [
+        {
+            "properties": {
+                "kind": {"const": "engage"},
+                **{name: {"type": "null"} for name in ("topic", "audience_segment_id", "schedule")},
+            }
+        },
+        {"properties": {"kind": {"const": "nurture"}, "topic": {"type": "string"}}, "required": ["topic"]},
+    ]
+}
 
 
 class SequenceDefinition(BaseModel):
     """What recruiters write (POST/PUT /sequences). Saving a change makes a new version."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_KIND)
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NOT_BLANK]
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
     kind: SequenceKind
     steps: Annotated[list[SequenceStep], Field(min_length=1, max_length=MAX_STEPS)]
@@ -352,7 +369,16 @@ MAX_ENROL_IDS = 500
 class EnrollmentRequest(BaseModel):
     """POST /sequences/{id}/enrollments: some candidates by id, or everyone a saved segment matches now."""
 
-    model_config = _STRICT
+    # Exactly one of the two, as the validator below says; null is the same as leaving one out.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["candidate_ids"], "properties": {"candidate_ids": {"type": "array"}}},
+                {"required": ["segment_id"], "properties": {"segment_id": {"type": "string"}}},
+            ]
+        },
+    )
 
     candidate_ids: (
         Annotated[
