@@ -368,7 +368,7 @@ def test_nurture_campaigns_and_inactive_sequences_take_no_enrolments(aws: Accoun
     paused = api("POST", f"/sequences/{inactive}/enrollments", candidate, claims=factories.RECRUITER)
     missing = api("POST", "/sequences/nope/enrollments", candidate, claims=factories.RECRUITER)
 
-    assert (nurture["statusCode"], paused["statusCode"], missing["statusCode"]) == (422, 409, 404)
+    assert (nurture["statusCode"], paused["statusCode"], missing["statusCode"]) == (409, 409, 404)
     assert aws.events("EnrollmentRequested") == []
 
 

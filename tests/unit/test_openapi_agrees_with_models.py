@@ -46,6 +46,10 @@ REFUSED: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (SegmentRequest, {"name": "Lisbon", "filter": {"min_engagement": 2.8663510358894942e231}}),
     (SequenceDefinition, {**ENGAGE, "topic": "events"}),
     (SequenceDefinition, {**ENGAGE, "kind": "nurture"}),
+    (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "delay": False}]}),
+    (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "delay": "P240Y205M"}]}),
+    (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "delay": "P366D"}]}),
+    (SegmentRequest, {"name": "Lisbon", "filter": {"min_engagement": False}}),
 ]
 ACCEPTED: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (
@@ -57,6 +61,8 @@ ACCEPTED: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (ProfilePatch, {"location": {"timezone": "Europe/Lisbon"}, "years_experience": 0}),
     (SegmentRequest, {"name": "Lisbon", "filter": {"skills": ["go"], "captured_after": "2026-11-25T09:00:00Z"}}),
     (SequenceDefinition, ENGAGE),
+    (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "delay": "P364DT23H59M59S"}]}),
+    (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "delay": "P365D"}]}),
     (SequenceDefinition, {**ENGAGE, "kind": "nurture", "topic": "events", "schedule": "cron(0 9 ? * MON *)"}),
     (EnrollmentRequest, {"candidate_ids": ["0"]}),
     (EnrollmentRequest, {"segment_id": "0", "candidate_ids": None}),
@@ -91,6 +97,13 @@ def test_what_the_api_refuses_the_document_calls_invalid(model: type[BaseModel],
 def test_what_the_document_calls_valid_the_api_accepts(model: type[BaseModel], body: dict[str, Any]) -> None:
     assert document_accepts(model, body)
     assert model_accepts(model, body)
+
+
+def test_a_query_bound_is_documented_as_json_schema_minimum_and_maximum() -> None:
+    parameters = DOCUMENT["paths"]["/candidates"]["get"]["parameters"]
+
+    experience = next(p for p in parameters if p["name"] == "max_experience")["schema"]
+    assert (experience["minimum"], experience["maximum"]) == (0, 60)
 
 
 def test_a_report_date_is_documented_as_a_date() -> None:

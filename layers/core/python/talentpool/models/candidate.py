@@ -102,11 +102,14 @@ def _linkedin(value: str) -> str:
     return value.strip()
 
 
-def _whole_number(value: object) -> object:
-    """Pydantic reads true and false as 1 and 0; JSON's booleans are not numbers."""
+def _not_a_boolean(value: object) -> object:
+    """Pydantic reads true and false as 1 and 0 (or as a duration of 1 and 0 seconds); JSON's booleans are not."""
     if isinstance(value, bool):
-        raise ValueError("must be a whole number, not true or false")
+        raise ValueError("must be a number, not true or false")
     return value
+
+
+NOT_A_BOOLEAN = BeforeValidator(_not_a_boolean)
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -140,7 +143,8 @@ ShortText = Annotated[
 Skills = Annotated[list[Label], Field(max_length=MAX_SKILLS), AfterValidator(_unique)]
 Roles = Annotated[list[Role], Field(max_length=MAX_ROLES), AfterValidator(_unique)]
 Interests = Annotated[list[Topic], Field(max_length=len(Topic)), AfterValidator(_unique)]
-Years = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=60)]
+# The validator after the bounds, so it runs first and the bounds stay in the JSON Schema as minimum and maximum.
+Years = Annotated[int, Field(ge=0, le=60), NOT_A_BOOLEAN]
 
 _STRICT = ConfigDict(extra="forbid", str_max_length=2000)
 

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from talentpool.models.candidate import (
+    NOT_A_BOOLEAN,
     NOT_BLANK,
     Channel,
     ConsentStatus,
@@ -88,7 +89,7 @@ _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 CapturedAfter = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_as_utc)]
 # A floor on a score that is rounded to 4 decimals, stored with a segment: DynamoDB numbers reach 1e125.
 EngagementFloor = Annotated[
-    float, Field(ge=0, le=1_000_000, allow_inf_nan=False), AfterValidator(lambda value: round(value, 4))
+    float, Field(ge=0, le=1_000_000, allow_inf_nan=False), AfterValidator(lambda value: round(value, 4)), NOT_A_BOOLEAN
 ]
 # Present means a page to continue from: an empty cursor is a mistake, not the first page (leave it out for that).
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=600)]

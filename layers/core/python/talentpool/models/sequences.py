@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from talentpool import templating
 from talentpool.clock import parse_iso
@@ -67,6 +78,26 @@ class Content(BaseModel):
         return check_template(value, str(info.field_name)) if value is not None else None
 
 
+def _iso_delay(value: Any) -> Any:
+    """A duration as text, within the document's pattern: pydantic would also take a number of seconds, or true."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str) or not DELAY_PATTERN.match(value):
+        raise ValueError("must be between P0D and P365D, written like P3D, PT12H or P1DT12H")
+    return value.strip()
+
+
+# Days 0-364 with hours, minutes and seconds below a day, or P365D (which pydantic writes back as P1Y).
+_HMS = r"(?:[0-9]|1[0-9]|2[0-3])H(?:(?:[0-9]|[1-5][0-9])M)?(?:(?:[0-9]|[1-5][0-9])S)?"
+_MS = r"(?:[0-9]|[1-5][0-9])M(?:(?:[0-9]|[1-5][0-9])S)?|(?:[0-9]|[1-5][0-9])S"
+_TIME = rf"T(?:{_HMS}|{_MS})"
+_DAYS = r"(?:[0-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-4])D"
+DELAY_PATTERN = re.compile(rf"^P(?:{_DAYS}(?:{_TIME})?|365D|1Y|{_TIME})$")
+Delay = Annotated[
+    timedelta, BeforeValidator(_iso_delay), WithJsonSchema({"type": "string", "pattern": DELAY_PATTERN.pattern})
+]
+
+
 class SequenceStep(Content):
     """A step: wait `delay` after the previous send (or after enrolment), then send this content.
 
@@ -74,15 +105,8 @@ class SequenceStep(Content):
     has a variant wins), so one step can speak to career-advice readers and job seekers differently.
     """
 
-    delay: timedelta = Field(description="ISO-8601 duration, e.g. P3D or PT12H")
+    delay: Delay = Field(description="ISO-8601 duration from P0D to P365D, e.g. P3D, PT12H or P1DT12H")
     variants: dict[Topic, Content] = Field(default_factory=dict)
-
-    @field_validator("delay")
-    @classmethod
-    def _delay_in_range(cls, value: timedelta) -> timedelta:
-        if value < timedelta(0) or value > timedelta(days=365):
-            raise ValueError("must be between P0D and P365D")
-        return value
 
 
 class QuietHours(BaseModel):
