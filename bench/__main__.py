@@ -31,6 +31,7 @@ BENCHMARKS = (
     "sequences",
     "workflow_limits",
     "reports",
+    "api_fuzz",
 )
 
 HEADER = """# Performance

@@ -54,6 +54,29 @@ class FuzzRun:
         return int(self.report.get("operations", {}).get("tested", 0))
 
 
+def documented_operations() -> list[tuple[str, str]]:
+    """Every (method, path) docs/openapi.json describes: what a run must have tested."""
+    paths = json.loads(DOCUMENT.read_text())["paths"]
+    return [(method.upper(), path) for path, operations in paths.items() for method in operations]
+
+
+def against_local_runtime(*, max_examples: int, seed: int = 1) -> FuzzRun:
+    """A `python -m local` of its own (free port, own folder), a recruiter+admin token from it, and one run.
+
+    Rate limits are off: a 429 is documented on every operation, and would hide what the request itself gets.
+    """
+    from tests.e2e import local_process
+
+    running = local_process.start({"TALENTPOOL_RATE_LIMITS": "off"})
+    try:
+        with running.client as client:
+            issued = client.post("/_local/token", json={"groups": ["recruiters", "admins"]})
+        issued.raise_for_status()
+        return run(running.base_url, str(issued.json()["token"]), max_examples=max_examples, seed=seed)
+    finally:
+        running.kill()
+
+
 def run(base_url: str, token: str, *, max_examples: int, seed: int = 1, workers: int = 2) -> FuzzRun:
     """Every operation and check, with the recruiter+admin `token` on every recruiter's request (the hooks put it
     there), links followed statefully."""
