@@ -110,6 +110,8 @@ def _not_a_boolean(value: object) -> object:
 
 
 NOT_A_BOOLEAN = BeforeValidator(_not_a_boolean)
+# JSON's true and false only: pydantic would also read 0, 1, "yes" and "off" as booleans.
+JsonBool = Annotated[bool, Field(strict=True)]
 
 
 def _unique(values: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from pydantic import (
 
 from talentpool import templating
 from talentpool.clock import parse_iso
-from talentpool.models.candidate import NOT_BLANK, Stage, Topic
+from talentpool.models.candidate import NOT_BLANK, JsonBool, Stage, Topic
 
 # What a marketing template may say. {{name|fallback}} covers a missing value; anything else is refused on save.
 MARKETING_PLACEHOLDERS = frozenset(
@@ -116,13 +116,30 @@ class QuietHours(BaseModel):
     end_hour: Annotated[int, Field(ge=1, le=24)]
 
 
+DEFAULT_START_HOUR, DEFAULT_END_HOUR = 9, 18
+
+
+def _end_after_start() -> dict[str, Any]:
+    """_sensible's end_hour > start_hour in JSON Schema, which cannot compare two fields: one branch per start hour,
+    and one for an absent (default) start; an absent end_hour is the default end."""
+    branches: list[dict[str, Any]] = [
+        {
+            "required": ["start_hour"] + (["end_hour"] if start >= DEFAULT_END_HOUR else []),
+            "properties": {"start_hour": {"const": start}, "end_hour": {"minimum": start + 1}},
+        }
+        for start in range(24)
+    ]
+    absent = {"not": {"required": ["start_hour"]}, "properties": {"end_hour": {"minimum": DEFAULT_START_HOUR + 1}}}
+    return {"anyOf": [*branches, absent]}
+
+
 class SendWindow(BaseModel):
     """When mail may arrive, in the candidate's own time zone: hours, weekdays (0 = Monday), quiet hours."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_end_after_start())
 
-    start_hour: Annotated[int, Field(ge=0, le=23)] = 9
-    end_hour: Annotated[int, Field(ge=1, le=24)] = 18
+    start_hour: Annotated[int, Field(ge=0, le=23)] = DEFAULT_START_HOUR
+    end_hour: Annotated[int, Field(ge=1, le=24)] = DEFAULT_END_HOUR
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
         default_factory=lambda: [0, 1, 2, 3, 4], json_schema_extra={"minItems": 1}
     )
@@ -161,7 +178,7 @@ class Sender(BaseModel):
 
     model_config = _STRICT
 
-    use_owner: bool = True
+    use_owner: JsonBool = True
     from_name: FromName | None = None
 
 
@@ -195,7 +212,7 @@ class SequenceDefinition(BaseModel):
     topic: Topic | None = None
     audience_segment_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     schedule: Annotated[str, StringConstraints(pattern=r"^cron\([^)]{9,100}\)$")] | None = None
-    active: bool = True
+    active: JsonBool = True
 
     @model_validator(mode="after")
     def _kind_fields(self) -> SequenceDefinition:
