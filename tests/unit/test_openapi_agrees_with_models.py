@@ -39,6 +39,8 @@ REFUSED: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (SendWindow, {"start_hour": 9, "end_hour": 9}),
     (SendWindow, {"start_hour": 20}),
     (SendWindow, {"end_hour": 8}),
+    (SendWindow, {"weekdays": [False]}),
+    (SendWindow, {"start_hour": False, "end_hour": True}),
     (SequenceDefinition, {**ENGAGE, "sender": {"use_owner": 0}}),
     (SequenceDefinition, {**ENGAGE, "active": "yes"}),
     (EnrollmentRequest, {"candidate_ids": ["0"], "segment_id": "0"}),

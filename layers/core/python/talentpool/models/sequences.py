@@ -21,7 +21,7 @@ from pydantic import (
 
 from talentpool import templating
 from talentpool.clock import parse_iso
-from talentpool.models.candidate import NOT_BLANK, JsonBool, Stage, Topic
+from talentpool.models.candidate import NOT_A_BOOLEAN, NOT_BLANK, JsonBool, Stage, Topic
 
 # What a marketing template may say. {{name|fallback}} covers a missing value; anything else is refused on save.
 MARKETING_PLACEHOLDERS = frozenset(
@@ -109,14 +109,16 @@ class SequenceStep(Content):
     variants: dict[Topic, Content] = Field(default_factory=dict)
 
 
+DEFAULT_START_HOUR, DEFAULT_END_HOUR = 9, 18
+StartHour = Annotated[int, Field(ge=0, le=23), NOT_A_BOOLEAN]
+EndHour = Annotated[int, Field(ge=1, le=24), NOT_A_BOOLEAN]
+
+
 class QuietHours(BaseModel):
     model_config = _STRICT
 
-    start_hour: Annotated[int, Field(ge=0, le=23)]
-    end_hour: Annotated[int, Field(ge=1, le=24)]
-
-
-DEFAULT_START_HOUR, DEFAULT_END_HOUR = 9, 18
+    start_hour: StartHour
+    end_hour: EndHour
 
 
 def _end_after_start() -> dict[str, Any]:
@@ -138,9 +140,9 @@ class SendWindow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_end_after_start())
 
-    start_hour: Annotated[int, Field(ge=0, le=23)] = DEFAULT_START_HOUR
-    end_hour: Annotated[int, Field(ge=1, le=24)] = DEFAULT_END_HOUR
-    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+    start_hour: StartHour = DEFAULT_START_HOUR
+    end_hour: EndHour = DEFAULT_END_HOUR
+    weekdays: list[Annotated[int, Field(ge=0, le=6), NOT_A_BOOLEAN]] = Field(
         default_factory=lambda: [0, 1, 2, 3, 4], json_schema_extra={"minItems": 1}
     )
     quiet_hours: list[QuietHours] = Field(default_factory=list)
