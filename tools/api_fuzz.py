@@ -60,10 +60,12 @@ def documented_operations() -> list[tuple[str, str]]:
     return [(method.upper(), path) for path, operations in paths.items() for method in operations]
 
 
-def against_local_runtime(*, max_examples: int, seed: int = 1) -> FuzzRun:
+def against_local_runtime(*, max_examples: int, seed: int = 1, workers: int = 1) -> FuzzRun:
     """A `python -m local` of its own (free port, own folder), a recruiter+admin token from it, and one run.
 
     Rate limits are off: a 429 is documented on every operation, and would hide what the request itself gets.
+    One worker by default: the local runtime shares the layer's routers between a function's concurrent
+    environments, so two requests at once can see each other's query (reported; not what AWS does).
     """
     from tests.e2e import local_process
 
@@ -72,7 +74,7 @@ def against_local_runtime(*, max_examples: int, seed: int = 1) -> FuzzRun:
         with running.client as client:
             issued = client.post("/_local/token", json={"groups": ["recruiters", "admins"]})
         issued.raise_for_status()
-        return run(running.base_url, str(issued.json()["token"]), max_examples=max_examples, seed=seed)
+        return run(running.base_url, str(issued.json()["token"]), max_examples=max_examples, seed=seed, workers=workers)
     finally:
         running.kill()
 
