@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -12,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -118,13 +120,17 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _listed(names: Iterable[str]) -> list[JsonValue]:
+    return [str(name) for name in sorted(names)]
+
+
 # What the validators below check, said in the JSON Schema too (docs/openapi.json): a request the document calls
 # valid is one the API accepts, and Schemathesis holds the two to that (tools/api_fuzz.py).
 NOT_BLANK = Field(json_schema_extra={"pattern": r"\S"})
 LINKEDIN_PATTERN = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com(/\S*)?$")
 _IS_EMAIL = Field(json_schema_extra={"format": "email", "maxLength": 254})
-_IS_COUNTRY = Field(json_schema_extra={"enum": sorted(countries())})
-_IS_TIMEZONE = Field(json_schema_extra={"enum": sorted(timezones())})
+_IS_COUNTRY = Field(json_schema_extra={"enum": _listed(countries())})
+_IS_TIMEZONE = Field(json_schema_extra={"enum": _listed(timezones())})
 _IS_LINKEDIN = Field(json_schema_extra={"pattern": LINKEDIN_PATTERN.pattern})
 
 EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email), _IS_EMAIL]

@@ -185,7 +185,7 @@ class Sender(BaseModel):
 
 
 # What _kind_fields checks, in the document too: an engage sequence has none of a campaign's fields; a campaign a topic.
-_ONE_KIND = {
+_ONE_KIND: dict[str, Any] = {
     "oneOf": [
         {
             "properties": {
