@@ -226,14 +226,18 @@ def test_the_send_window_counts_toward_the_duration_and_an_edit_is_checked_too(a
 
 
 def test_a_sequence_cannot_change_kind(aws: Account) -> None:
+
+
+def test_a_sequence_cannot_change_kind_a_409_naming_it(aws: Account) -> None:
+    # Valid on its own; it conflicts with the sequence as it is.
     sequence_id = body_of(api("POST", "/sequences", definition(), claims=factories.ADMIN))["sequence_id"]
 
     response = api(
         "PUT", f"/sequences/{sequence_id}", definition(kind="nurture", topic="events"), claims=factories.ADMIN
     )
 
-    assert response["statusCode"] == 422
-    assert body_of(response)["error"]["fields"][0]["loc"] == ["kind"]
+    assert response["statusCode"] == 409
+    assert body_of(response)["error"]["fields"] == [{"loc": ["kind"], "msg": "must stay engage"}]
 
 
 def test_unknown_sequences_are_404(aws: Account) -> None:
@@ -424,3 +428,4 @@ def test_enrolments_of_an_unknown_candidate_are_404(aws: Account) -> None:
     assert api("GET", path, claims=factories.RECRUITER)["statusCode"] == 404
     delete = "/sequences/welcome/enrollments/01M8B9VGHAH080YCQ49MGPAEJE"
     assert api("DELETE", delete, claims=factories.RECRUITER)["statusCode"] == 404
+

@@ -207,7 +207,6 @@ def test_a_time_without_an_offset_is_utc_and_a_date_is_midnight():
 @pytest.mark.parametrize(
     "fields",
     [
-        {"min_experience": 5, "max_experience": 4},
         {"skills": [f"s{i}" for i in range(11)]},
         {"country": "XX"},
         {"stage": "promoted"},
@@ -332,3 +331,10 @@ def test_count_and_iteration_read_full_pages_and_agree_with_the_pages():
     count, read = search.count_matching(index, query)
     assert count == len(expected(candidates, query)) == len(list(search.iter_matching(index, query)))
     assert read.items_returned == count and None in index.calls
+
+
+def test_a_range_with_its_top_below_its_floor_is_accepted_and_matches_nobody():
+    query = CandidateFilter.model_validate({"skills": ["python"], "min_experience": 5, "max_experience": 4})
+
+    assert not search.matches(query, summary(years_experience=5, skills=["python"]))
+    assert all(s.max_years is not None and s.max_years >= 5 for p in search.plans(query) for s in p.streams)

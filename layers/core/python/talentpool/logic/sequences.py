@@ -179,7 +179,8 @@ def update_sequence(
     check_duration(definition)
     current = get_sequence(repo, sequence_id)
     if definition.kind is not current.kind:
-        raise ValidationFailed(
+        # Valid on its own; it conflicts with the sequence as it is (the document cannot say "the kind it has").
+        raise Conflict(
             "A sequence cannot change kind; create a new one instead",
             [FieldError(["kind"], f"must stay {current.kind.value}")],
         )

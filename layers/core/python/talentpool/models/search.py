@@ -15,9 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationInfo,
     field_serializer,
-    field_validator,
 )
 
 from talentpool.models.candidate import (
@@ -136,14 +134,6 @@ class CandidateFilter(BaseModel):
     captured_after: CapturedAfter | None = Field(
         default=None, description="Captured at or after this ISO 8601 date or time (UTC unless an offset is given)"
     )
-
-    @field_validator("max_experience")
-    @classmethod
-    def _not_below_min(cls, value: int | None, info: ValidationInfo) -> int | None:
-        low = info.data.get("min_experience")
-        if value is not None and low is not None and value < low:
-            raise ValueError("must not be less than min_experience")
-        return value
 
     def canonical(self) -> dict[str, Any]:
         """The filter as plain JSON values, defaults left out: what a cursor's digest and a segment store."""
