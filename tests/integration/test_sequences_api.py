@@ -428,4 +428,3 @@ def test_enrolments_of_an_unknown_candidate_are_404(aws: Account) -> None:
     assert api("GET", path, claims=factories.RECRUITER)["statusCode"] == 404
     delete = "/sequences/welcome/enrollments/01M8B9VGHAH080YCQ49MGPAEJE"
     assert api("DELETE", delete, claims=factories.RECRUITER)["statusCode"] == 404
-
