@@ -225,9 +225,6 @@ def test_the_send_window_counts_toward_the_duration_and_an_edit_is_checked_too(a
     assert campaign["statusCode"] == 201  # a campaign's steps take turns, one per run: their delays do not apply
 
 
-def test_a_sequence_cannot_change_kind(aws: Account) -> None:
-
-
 def test_a_sequence_cannot_change_kind_a_409_naming_it(aws: Account) -> None:
     # Valid on its own; it conflicts with the sequence as it is.
     sequence_id = body_of(api("POST", "/sequences", definition(), claims=factories.ADMIN))["sequence_id"]

@@ -145,9 +145,7 @@ Role = Annotated[str, StringConstraints(max_length=100), AfterValidator(_label),
 CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country), _IS_COUNTRY]
 TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone), _IS_TIMEZONE]
 LinkedInUrl = Annotated[str, StringConstraints(max_length=300), AfterValidator(_linkedin), _IS_LINKEDIN]
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK
-]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
 Skills = Annotated[list[Label], Field(max_length=MAX_SKILLS), AfterValidator(_unique)]
 Roles = Annotated[list[Role], Field(max_length=MAX_ROLES), AfterValidator(_unique)]
 Interests = Annotated[list[Topic], Field(max_length=len(Topic)), AfterValidator(_unique)]
@@ -171,7 +169,9 @@ class ConsentInput(BaseModel):
     model_config = _STRICT
 
     given: Literal[True] = Field(description="Must be true: the candidate agreed to be contacted")
-    text_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), PlainText, NOT_BLANK]
+    text_version: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), PlainText, NOT_BLANK
+    ]
 
 
 class SourceInput(BaseModel):

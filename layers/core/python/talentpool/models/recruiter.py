@@ -8,10 +8,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from talentpool.models.candidate import (
     MAX_TAGS,
+    NOT_BLANK,
     Candidate,
     EmailAddress,
     Interests,
-    NOT_BLANK,
     JsonBool,
     Label,
     LinkedInUrl,
@@ -80,7 +80,8 @@ class StageRequest(BaseModel):
     stage: Stage
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), PlainText, NOT_BLANK]
     job_ref: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK] | None
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
+        | None
     ) = None
     feedback: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(multi_line)] | None
