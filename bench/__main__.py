@@ -32,6 +32,7 @@ BENCHMARKS = (
     "workflow_limits",
     "reports",
     "local_scale",
+    "api_fuzz",
 )
 
 HEADER = """# Performance

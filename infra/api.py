@@ -20,6 +20,15 @@ from talentpool import errors
 
 # Headers a browser may send cross-origin: the form's content type and the capture idempotency key.
 
+# Request bodies the 405 mock integration maps (API Gateway picks a mapping template by the request's content type).
+MOCK_MEDIA_TYPES = (
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+    "application/xml",
+)
+
 EDGE_RESPONSES: tuple[tuple[apigw.ResponseType, errors.TalentpoolError], ...] = (
     (apigw.ResponseType.UNAUTHORIZED, edge_errors.UNAUTHENTICATED),
     (apigw.ResponseType.ACCESS_DENIED, edge_errors.FORBIDDEN),
@@ -123,6 +132,40 @@ class PublicApi(Construct):
             )
             if public:
                 self._acknowledge_public(method)
+        for path in dict.fromkeys(route.path for route in routes):
+            self._refuse_other_methods(path, [route.method for route in routes if route.path == path])
+
+    def _refuse_other_methods(self, path: str, methods: Sequence[str]) -> None:
+        """ANY, which API Gateway picks only for a method the resource has no method of its own for (its CORS
+        OPTIONS included): a 405 with Allow from a mock integration, as make run answers. Without it API Gateway
+        would call the method a missing token, and the error responses a missing path (404)."""
+        error = edge_errors.METHOD_NOT_ALLOWED
+        status = str(edge_errors.status_of(error))
+        allow = "method.response.header.Allow"
+        method = self.rest_api.root.resource_for_path(path).add_method(
+            "ANY",
+            apigw.MockIntegration(
+                # A mock answers the status its request template names; the one integration response turns that
+                # into the error. A content type without a template is refused with 415, never passed through.
+                request_templates={media: json.dumps({"statusCode": int(status)}) for media in MOCK_MEDIA_TYPES},
+                passthrough_behavior=apigw.PassthroughBehavior.NEVER,
+                integration_responses=[
+                    apigw.IntegrationResponse(
+                        status_code=status,
+                        response_templates={"application/json": edge_errors.body_of(error)},
+                        response_parameters={allow: f"'{edge_errors.allow_header(methods)}'"},
+                    )
+                ],
+            ),
+            method_responses=[apigw.MethodResponse(status_code=status, response_parameters={allow: True})],
+            authorization_type=apigw.AuthorizationType.NONE,
+        )
+        reason = (
+            "Answers only 405 Method Not Allowed from a mock integration, for a method the resource does not have: "
+            "it reaches no function and no data, and says only which methods exist, as the Allow header must."
+        )
+        acknowledge(method, "APIG4", reason)
+        acknowledge(method, "COG4", reason)
 
     def _recruiter_authorizer(self) -> apigw.CognitoUserPoolsAuthorizer:
         # Made on first use: API Gateway rejects an authorizer no method uses.

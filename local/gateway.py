@@ -393,12 +393,9 @@ def too_many_requests(wait_s: int) -> Reply:
 
 
 def method_not_allowed(found: MethodNotAllowed) -> Reply:
-    return error_reply(
-        HTTPStatus.METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "This resource does not support that method",
-        [("Allow", ", ".join(found.allowed))],
-    )
+    from infra.edge_errors import allow_header
+
+    return edge_reply("METHOD_NOT_ALLOWED", [("Allow", allow_header(found.allowed))])
 
 
 # --- HTTP --------------------------------------------------------------------------------------------
@@ -441,7 +438,12 @@ class _HttpHandler(BaseHTTPRequestHandler):
             (time.perf_counter() - started) * 1000,
         )
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers 501 itself for a method without a do_<METHOD>; every method comes to the gateway
+        # instead, which answers one no route has (TRACE, HEAD, PROPFIND...) with 405 and Allow, as AWS does.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():

@@ -11,11 +11,13 @@ from cfnlint.api import lint
 
 from infra import spec
 from infra.api import check_path_variables
+from infra.edge_errors import allow_header
 from infra.events import MAX_RECEIVES
 from infra.functions import HANDLER, POWERTOOLS_ENVIRONMENT
 from infra.observability import LONG_RUNNING_SECONDS, NEAR_TIMEOUT
 from infra.sequences import asl_path, placeholders
 from infra.settings import Settings
+from local.gateway import MethodNotAllowed, RouteTable
 from talentpool.http import MAX_BODY_BYTES
 from talentpool.store import schema
 from tests.infra.context import TEST_VALUES
@@ -396,6 +398,28 @@ def test_each_recruiter_route_uses_the_cognito_authorizer_on_the_recruiter_pool(
     assert authorizer["Type"] == "COGNITO_USER_POOLS"
     assert authorizer["IdentitySource"] == "method.request.header.Authorization"
     assert authorizer["ProviderARNs"] == [arn(default_synth.logical_id(default_synth.stack.auth.user_pool))]
+
+
+ROUTE_PATHS = sorted({route.path for route in spec.ROUTES})
+
+
+@pytest.mark.parametrize("path", ROUTE_PATHS)
+def test_a_method_a_resource_lacks_is_405_with_allow_as_make_run_answers(default_synth: Synth, path: str) -> None:
+    """ANY catches only methods the resource has no method for: a mock integration answers them, no function."""
+    props = method_for(default_synth, spec.RouteSpec("ANY", path, "", spec.Auth.PUBLIC))
+    assert props["AuthorizationType"] == "NONE"
+    integration = props["Integration"]
+    assert integration["Type"] == "MOCK"
+    assert integration["PassthroughBehavior"] == "NEVER"
+    assert {json.loads(t)["statusCode"] for t in integration["RequestTemplates"].values()} == {405}
+    (response,) = integration["IntegrationResponses"]
+    assert response["StatusCode"] == "405"
+    assert json.loads(response["ResponseTemplates"]["application/json"])["error"]["code"] == "method_not_allowed"
+    locally = RouteTable(spec.ROUTES).resolve("TRACE", path.replace("{", "x").replace("}", ""))
+    assert isinstance(locally, MethodNotAllowed)
+    assert response["ResponseParameters"] == {"method.response.header.Allow": f"'{allow_header(locally.allowed)}'"}
+    (method_response,) = props["MethodResponses"]
+    assert method_response["StatusCode"] == "405"
 
 
 def test_routes_share_one_resource_per_path_segment(default_synth: Synth) -> None:

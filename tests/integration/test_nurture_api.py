@@ -264,3 +264,15 @@ def test_seeding_also_puts_right_a_stored_campaign_whose_schedule_went_missing(
     seed_handler(monkeypatch, nurture).lambda_handler({}, factories.LambdaContext())
 
     assert schedule(f"campaign-{campaign_id}")["ScheduleExpression"] == "cron(0 8 ? * MON *)"
+
+
+def test_enrolling_people_in_a_campaign_is_a_409_naming_it(nurture: str) -> None:
+    # A well-formed enrolment the campaign cannot take: its kind conflicts, no field of the request is wrong.
+    campaign_id = factories.response_json(api("POST", "/sequences", CAMPAIGN, claims=factories.ADMIN))["sequence_id"]
+
+    response = api("POST", f"/sequences/{campaign_id}/enrollments", {"candidate_ids": ["01M8B9VGHAH080YCQ49MGPAEJE"]})
+
+    assert response["statusCode"] == 409
+    assert factories.response_json(response)["error"]["fields"] == [
+        {"loc": ["sequence_id"], "msg": "is a nurture campaign"}
+    ]

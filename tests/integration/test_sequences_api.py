@@ -237,15 +237,16 @@ def test_the_send_window_counts_toward_the_duration_and_an_edit_is_checked_too(a
     assert campaign["statusCode"] == 201  # a campaign's steps take turns, one per run: their delays do not apply
 
 
-def test_a_sequence_cannot_change_kind(aws: Account) -> None:
+def test_a_sequence_cannot_change_kind_a_409_naming_it(aws: Account) -> None:
+    # Valid on its own; it conflicts with the sequence as it is.
     sequence_id = body_of(api("POST", "/sequences", definition(), claims=factories.ADMIN))["sequence_id"]
 
     response = api(
         "PUT", f"/sequences/{sequence_id}", definition(kind="nurture", topic="events"), claims=factories.ADMIN
     )
 
-    assert response["statusCode"] == 422
-    assert body_of(response)["error"]["fields"][0]["loc"] == ["kind"]
+    assert response["statusCode"] == 409
+    assert body_of(response)["error"]["fields"] == [{"loc": ["kind"], "msg": "must stay engage"}]
 
 
 def test_unknown_sequences_are_404(aws: Account) -> None:
@@ -380,7 +381,7 @@ def test_nurture_campaigns_and_inactive_sequences_take_no_enrolments(aws: Accoun
     paused = api("POST", f"/sequences/{inactive}/enrollments", candidate, claims=factories.RECRUITER)
     missing = api("POST", "/sequences/nope/enrollments", candidate, claims=factories.RECRUITER)
 
-    assert (nurture["statusCode"], paused["statusCode"], missing["statusCode"]) == (422, 409, 404)
+    assert (nurture["statusCode"], paused["statusCode"], missing["statusCode"]) == (409, 409, 404)
     assert aws.events("EnrollmentRequested") == []
 
 

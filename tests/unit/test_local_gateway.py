@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from local import auth
 from local.gateway import (
     MAX_BODY_BYTES,
     Gateway,
+    GatewayServer,
     LocalRoutes,
     MethodNotAllowed,
     Reply,
@@ -357,3 +360,32 @@ def test_local_routes_come_first_and_know_their_methods(issuer: auth.LocalIssuer
 
     assert body_of(subject.handle(request("GET", "/_local/ping"))) == {"pong": True}
     assert subject.handle(request("POST", "/_local/ping")).status == 405
+
+
+# --- HTTP --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(issuer: auth.LocalIssuer) -> Iterator[tuple[GatewayServer, Handlers]]:
+    handlers = Handlers()
+    server = GatewayServer("127.0.0.1", 0)
+    server.serve(Gateway(RouteTable(ROUTES), handlers, issuer, port=server.port, account="1", cors_origin=ORIGIN))
+    yield server, handlers
+    server.stop()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "HEAD", "CONNECT", "PROPFIND", "BREW"])
+def test_a_method_no_route_has_is_405_with_allow_over_http(served, method: str) -> None:
+    server, handlers = served
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+
+    connection.request(method, "/candidates")
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+
+    assert response.status == 405
+    assert response.getheader("Allow") == "POST"
+    if method != "HEAD":
+        assert json.loads(body)["error"]["code"] == "method_not_allowed"
+    assert handlers.calls == []

@@ -187,10 +187,16 @@ def test_filters_on_the_summary(fields, query, hit):
 
 
 def test_lists_come_comma_separated_or_repeated_and_are_normalised():
-    params = SearchParams.model_validate({"skills": ["Python,go", " AWS ", "python"], "not_skills": "rust,,"})
+    params = SearchParams.model_validate({"skills": ["Python,go", " AWS ", "python"], "not_skills": ["rust,,"]})
     assert params.skills == ["python", "go", "aws"]
     assert params.not_skills == ["rust"]
     assert params.as_query().skills == ["python", "go", "aws"]
+
+
+def test_a_bare_string_is_not_a_list_of_skills():
+    # Query values always arrive as a list; a bare string comes from a JSON body, whose skills are an array.
+    with pytest.raises(ValidationError):
+        CandidateFilter.model_validate({"skills": "AAA"})
 
 
 def test_a_time_without_an_offset_is_utc_and_a_date_is_midnight():
@@ -201,7 +207,6 @@ def test_a_time_without_an_offset_is_utc_and_a_date_is_midnight():
 @pytest.mark.parametrize(
     "fields",
     [
-        {"min_experience": 5, "max_experience": 4},
         {"skills": [f"s{i}" for i in range(11)]},
         {"country": "XX"},
         {"stage": "promoted"},
@@ -326,3 +331,10 @@ def test_count_and_iteration_read_full_pages_and_agree_with_the_pages():
     count, read = search.count_matching(index, query)
     assert count == len(expected(candidates, query)) == len(list(search.iter_matching(index, query)))
     assert read.items_returned == count and None in index.calls
+
+
+def test_a_range_with_its_top_below_its_floor_is_accepted_and_matches_nobody():
+    query = CandidateFilter.model_validate({"skills": ["python"], "min_experience": 5, "max_experience": 4})
+
+    assert not search.matches(query, summary(years_experience=5, skills=["python"]))
+    assert all(s.max_years is not None and s.max_years >= 5 for p in search.plans(query) for s in p.streams)

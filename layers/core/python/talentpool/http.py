@@ -10,6 +10,12 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.depends import (
+    DependencyResolutionError,
+    DependencyTree,
+    build_dependency_tree,
+    solve_dependencies,
+)
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -19,10 +25,14 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from talentpool import errors
+from talentpool.limits import LIMITS, parse_json
 from talentpool.observability import logger
 
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = LIMITS.body_bytes
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+HTML_CONTENT_TYPE = "text/html"
+# Content in a GET or DELETE request has no defined meaning (RFC 9110): it is set aside, never read.
+METHODS_WITHOUT_BODY = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 # The only place a status code is chosen for an error; order matters, subclasses first.
 STATUS_BY_ERROR: tuple[tuple[type[errors.TalentpoolError], HTTPStatus], ...] = (
@@ -158,7 +168,7 @@ def json_response(status: HTTPStatus | int, body: Any, headers: dict[str, str] |
 def html_response(status: HTTPStatus | int, html: str, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(
         status_code=int(status),
-        content_type="text/html; charset=utf-8",
+        content_type=f"{HTML_CONTENT_TYPE}; charset=utf-8",
         body=html,
         headers={**SECURITY_HEADERS, **(headers or {})},
     )
@@ -180,15 +190,30 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(
-    *, cors_origin: str | None = None, html_error_page: HtmlErrorPage | None = None
-) -> APIGatewayRestResolver:
+class Resolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, knowing the media types its errors come in, for the OpenAPI document."""
+
+    def __init__(self, *, error_media_types: tuple[str, ...], cors: CORSConfig | None) -> None:
+        super().__init__(enable_validation=True, cors=cors, json_body_deserializer=parse_json)
+        self.error_media_types = error_media_types
+
+
+def create_app(*, cors_origin: str | None = None, html_error_page: HtmlErrorPage | None = None) -> Resolver:
     """A resolver with validation on and every error mapped to the contract in one place."""
     cors = CORSConfig(allow_origin=cors_origin, allow_headers=["Idempotency-Key"]) if cors_origin else None
-    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    # With an error page, a person in a browser gets errors as pages; an API client, and every error answered
+    # before routing (size, content type, malformed body), still gets JSON.
+    media = (content_types.APPLICATION_JSON, *((HTML_CONTENT_TYPE,) if html_error_page else ()))
+    app = Resolver(error_media_types=media, cors=cors)
 
     def respond(error: errors.TalentpoolError) -> Response[Any]:
         status = status_for(error)
+        if status in REQUEST_COMPLAINTS:
+            # Powertools validates a request before it solves the route's dependencies, where the group check
+            # is: a caller the route refuses learns that, and nothing about what was wrong with the request.
+            refusal = refusal_of_caller(app)
+            if refusal is not None:
+                error, status = refusal, status_for(refusal)
         if html_error_page is not None and wants_html(app):
             page = html_error_page(status, error, app.context.get("form_fields") or {})
             return html_response(status, page, error.headers)
@@ -205,6 +230,34 @@ def create_app(
     for exception_type, translate in translations.items():
         app.exception_handler(exception_type)(lambda exc, translate=translate: respond(translate(exc)))
     return app
+
+
+# Statuses that describe the request rather than the caller; a refused caller never sees them.
+REQUEST_COMPLAINTS = frozenset(
+    {HTTPStatus.BAD_REQUEST, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, HTTPStatus.UNPROCESSABLE_ENTITY}
+)
+
+
+def refusal_of_caller(app: APIGatewayRestResolver) -> errors.TalentpoolError | None:
+    """The 401 or 403 one of the matched route's dependencies gives this caller, if any.
+
+    Each dependency is solved on its own, so that one refusing the request (an unknown query parameter) cannot
+    hide one refusing the caller. Dependencies are cheap factories and checks: solving them twice is harmless.
+    """
+    route = app.context.get("_route")
+    if route is None or not route.has_dependencies:
+        return None
+    for dependency in build_dependency_tree(route.func).dependencies:
+        try:
+            solve_dependencies(
+                dependant=DependencyTree(dependencies=[dependency]),
+                request=app.request,
+                dependency_overrides=app.dependency_overrides or None,
+            )
+        except DependencyResolutionError as exc:
+            if isinstance(exc.__cause__, errors.Unauthenticated | errors.Forbidden):
+                return exc.__cause__
+    return None
 
 
 FormAdapter = Callable[[Mapping[str, list[str]]], dict[str, Any]]
@@ -232,10 +285,12 @@ def resolve(
     if len(body_bytes(event)) > MAX_BODY_BYTES:
         logger.info("request body over limit", extra={"limit": MAX_BODY_BYTES})
         return _early_error(errors.PayloadTooLarge(f"The request body is over {MAX_BODY_BYTES // 1024} KB"))
-    content_type = (header(event, "content-type") or "").split(";")[0].strip().lower()
-    accepted = {content_types.APPLICATION_JSON} | ({FORM_CONTENT_TYPE} if form_adapter else set())
-    if body_bytes(event) and content_type and content_type not in accepted:
-        return _early_error(errors.UnsupportedMediaType(f"Send {' or '.join(sorted(accepted))}"))
+    if str(event.get("httpMethod", "")).upper() in METHODS_WITHOUT_BODY:
+        event = {**event, "body": None, "isBase64Encoded": False}
+    try:
+        event = _readable_body(event, accept_form=form_adapter is not None)
+    except errors.TalentpoolError as error:
+        return _early_error(error)
     if form_adapter is not None and is_form(event):
         fields = form_fields(event)
         app.append_context(  # type: ignore[no-untyped-call]
@@ -246,8 +301,45 @@ def resolve(
     return app.resolve(event, context)
 
 
+def _readable_body(event: dict[str, Any], *, accept_form: bool) -> dict[str, Any]:
+    """The event with its body checked: a content type the route reads, in UTF-8, and for JSON a document within
+    the limits (parsed by the same decoder Powertools then uses). The body is handed on as text.
+
+    Raises UnsupportedMediaType (415), MalformedRequest (400) or, for JSON that is not an object, ValidationFailed
+    (422): in front of Powertools' validation, which would otherwise fail on such a body with an exception, and
+    the function with a 5xx.
+    """
+    raw = body_bytes(event)
+    if not raw:
+        return event
+    media_type, _, parameters = (header(event, "content-type") or content_types.APPLICATION_JSON).partition(";")
+    media_type = media_type.strip().lower()
+    accepted = {content_types.APPLICATION_JSON} | ({FORM_CONTENT_TYPE} if accept_form else set())
+    if media_type not in accepted or _charset(parameters) not in ("", "utf-8"):
+        raise errors.UnsupportedMediaType(f"Send {' or '.join(sorted(accepted))}, in UTF-8")
+    if media_type == content_types.APPLICATION_JSON and not isinstance(parse_json(raw), dict | None):
+        # Powertools reads a list where it wants one value as repeated values and keeps the last: `[{...}]` or
+        # `[null, null]` would pass for the object (or the absent body) inside it.
+        raise errors.ValidationFailed(
+            "The request body must be a JSON object", [errors.FieldError(["body"], "must be a JSON object")]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.MalformedRequest("The request body is not valid UTF-8") from None
+    return {**event, "body": text, "isBase64Encoded": False}
+
+
+def _charset(parameters: str) -> str:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return ""
+
+
 def _early_error(error: errors.TalentpoolError) -> dict[str, Any]:
-    """An error response for a request refused before routing (size, content type)."""
+    """An error response for a request refused before routing (size, content type, a malformed body)."""
     return {
         "statusCode": int(status_for(error)),
         "headers": {"Content-Type": content_types.APPLICATION_JSON},

@@ -162,7 +162,7 @@ def get_timeline(
     caller: Recruiter,
     repo: Repo,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(max_length=600)] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=600)] = None,
 ) -> TimelinePage:
     return profiles.timeline_page(repo, candidate_id, limit=limit, page_cursor=cursor)
 

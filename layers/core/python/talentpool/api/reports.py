@@ -68,7 +68,12 @@ def report_date(value: str) -> date:
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
 Archive = Annotated[reports.ReportArchive, Depends(archive)]
 PeriodQuery = Annotated[None, Depends(known_params(ReportQuery))]
-DateParam = Annotated[str, Path(min_length=1, max_length=32, description="The report's date, YYYY-MM-DD")]
+AS_DATE = {"format": "date"}
+# The document says date (so a client sends one); report_date checks it, with a message naming the path.
+DateParam = Annotated[
+    str,
+    Path(min_length=1, max_length=32, description="The report's date, YYYY-MM-DD", json_schema_extra=AS_DATE),
+]
 
 ERRORS: dict[int, OpenAPIResponse] = {
     401: {"description": "No valid token"},

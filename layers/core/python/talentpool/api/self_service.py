@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from talentpool import errors, http, pages
 from talentpool.api import self_service_deps as deps
 from talentpool.clock import utcnow
+from talentpool.limits import parse_json
 from talentpool.logic import self_service
 from talentpool.models.recruiter import CandidateExport
 from talentpool.views import preferences as views
@@ -132,10 +133,7 @@ def post_preferences(token: str) -> Response[Any]:
 
 def _submitted() -> dict[str, Any]:
     """The posted fields: a form arrives here already turned into JSON by http.resolve."""
-    try:
-        body = json.loads(router.current_event.decoded_body or "{}")
-    except ValueError:
-        raise errors.MalformedRequest("The request body is not valid JSON") from None
+    body = parse_json(router.current_event.decoded_body or "{}")
     if not isinstance(body, dict):
         raise errors.MalformedRequest("Send a JSON object")
     return body

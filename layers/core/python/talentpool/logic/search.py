@@ -97,10 +97,11 @@ def plans(query: CandidateFilter) -> tuple[Plan, ...]:
         return (person_plan(query.q),)
     since = id_floor(query.captured_after) if query.captured_after else None
     if query.skills:
-        streams = tuple(
-            Stream(Driver.SKILL, skill, min_years=query.min_experience, max_years=query.max_experience)
-            for skill in query.skills
-        )
+        # A range with its top below its floor matches nobody (`matches` says so), but DynamoDB refuses a BETWEEN
+        # whose bounds are the wrong way round: the index is read from the floor's figure alone.
+        low, high = query.min_experience, query.max_experience
+        top = high if low is None or high is None else max(low, high)
+        streams = tuple(Stream(Driver.SKILL, skill, min_years=low, max_years=top) for skill in query.skills)
         if query.skills_mode is SkillsMode.ANY and len(streams) > 1:
             return (Plan("skills:any", streams),)
         return tuple(Plan(f"skill:{s.value}", (s,)) for s in streams)

@@ -179,7 +179,8 @@ def update_sequence(
     check_duration(definition)
     current = get_sequence(repo, sequence_id)
     if definition.kind is not current.kind:
-        raise ValidationFailed(
+        # Valid on its own; it conflicts with the sequence as it is (the document cannot say "the kind it has").
+        raise Conflict(
             "A sequence cannot change kind; create a new one instead",
             [FieldError(["kind"], f"must stay {current.kind.value}")],
         )
@@ -229,7 +230,8 @@ def enrol(
     """
     sequence = get_sequence(sequences, sequence_id)
     if sequence.kind is not SequenceKind.ENGAGE:
-        raise ValidationFailed(
+        # A well-formed request the sequence cannot take in its kind: a conflict with it, not a malformed field.
+        raise Conflict(
             "Nurture campaigns go to their audience on their schedule; enrol people in engage sequences",
             [FieldError(["sequence_id"], "is a nurture campaign")],
         )

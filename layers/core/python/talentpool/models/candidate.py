@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -96,34 +99,58 @@ def _label(value: str) -> str:
 
 
 def _linkedin(value: str) -> str:
-    parts = urlsplit(value.strip())
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or not (host == "linkedin.com" or host.endswith(".linkedin.com")):
+    if not LINKEDIN_PATTERN.match(value.strip()):
         raise ValueError("must be an https://linkedin.com/... profile address")
     return value.strip()
+
+
+def _not_a_boolean(value: object) -> object:
+    """Pydantic reads true and false as 1 and 0 (or as a duration of 1 and 0 seconds); JSON's booleans are not."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+NOT_A_BOOLEAN = BeforeValidator(_not_a_boolean)
+# JSON's true and false only: pydantic would also read 0, 1, "yes" and "off" as booleans.
+JsonBool = Annotated[bool, Field(strict=True)]
 
 
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+def _listed(names: Iterable[str]) -> list[JsonValue]:
+    return [str(name) for name in sorted(names)]
+
+
+# What the validators below check, said in the JSON Schema too (docs/openapi.json): a request the document calls
+# valid is one the API accepts, and Schemathesis holds the two to that (tools/api_fuzz.py).
+NOT_BLANK = Field(json_schema_extra={"pattern": r"\S"})
+LINKEDIN_PATTERN = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com(/\S*)?$")
+_IS_EMAIL = Field(json_schema_extra={"format": "email", "maxLength": 254})
+_IS_COUNTRY = Field(json_schema_extra={"enum": _listed(countries())})
+_IS_TIMEZONE = Field(json_schema_extra={"enum": _listed(timezones())})
+_IS_LINKEDIN = Field(json_schema_extra={"pattern": LINKEDIN_PATTERN.pattern})
+
+EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email), _IS_EMAIL]
 # One line of visible text, as given: it reaches email headers, CSV cells and pages (see models.text).
 PlainText = AfterValidator(single_line)
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./-]+$")
 ]
-Label = Annotated[str, StringConstraints(max_length=60), AfterValidator(_label)]
-Role = Annotated[str, StringConstraints(max_length=100), AfterValidator(_label)]
-CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country)]
-TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone)]
-LinkedInUrl = Annotated[str, StringConstraints(max_length=300), AfterValidator(_linkedin)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText]
+Label = Annotated[str, StringConstraints(max_length=60), AfterValidator(_label), NOT_BLANK]
+Role = Annotated[str, StringConstraints(max_length=100), AfterValidator(_label), NOT_BLANK]
+CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country), _IS_COUNTRY]
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone), _IS_TIMEZONE]
+LinkedInUrl = Annotated[str, StringConstraints(max_length=300), AfterValidator(_linkedin), _IS_LINKEDIN]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
 Skills = Annotated[list[Label], Field(max_length=MAX_SKILLS), AfterValidator(_unique)]
 Roles = Annotated[list[Role], Field(max_length=MAX_ROLES), AfterValidator(_unique)]
 Interests = Annotated[list[Topic], Field(max_length=len(Topic)), AfterValidator(_unique)]
-Years = Annotated[int, Field(ge=0, le=60)]
+# The validator after the bounds, so it runs first and the bounds stay in the JSON Schema as minimum and maximum.
+Years = Annotated[int, Field(ge=0, le=60), NOT_A_BOOLEAN]
 
 _STRICT = ConfigDict(extra="forbid", str_max_length=2000)
 
@@ -142,7 +169,9 @@ class ConsentInput(BaseModel):
     model_config = _STRICT
 
     given: Literal[True] = Field(description="Must be true: the candidate agreed to be contacted")
-    text_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), PlainText]
+    text_version: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), PlainText, NOT_BLANK
+    ]
 
 
 class SourceInput(BaseModel):
@@ -304,7 +333,7 @@ class Owner(BaseModel):
 
     model_config = _STRICT
 
-    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), PlainText]
+    id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), PlainText, NOT_BLANK]
     name: Name
     email: EmailAddress
 

@@ -8,9 +8,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from talentpool.models.candidate import (
     MAX_TAGS,
+    NOT_BLANK,
     Candidate,
     EmailAddress,
     Interests,
+    JsonBool,
     Label,
     LinkedInUrl,
     Location,
@@ -76,14 +78,15 @@ class StageRequest(BaseModel):
     model_config = _STRICT
 
     stage: Stage
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), PlainText]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), PlainText, NOT_BLANK]
     job_ref: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText] | None
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
+        | None
     ) = None
     feedback: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(multi_line)] | None
     ) = Field(default=None, description="Shared with the candidate in a decision email")
-    notify_candidate: bool = Field(default=True, description="Send the stage's status email (opt out per change)")
+    notify_candidate: JsonBool = Field(default=True, description="Send the stage's status email (opt out per change)")
 
 
 OwnerRequest = Owner

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -14,12 +15,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationInfo,
     field_serializer,
-    field_validator,
 )
 
 from talentpool.models.candidate import (
+    NOT_A_BOOLEAN,
+    NOT_BLANK,
     Channel,
     ConsentStatus,
     CountryCode,
@@ -43,13 +44,22 @@ class SkillsMode(StrEnum):
 
 
 def _comma_list(value: Any) -> Any:
-    """`skills=a,b` and `skills=a&skills=b` mean the same; blank pieces are dropped."""
+    """`skills=a,b` and `skills=a&skills=b` mean the same; blank pieces between commas are dropped, but a value
+    with nothing in it (`skills=`) is a mistake, not "no skill": leave the parameter out for that."""
     if value is None:
         return value
-    pieces = value if isinstance(value, list | tuple) else [value]
+    if not isinstance(value, list | tuple):
+        # A query string's values always come as a list; a bare string is a JSON body's, which must be an array.
+        return value
     out: list[Any] = []
-    for piece in pieces:
-        out.extend(p for p in piece.split(",") if p.strip()) if isinstance(piece, str) else out.append(piece)
+    for piece in value:
+        if not isinstance(piece, str):
+            out.append(piece)
+            continue
+        named = [p for p in piece.split(",") if p.strip()]
+        if not named:
+            raise ValueError("must name at least one skill")
+        out.extend(named)
     return out
 
 
@@ -64,7 +74,23 @@ SkillList = Annotated[
     Field(max_length=MAX_FILTER_SKILLS),
     AfterValidator(lambda v: list(dict.fromkeys(v))),
 ]
-CapturedAfter = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def _iso_only(value: Any) -> Any:
+    """Pydantic would read a number, or a string of one, as seconds since 1970: the document promises ISO 8601."""
+    if not isinstance(value, str | datetime) or (isinstance(value, str) and not _ISO_START.match(value)):
+        raise ValueError("must be an ISO 8601 date or time, such as 2026-11-25T09:00:00Z")
+    return value
+
+
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+CapturedAfter = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_as_utc)]
+# A floor on a score that is rounded to 4 decimals, stored with a segment: DynamoDB numbers reach 1e125.
+EngagementFloor = Annotated[
+    float, Field(ge=0, le=1_000_000, allow_inf_nan=False), AfterValidator(lambda value: round(value, 4)), NOT_A_BOOLEAN
+]
+# Present means a page to continue from: an empty cursor is a mistake, not the first page (leave it out for that).
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=600)]
 
 
 def _find_text(value: str) -> str:
@@ -104,18 +130,10 @@ class CandidateFilter(BaseModel):
     tag: Label | None = None
     source_channel: Channel | None = None
     consent: ConsentStatus | None = None
-    min_engagement: float | None = Field(default=None, allow_inf_nan=False, description="Engagement score floor")
+    min_engagement: EngagementFloor | None = Field(default=None, description="Engagement score floor")
     captured_after: CapturedAfter | None = Field(
         default=None, description="Captured at or after this ISO 8601 date or time (UTC unless an offset is given)"
     )
-
-    @field_validator("max_experience")
-    @classmethod
-    def _not_below_min(cls, value: int | None, info: ValidationInfo) -> int | None:
-        low = info.data.get("min_experience")
-        if value is not None and low is not None and value < low:
-            raise ValueError("must not be less than min_experience")
-        return value
 
     def canonical(self) -> dict[str, Any]:
         """The filter as plain JSON values, defaults left out: what a cursor's digest and a segment store."""
@@ -137,9 +155,7 @@ class SearchParams(CandidateQuery):
     """GET /candidates query parameters: the query plus paging."""
 
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = Field(default=DEFAULT_LIMIT, description="Page size, 1-100")
-    cursor: Annotated[str, StringConstraints(max_length=600)] | None = Field(
-        default=None, description="next_cursor from the previous page of the same query"
-    )
+    cursor: Cursor | None = Field(default=None, description="next_cursor from the previous page of the same query")
 
     def as_query(self) -> CandidateQuery:
         return CandidateQuery.model_validate(self.model_dump(exclude={"limit", "cursor"}))
@@ -151,9 +167,7 @@ class PageParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = Field(default=DEFAULT_LIMIT, description="Page size, 1-100")
-    cursor: Annotated[str, StringConstraints(max_length=600)] | None = Field(
-        default=None, description="next_cursor from the previous page"
-    )
+    cursor: Cursor | None = Field(default=None, description="next_cursor from the previous page")
 
 
 class CandidateSummary(BaseModel):
@@ -201,7 +215,7 @@ class SegmentRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
     description: Annotated[
         str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multi_line)
     ] | (None) = None

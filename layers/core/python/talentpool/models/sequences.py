@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from talentpool import templating
 from talentpool.clock import parse_iso
-from talentpool.models.candidate import Stage, Topic
+from talentpool.models.candidate import NOT_A_BOOLEAN, NOT_BLANK, JsonBool, Stage, Topic
 
 # What a marketing template may say. {{name|fallback}} covers a missing value; anything else is refused on save.
 MARKETING_PLACEHOLDERS = frozenset(
@@ -31,7 +42,8 @@ MARKETING_PLACEHOLDERS = frozenset(
 MAX_STEPS = 20
 
 _STRICT = ConfigDict(extra="forbid")
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FromName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NOT_BLANK]
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NOT_BLANK]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Html = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
 
@@ -68,6 +80,26 @@ class Content(BaseModel):
         return check_template(value, str(info.field_name)) if value is not None else None
 
 
+def _iso_delay(value: Any) -> Any:
+    """A duration as text, within the document's pattern: pydantic would also take a number of seconds, or true."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str) or not DELAY_PATTERN.match(value):
+        raise ValueError("must be between P0D and P365D, written like P3D, PT12H or P1DT12H")
+    return value.strip()
+
+
+# Days 0-364 with hours, minutes and seconds below a day, or P365D (which pydantic writes back as P1Y).
+_HMS = r"(?:[0-9]|1[0-9]|2[0-3])H(?:(?:[0-9]|[1-5][0-9])M)?(?:(?:[0-9]|[1-5][0-9])S)?"
+_MS = r"(?:[0-9]|[1-5][0-9])M(?:(?:[0-9]|[1-5][0-9])S)?|(?:[0-9]|[1-5][0-9])S"
+_TIME = rf"T(?:{_HMS}|{_MS})"
+_DAYS = r"(?:[0-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-4])D"
+DELAY_PATTERN = re.compile(rf"^P(?:{_DAYS}(?:{_TIME})?|365D|1Y|{_TIME})$")
+Delay = Annotated[
+    timedelta, BeforeValidator(_iso_delay), WithJsonSchema({"type": "string", "pattern": DELAY_PATTERN.pattern})
+]
+
+
 class SequenceStep(Content):
     """A step: wait `delay` after the previous send (or after enrolment), then send this content.
 
@@ -75,32 +107,46 @@ class SequenceStep(Content):
     has a variant wins), so one step can speak to career-advice readers and job seekers differently.
     """
 
-    delay: timedelta = Field(description="ISO-8601 duration, e.g. P3D or PT12H")
+    delay: Delay = Field(description="ISO-8601 duration from P0D to P365D, e.g. P3D, PT12H or P1DT12H")
     variants: dict[Topic, Content] = Field(default_factory=dict)
 
-    @field_validator("delay")
-    @classmethod
-    def _delay_in_range(cls, value: timedelta) -> timedelta:
-        if value < timedelta(0) or value > timedelta(days=365):
-            raise ValueError("must be between P0D and P365D")
-        return value
+
+DEFAULT_START_HOUR, DEFAULT_END_HOUR = 9, 18
+StartHour = Annotated[int, Field(ge=0, le=23), NOT_A_BOOLEAN]
+EndHour = Annotated[int, Field(ge=1, le=24), NOT_A_BOOLEAN]
 
 
 class QuietHours(BaseModel):
     model_config = _STRICT
 
-    start_hour: Annotated[int, Field(ge=0, le=23)]
-    end_hour: Annotated[int, Field(ge=1, le=24)]
+    start_hour: StartHour
+    end_hour: EndHour
+
+
+def _end_after_start() -> dict[str, Any]:
+    """_sensible's end_hour > start_hour in JSON Schema, which cannot compare two fields: one branch per start hour,
+    and one for an absent (default) start; an absent end_hour is the default end."""
+    branches: list[dict[str, Any]] = [
+        {
+            "required": ["start_hour"] + (["end_hour"] if start >= DEFAULT_END_HOUR else []),
+            "properties": {"start_hour": {"const": start}, "end_hour": {"minimum": start + 1}},
+        }
+        for start in range(24)
+    ]
+    absent = {"not": {"required": ["start_hour"]}, "properties": {"end_hour": {"minimum": DEFAULT_START_HOUR + 1}}}
+    return {"anyOf": [*branches, absent]}
 
 
 class SendWindow(BaseModel):
     """When mail may arrive, in the candidate's own time zone: hours, weekdays (0 = Monday), quiet hours."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_end_after_start())
 
-    start_hour: Annotated[int, Field(ge=0, le=23)] = 9
-    end_hour: Annotated[int, Field(ge=1, le=24)] = 18
-    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    start_hour: StartHour = DEFAULT_START_HOUR
+    end_hour: EndHour = DEFAULT_END_HOUR
+    weekdays: list[Annotated[int, Field(ge=0, le=6), NOT_A_BOOLEAN]] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], json_schema_extra={"minItems": 1}
+    )
     quiet_hours: list[QuietHours] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -136,16 +182,30 @@ class Sender(BaseModel):
 
     model_config = _STRICT
 
-    use_owner: bool = True
-    from_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    use_owner: JsonBool = True
+    from_name: FromName | None = None
+
+
+# What _kind_fields checks, in the document too: an engage sequence has none of a campaign's fields; a campaign a topic.
+_ONE_KIND: dict[str, Any] = {
+    "oneOf": [
+        {
+            "properties": {
+                "kind": {"const": "engage"},
+                **{name: {"type": "null"} for name in ("topic", "audience_segment_id", "schedule")},
+            }
+        },
+        {"properties": {"kind": {"const": "nurture"}, "topic": {"type": "string"}}, "required": ["topic"]},
+    ]
+}
 
 
 class SequenceDefinition(BaseModel):
     """What recruiters write (POST/PUT /sequences). Saving a change makes a new version."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_KIND)
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NOT_BLANK]
     description: Annotated[str, StringConstraints(max_length=1000)] | None = None
     kind: SequenceKind
     steps: Annotated[list[SequenceStep], Field(min_length=1, max_length=MAX_STEPS)]
@@ -156,7 +216,7 @@ class SequenceDefinition(BaseModel):
     topic: Topic | None = None
     audience_segment_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     schedule: Annotated[str, StringConstraints(pattern=r"^cron\([^)]{9,100}\)$")] | None = None
-    active: bool = True
+    active: JsonBool = True
 
     @model_validator(mode="after")
     def _kind_fields(self) -> SequenceDefinition:
@@ -354,7 +414,16 @@ MAX_ENROL_IDS = 500
 class EnrollmentRequest(BaseModel):
     """POST /sequences/{id}/enrollments: some candidates by id, or everyone a saved segment matches now."""
 
-    model_config = _STRICT
+    # Exactly one of the two, as the validator below says; null is the same as leaving one out.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["candidate_ids"], "properties": {"candidate_ids": {"type": "array"}}},
+                {"required": ["segment_id"], "properties": {"segment_id": {"type": "string"}}},
+            ]
+        },
+    )
 
     candidate_ids: (
         Annotated[

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from talentpool import templating
+from talentpool.models.candidate import NOT_BLANK
 
 STAGE_EMAIL_PLACEHOLDERS = frozenset(
     {"first_name", "last_name", "stage", "job_ref", "feedback", "recruiter_name", "company_name", "preferences_url"}
@@ -18,7 +19,7 @@ class EmailTemplate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NOT_BLANK]
     text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
     html: Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
 

@@ -1,0 +1,68 @@
+"""What Schemathesis cannot learn from docs/openapi.json: who sends which request, and which cursors exist.
+
+The recruiter+admin token (TALENTPOOL_FUZZ_TOKEN) goes on every request but a careers-site submission: POST
+/candidates is one operation for two callers, told apart by the token (functions/capture), and no document can
+tie a body's shape to a security scheme. A paging cursor is a value the API issued: a made-up one, valid by the
+document, is refused with a 422 saying it is not from this listing (talentpool/cursor.py), by design.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import schemathesis
+from schemathesis import GenerationMode
+
+from tools.api_fuzz import TOKEN_VARIABLE
+
+CURSOR = "cursor"
+
+_issued: set[str] = set()
+_lock = threading.Lock()
+
+
+def _positive(case: Any) -> bool:
+    meta = case.meta
+    return meta is None or meta.generation.mode is GenerationMode.POSITIVE
+
+
+def _from_a_careers_site(case: Any) -> bool:
+    body = case.body if isinstance(case.body, dict) else {}
+    return (case.method.upper(), case.path) == ("POST", "/candidates") and "consent" in body
+
+
+@schemathesis.auth(refresh_interval=None, retry_on=[])
+class RecruiterToken:
+    """The recruiter+admin token, on every request a recruiter would send: a careers site sends none."""
+
+    def get(self, case: Any, context: Any) -> str:
+        return os.environ[TOKEN_VARIABLE]
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        if not _from_a_careers_site(case):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+    """Made-up cursors left out of requests meant to be valid; the API's own cursors, and invalid ones, stay."""
+    if _positive(case) and case.query and CURSOR in case.query:
+        with _lock:
+            known = case.query[CURSOR] in _issued
+        if not known:
+            case.query.pop(CURSOR)
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    """Remember every next_cursor a page carried: those are the cursors a client can send back."""
+    try:
+        page = response.json()
+    except ValueError:
+        return
+    cursor = page.get("next_cursor") if isinstance(page, dict) else None
+    if isinstance(cursor, str):
+        with _lock:
+            _issued.add(cursor)
