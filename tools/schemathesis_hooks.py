@@ -18,6 +18,7 @@ from schemathesis import GenerationMode
 from tools.api_fuzz import TOKEN_VARIABLE
 
 CURSOR = "cursor"
+SEQUENCE_PATHS = {"/sequences", "/sequences/{sequence_id}"}
 
 _issued: set[str] = set()
 _lock = threading.Lock()
@@ -66,3 +67,32 @@ def after_call(context: Any, case: Any, response: Any) -> None:
     if isinstance(cursor, str):
         with _lock:
             _issued.add(cursor)
+
+
+@schemathesis.hook
+def filter_body(context: Any, body: Any) -> bool:
+    """Sequences whose waits add up past what one execution may run are left out of the examples.
+
+    The limit is a sum over the steps (logic.sequences.check_duration: each delay plus the longest the send
+    window can hold a step back, within a year of Step Functions); JSON Schema cannot state a sum across array
+    items, so a body the document calls valid may still be refused for it, with a 422 naming the step. Only
+    that rule is filtered: every other body, valid or not, is sent.
+    """
+    operation = context.operation
+    if operation is None or operation.path not in SEQUENCE_PATHS or operation.method.upper() not in {"POST", "PUT"}:
+        return True
+    from pydantic import ValidationError
+
+    from talentpool.errors import ValidationFailed
+    from talentpool.logic.sequences import check_duration
+    from talentpool.models.sequences import SequenceDefinition
+
+    try:
+        definition = SequenceDefinition.model_validate(body)
+    except ValidationError:
+        return True  # refused on its own account: the check this filter stands for never runs
+    try:
+        check_duration(definition)
+    except ValidationFailed:
+        return False
+    return True

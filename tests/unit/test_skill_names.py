@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from pydantic import ValidationError
+
 from talentpool.logic.capture import merge_profile
 from talentpool.logic.sending.marketing_email import Branding, personal_values
 from talentpool.models.candidate import Candidate, CaptureRequest, ProfileFields
@@ -80,3 +83,12 @@ def test_a_patch_of_skills_replaces_their_names_and_a_patch_of_anything_else_lea
     assert ProfilePatch.model_validate({"skills": ["TypeScript"]}).skill_names == {"typescript": "TypeScript"}
     other = ProfilePatch.model_validate({"first_name": "Ana"})
     assert other.model_fields_set == {"first_name"}
+
+
+@pytest.mark.parametrize("sent", [[None, None], [], None, "Python", 3])
+def test_skill_names_that_are_not_an_object_are_a_validation_error_naming_the_field(sent: object) -> None:
+    # Given a body whose skill_names is not an object (Schemathesis sent [null, null]; it was a 502)
+    # When it is validated, Then it is refused as invalid input on skill_names, not a crash
+    with pytest.raises(ValidationError) as refused:
+        ProfileFields.model_validate({"skills": ["Python developer"], "skill_names": sent})
+    assert {error["loc"][0] for error in refused.value.errors()} == {"skill_names"}

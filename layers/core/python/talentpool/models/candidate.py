@@ -21,7 +21,8 @@ from pydantic import (
 
 from talentpool.models.email_address import normalise_email
 from talentpool.models.geography import countries, timezones
-from talentpool.models.text import single_line
+from talentpool.models.text import NOT_BLANK as NOT_BLANK  # re-exported: the models beside this one use it
+from talentpool.models.text import PLAIN_TEXT, VISIBLE_ONE_LINE, single_line
 
 # A profile change rewrites every index item in one transaction (100 items at most): 2 x (30 + 15) + 3 fits.
 MAX_SKILLS = 30
@@ -126,7 +127,6 @@ def _listed(names: Iterable[str]) -> list[JsonValue]:
 
 # What the validators below check, said in the JSON Schema too (docs/openapi.json): a request the document calls
 # valid is one the API accepts, and Schemathesis holds the two to that (tools/api_fuzz.py).
-NOT_BLANK = Field(json_schema_extra={"pattern": r"\S"})
 LINKEDIN_PATTERN = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com(/\S*)?$")
 _IS_EMAIL = Field(json_schema_extra={"format": "email", "maxLength": 254})
 _IS_COUNTRY = Field(json_schema_extra={"enum": _listed(countries())})
@@ -135,13 +135,13 @@ _IS_LINKEDIN = Field(json_schema_extra={"pattern": LINKEDIN_PATTERN.pattern})
 
 EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email), _IS_EMAIL]
 # One line of visible text, as given: it reaches email headers, CSV cells and pages (see models.text).
-PlainText = AfterValidator(single_line)
+PlainText = PLAIN_TEXT
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./-]+$")
 ]
-Label = Annotated[str, StringConstraints(max_length=60), AfterValidator(_label), NOT_BLANK]
-Role = Annotated[str, StringConstraints(max_length=100), AfterValidator(_label), NOT_BLANK]
+Label = Annotated[str, StringConstraints(max_length=60), AfterValidator(_label), VISIBLE_ONE_LINE, NOT_BLANK]
+Role = Annotated[str, StringConstraints(max_length=100), AfterValidator(_label), VISIBLE_ONE_LINE, NOT_BLANK]
 CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(_country), _IS_COUNTRY]
 TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone), _IS_TIMEZONE]
 LinkedInUrl = Annotated[str, StringConstraints(max_length=300), AfterValidator(_linkedin), _IS_LINKEDIN]
@@ -215,7 +215,10 @@ class SkillNames(BaseModel):
             typed.setdefault(name.lower(), name)  # the first spelling, as the skill list keeps the first
         # Keys as written (a stored profile's skills, "python") add nothing: the names already given stand.
         written = {key: name for key, name in typed.items() if name != key}
-        return {**data, "skill_names": {**(data.get("skill_names") or {}), **written}}
+        given = data.get("skill_names", {})
+        if not isinstance(given, dict):
+            return data  # not an object: the field's own validation refuses it, naming skill_names
+        return {**data, "skill_names": {**given, **written}}
 
     @model_validator(mode="after")
     def _names_of_own_skills(self) -> Self:

@@ -106,7 +106,11 @@ def _find_text(value: str) -> str:
 
 
 FindText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), PlainText, AfterValidator(_find_text)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
+    PlainText,
+    NOT_BLANK,
+    AfterValidator(_find_text),
 ]
 
 

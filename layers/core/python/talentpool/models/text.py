@@ -9,6 +9,13 @@ combining accents are kept exactly as given: nothing is normalised away.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 # Unicode general categories refused in single-line text: Cc are the C0 and C1 controls (NUL, CR, LF, TAB, DEL
 # and U+0080-U+009F), Cf the invisible format characters (bidi embeddings, overrides and isolates, LRM/RLM,
@@ -53,3 +60,91 @@ def folded(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())[:FOLDED_MAX_CHARS]
+
+
+NOT_BLANK_PATTERN = r"\S"
+
+
+class Pattern:
+    """States a check in the JSON Schema as a `pattern`, composed with the pattern the field already has.
+
+    JSON Schema gives a string one `pattern`, and Schemathesis checks patterns with Rust's regex engine, which
+    has no lookaheads: two facts about one field (visible characters only, and not blank) are written as one
+    expression (`visible_pattern(not_blank=True)`). The check itself is the validator beside it in the
+    `Annotated`: this only says it in the document, so clients can know it.
+    """
+
+    def __init__(self, visible: bool = False, not_blank: bool = False, stripped: bool = False) -> None:
+        self._visible, self._not_blank, self._stripped = visible, not_blank, stripped
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core)
+        existing = schema.get("pattern")
+        stated = {visible_pattern(stripped): stripped for stripped in (False, True)}
+        if existing is not None and existing != NOT_BLANK_PATTERN and existing not in stated:
+            raise ValueError(f"cannot state two patterns in one: {existing!r} and this field's")
+        visible = self._visible or existing in stated
+        not_blank = self._not_blank or existing == NOT_BLANK_PATTERN
+        stripped = self._stripped or stated.get(existing or "", False)
+        schema["pattern"] = visible_pattern(stripped, not_blank) if visible else NOT_BLANK_PATTERN
+        return schema
+
+
+@cache
+def visible_pattern(stripped: bool = False, not_blank: bool = False) -> str:
+    """What single_line lets through, as a pattern: no code point of the refused categories.
+
+    Built once, when the document is generated (never on a request path: it walks the whole plane).
+    """
+    # The Basic Multilingual Plane only, and no surrogates: JSON Schema's regex dialect (ECMA-262 without the u
+    # flag) cannot name a code point above U+FFFF, and Rust's regex cannot name a surrogate. The few refused
+    # up there (tag characters, some scripts' format marks) are still refused by single_line; the document
+    # just does not list them.
+    refused = [
+        code for code in range(0x10000) if unicodedata.category(chr(code)) in _REFUSED and not 0xD800 <= code <= 0xDFFF
+    ]
+    ranges: list[tuple[int, int]] = []
+    for code in refused:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    body = "".join(_escape(low) if low == high else f"{_escape(low)}-{_escape(high)}" for low, high in ranges)
+    # Stripped: leading and trailing whitespace goes before the check (strip_whitespace), so it may be any;
+    # not blank: at least one allowed character that is not whitespace.
+    edge = "\\s*" if stripped else ""
+    middle = f"[^{body}]*[^{body}\\s][^{body}]*" if not_blank else f"[^{body}]*"
+    return f"^{edge}{middle}{edge}$"
+
+
+def _escape(code: int) -> str:
+    return f"\\u{code:04x}"
+
+
+class Checked(Pattern):
+    """A validator that also states itself in the JSON Schema as a pattern (see Pattern)."""
+
+    def __init__(self, check: Callable[[str], str]) -> None:
+        super().__init__(visible=True, stripped=True)
+        self._check = check
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        inner = handler(source)
+        checked = core_schema.no_info_after_validator_function(self._check, inner)
+        limit = inner.get("max_length") if inner.get("type") == "str" else None
+        if not isinstance(limit, int):
+            return checked
+
+        def as_sent(value: Any) -> Any:
+            # The document's maxLength counts the text as sent; stripping comes after, so count before it.
+            if isinstance(value, str) and len(value) > limit:
+                raise ValueError(f"must be at most {limit} characters")
+            return value
+
+        return core_schema.no_info_before_validator_function(as_sent, checked)
+
+
+VISIBLE_ONE_LINE = Pattern(visible=True)
+NOT_BLANK = Pattern(not_blank=True)
+# One line of visible text, as given: validated by single_line, and said so in the document.
+PLAIN_TEXT = Checked(single_line)
