@@ -30,7 +30,7 @@ $(CDK): package.json package-lock.json
 run: $(STAMP)
 	$(BIN)/python -m local
 
-## test: lint, type-check and every test suite (unit, integration, infra, e2e)
+## test: lint, type-check and every test suite (unit, integration, infra, e2e; axe-core comes from npm ci)
 test: $(STAMP) browser lint typecheck pytest
 
 lint: $(STAMP)
@@ -40,7 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict layers/core/python/talentpool local
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(CDK)
 	$(BIN)/python -m pytest tests
 
 # Browser tests drive Debian's chromium; install it when we may (root), otherwise the tests say why they skip.
