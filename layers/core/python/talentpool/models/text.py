@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 # Unicode general categories refused in single-line text: Cc are the C0 and C1 controls (NUL, CR, LF, TAB, DEL
 # and U+0080-U+009F), Cf the invisible format characters (bidi embeddings, overrides and isolates, LRM/RLM,
@@ -138,7 +138,10 @@ class Checked(Pattern):
         def as_sent(value: Any) -> Any:
             # The document's maxLength counts the text as sent; stripping comes after, so count before it.
             if isinstance(value, str) and len(value) > limit:
-                raise ValueError(f"must be at most {limit} characters")
+                # The same error pydantic gives for max_length, so pages word it as they word that one.
+                raise PydanticCustomError(
+                    "string_too_long", "String should have at most {max_length} characters", {"max_length": limit}
+                )
             return value
 
         return core_schema.no_info_before_validator_function(as_sent, checked)
