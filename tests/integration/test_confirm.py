@@ -161,7 +161,7 @@ def test_resubmitting_soon_does_not_mail_bomb_but_later_sends_a_fresh_link(aws, 
 
     # Eleven minutes later: a fresh link, and the old one no longer works
     later = datetime.now(UTC) + timedelta(minutes=11)
-    monkeypatch.setattr("talentpool_fn_capture.utcnow", lambda: later)
+    monkeypatch.setattr("talentpool.api.capture.utcnow", lambda: later)
     capture(factories.capture_body(skills=["rust"]))
     deliver_captured_events(aws)
     assert len(aws.sent()) == 2
