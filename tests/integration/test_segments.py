@@ -118,7 +118,6 @@ def test_an_unknown_segment_is_404(aws, suffix, segment_id):
         ({"name": "No filter"}, "filter"),
         ({"name": "Typo", "filter": {"skill": ["python"]}}, "skill"),
         ({"name": "Paged", "filter": {"limit": 10}}, "limit"),
-        ({"name": "Range", "filter": {"min_experience": 9, "max_experience": 2}}, "max_experience"),
         ({"name": "Stage", "filter": {"stage": "promoted"}}, "stage"),
         ({"name": "Extra", "filter": {}, "owner": "me"}, "owner"),
     ],
