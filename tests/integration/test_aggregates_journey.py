@@ -364,8 +364,10 @@ def journey() -> Iterator[Journey]:
         for name in HANDLERS:
             factories.load_handler(name)
         # Every clock the journey's writes read: the handlers', the API's, and the stream's own timestamps.
-        clocked = (n for n in HANDLERS if n not in ("recruiter_api", "intake"))  # intake reads the submission's time
-        for module in (*(f"talentpool_fn_{n}" for n in clocked), "talentpool.api.candidates"):
+        # intake reads the submission's time; capture's and self_service's routes live in talentpool.api
+        clocked = (n for n in HANDLERS if n not in ("recruiter_api", "intake", "capture", "self_service"))
+        apis = ("talentpool.api.candidates", "talentpool.api.capture", "talentpool.api.self_service")
+        for module in (*(f"talentpool_fn_{n}" for n in clocked), *apis):
             monkeypatch.setattr(sys.modules[module], "utcnow", journey.clock)
         monkeypatch.setattr("talentpool.api.segments.utcnow", journey.clock)
         monkeypatch.setattr("moto.dynamodb.models.table.utcnow", lambda: journey.now.replace(tzinfo=None))
