@@ -188,7 +188,7 @@ class PoolFigures:
     size: int
     rss_mb: dict[int, float] = field(default_factory=dict)
     baseline_mb: float = 0.0
-    failed_sign_ups: int = 0
+    refused_sign_ups: Counter[int] = field(default_factory=Counter)  # status (0: dropped) -> sign-ups not accepted
     confirmations: Counter[str] = field(default_factory=Counter)  # what following each link came to
     confirmed: int = 0
     seconds: float = 0.0
@@ -196,6 +196,10 @@ class PoolFigures:
     @property
     def peak_mb(self) -> float:
         return max([self.baseline_mb, *self.rss_mb.values()])
+
+    @property
+    def failed_sign_ups(self) -> int:
+        return sum(self.refused_sign_ups.values())
 
     @property
     def unconfirmed(self) -> int:
@@ -216,6 +220,7 @@ class PoolFigures:
             "peak_mb": self.peak_mb,
             "growth_full_over_half": self.growth,
             "failed_sign_ups": self.failed_sign_ups,
+            "refused_sign_ups": {str(status): n for status, n in self.refused_sign_ups.items()},
             "unconfirmed": self.unconfirmed,
             "confirmations": dict(self.confirmations),
             "confirmed": self.confirmed,
@@ -232,7 +237,7 @@ def grow_pool(backend: Backend, size: int, *, samples: int = SAMPLES, clients: i
     for first in range(0, size, step):
         emails = [email_for("pool", n) for n in range(first, min(first + step, size))]
         statuses = in_parallel(clients, sign_up, emails, base_url)
-        figures.failed_sign_ups += sum(1 for status in statuses if status != 202)
+        figures.refused_sign_ups.update(status for status in statuses if status != 202)
         signed_up = [email for email, status in zip(emails, statuses, strict=True) if status == 202]
         figures.confirmations.update(in_parallel(clients, confirm, signed_up, base_url))
         figures.rss_mb[first + len(emails)] = settled_rss_mb(backend)

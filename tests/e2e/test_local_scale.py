@@ -16,14 +16,12 @@ PEOPLE = 1_000
 
 def test_a_thousand_people_signed_up_and_confirmed_fit_the_memory_bound() -> None:
     """Given a fresh runtime, When 1,000 people sign up (4 at a time) and confirm through the emailed link,
-    Then every sign-up is accepted, RSS stays ≤ 1.5 GB, and RSS at 1,000 is ≤ 1.3x RSS at 500."""
+    Then every sign-up is accepted and confirmed, RSS stays ≤ 1.5 GB, and RSS at 1,000 is ≤ 1.3x RSS at 500."""
     with local_scale.runtime() as backend:
         pool = local_scale.grow_pool(backend, PEOPLE, samples=2)
 
-    assert pool.failed_sign_ups == 0
-    # Memory is what this asserts (issue 10 §5). The confirmations are counted, not asserted: under load, about
-    # one confirm button in 1,000 answers 422 and leaves that person pending, an open defect (seen twice, not yet
-    # reproduced alone); bench/local_scale.py records the count beside the memory figures.
-    assert pool.confirmed >= PEOPLE * 0.99, pool.confirmations
+    assert pool.failed_sign_ups == 0, pool.refused_sign_ups
+    assert pool.confirmations == {"confirmed": PEOPLE}
+    assert pool.confirmed == PEOPLE
     assert pool.peak_mb <= local_scale.RSS_LIMIT_MB, pool.rss_mb
     assert pool.growth <= local_scale.GROWTH_LIMIT, pool.rss_mb

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -47,6 +48,32 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.TalentpoolError], HTTPStatus], ...] = (
     (errors.ValidationFailed, HTTPStatus.UNPROCESSABLE_ENTITY),
     (errors.RateLimited, HTTPStatus.TOO_MANY_REQUESTS),
 )
+
+# The app resolving the request on this thread. Lambda runs one event per environment and process; the local
+# runtime runs several environments of one function as threads of one process, sharing the api modules' routers.
+_resolving: ContextVar[APIGatewayRestResolver | None] = ContextVar("talentpool_resolving", default=None)
+_current_event: ContextVar[Any] = ContextVar("talentpool_current_event", default=None)
+_lambda_context: ContextVar[Any] = ContextVar("talentpool_lambda_context", default=None)
+
+
+class Router(APIGatewayRouter):
+    """A router whose request state (current event, context, Lambda context) is that of the app resolving now.
+
+    Powertools points a router at the last app that included it. Two environments of one function in one
+    process (the local runtime) would then read each other's event and principal; here each reads its own.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    @property
+    def api_resolver(self) -> Any:
+        return _resolving.get() or self._included_by
+
+    @api_resolver.setter
+    def api_resolver(self, value: Any) -> None:
+        self._included_by = value
+
 
 # Renders an error as an HTML page for a browser that posted a plain form: (status, error, submitted fields).
 HtmlErrorPage = Callable[[HTTPStatus, errors.TalentpoolError, Mapping[str, list[str]]], str]
@@ -191,11 +218,46 @@ SECURITY_HEADERS = {
 
 
 class Resolver(APIGatewayRestResolver):
-    """Powertools' REST resolver, knowing the media types its errors come in, for the OpenAPI document."""
+    """Powertools' REST resolver, knowing the media types its errors come in, for the OpenAPI document.
+
+    Powertools keeps the event being resolved on a class attribute, one per process. Here it is per thread of
+    execution, so that environments running at once in one process (the local runtime) never read each
+    other's event: the body a request is validated against is always its own.
+    """
 
     def __init__(self, *, error_media_types: tuple[str, ...], cors: CORSConfig | None) -> None:
         super().__init__(enable_validation=True, cors=cors, json_body_deserializer=parse_json)
         self.error_media_types = error_media_types
+
+    @property
+    def current_event(self) -> Any:
+        return _current_event.get()
+
+    @current_event.setter
+    def current_event(self, value: Any) -> None:
+        _current_event.set(value)
+
+    @property
+    def lambda_context(self) -> Any:
+        return _lambda_context.get()
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        _lambda_context.set(value)
+
+    def _to_proxy_event(self, event: dict[str, Any]) -> Any:
+        proxy = super()._to_proxy_event(event)
+        _current_event.set(proxy)
+        return proxy
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        # Scoped to this call, so a request resolved inside another (on the same thread) leaves the outer one's.
+        outer = (_current_event.set(None), _lambda_context.set(context))
+        try:
+            return super().resolve(event, context)
+        finally:
+            _current_event.reset(outer[0])
+            _lambda_context.reset(outer[1])
 
 
 def create_app(*, cors_origin: str | None = None, html_error_page: HtmlErrorPage | None = None) -> Resolver:
@@ -298,7 +360,11 @@ def resolve(
             wants_html="application/json" not in (header(event, "accept") or "").lower(),
         )
         event = _with_json_body(event, form_adapter(fields))
-    return app.resolve(event, context)
+    resolving = _resolving.set(app)
+    try:
+        return app.resolve(event, context)
+    finally:
+        _resolving.reset(resolving)
 
 
 def _readable_body(event: dict[str, Any], *, accept_form: bool) -> dict[str, Any]:

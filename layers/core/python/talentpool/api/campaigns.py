@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from talentpool import http
 from talentpool.api import deps
@@ -26,7 +25,7 @@ from talentpool.store.schedules import SchedulerSchedules
 from talentpool.store.sequences import SequenceStore
 from talentpool.store.table import Table
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
 
 ScheduleSync = Callable[[Sequence], None]
 """Called after a sequence version is saved: keeps a campaign's schedule in step (engage: nothing to do)."""

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from talentpool import http
 from talentpool.api import deps
@@ -31,7 +30,7 @@ from talentpool.store.candidates import CandidateStore
 from talentpool.store.events import EventBus
 from talentpool.store.workflows import Workflows
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
 
 CandidateId = Annotated[str, Path(min_length=1, max_length=64, description="The candidate's id")]
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -31,8 +30,8 @@ from talentpool.models.candidate import CaptureRequest, CaptureResponse
 from talentpool.models.recruiter import CreatedCandidate, RecruiterCandidateRequest
 from talentpool.store.idempotency import persistence
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
-sourced_router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
+sourced_router = http.Router()
 IDEMPOTENCY = IdempotencyConfig(
     event_key_jmespath="key", payload_validation_jmespath="request", expires_after_seconds=600
 )

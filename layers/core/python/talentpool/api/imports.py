@@ -10,7 +10,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from talentpool import http
 from talentpool.api import deps
@@ -21,7 +20,7 @@ from talentpool.models.imports import CreateImportRequest, ImportCreated, Import
 from talentpool.store.imports import ImportStatusStore, ImportUploads
 from talentpool.store.table import Table
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
 
 
 @cache

@@ -9,9 +9,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
+from talentpool import http
 from talentpool.api import deps
 from talentpool.api.segments import known_params
 from talentpool.auth import Principal
@@ -22,7 +22,7 @@ from talentpool.models.reports import Period, ReportDates, ReportView
 from talentpool.observability import logger
 from talentpool.store.reports import ReportStore
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
 
 
 class ReportQuery(BaseModel):

@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.event_handler.request import Request
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel
 
 from talentpool import http
@@ -33,7 +32,7 @@ from talentpool.observability import logger
 from talentpool.store.search import SearchIndex
 from talentpool.store.segments import SegmentStore
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
 
 
 def known_params(*models: type[BaseModel]) -> Callable[[Request], None]:

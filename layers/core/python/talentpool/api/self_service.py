@@ -11,7 +11,6 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from talentpool import errors, http, pages
 from talentpool.api import self_service_deps as deps
@@ -21,7 +20,7 @@ from talentpool.logic import self_service
 from talentpool.models.recruiter import CandidateExport
 from talentpool.views import preferences as views
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
 EXPORT_FILENAME = "talentpool-data.json"
 # The page holds a name and an address for the link's holder only: keep it out of search engines.
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow"}

@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from talentpool import http
 from talentpool.api import campaigns, deps
@@ -35,7 +34,7 @@ from talentpool.store.sequences import SequenceStore
 from talentpool.store.table import Table
 from talentpool.store.workflows import Workflows
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
 
 
 @cache

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
 from talentpool import http
@@ -20,7 +19,7 @@ from talentpool.models.templates import STAGE_EMAIL_PLACEHOLDERS, StageEmailTemp
 from talentpool.store.table import Table
 from talentpool.store.templates import TemplateStore
 
-router = APIGatewayRouter()  # type: ignore[no-untyped-call]
+router = http.Router()
 
 
 class StageTemplateView(BaseModel):
