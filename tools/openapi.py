@@ -51,7 +51,17 @@ def _resolvers() -> list[Any]:
     for name in dict.fromkeys(route.function for route in spec.ROUTES):
         module = load_handler_module(spec.function(name))
         found += [value for value in vars(module).values() if isinstance(value, Resolver)]
+        # A resolver a handler builds on first use (the recruiters' variant of capture) is a function `*_app()`.
+        found += [value() for key, value in vars(module).items() if key.endswith("_app") and _builds_resolver(value)]
     return found
+
+
+def _builds_resolver(value: Any) -> bool:
+    from talentpool.http import Resolver
+
+    if isinstance(value, Resolver) or not callable(value):
+        return False
+    return "Resolver" in str(getattr(value, "__annotations__", {}).get("return"))
 
 
 def _routes(resolvers: list[Any]) -> Iterator[tuple[Any, Any]]:

@@ -1,10 +1,12 @@
 """POST /candidates: careers sites post forms anonymously, recruiters post sourced candidates with a token.
 
-The routes are talentpool.api.capture; this function picks the public or the recruiters' app per request.
+The routes are talentpool.api.capture and, for recruiters, talentpool.api.sourcing; this function picks the
+public or the recruiters' app per request.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +36,16 @@ def careers_page_with_errors(status: HTTPStatus, error: errors.TalentpoolError, 
 
 app = http.create_app(cors_origin=ENV.cors_origin, html_error_page=careers_page_with_errors)
 app.include_router(capture.router)
-recruiter_app = http.create_app(cors_origin=ENV.cors_origin)
-recruiter_app.include_router(capture.sourced_router)
+
+
+@cache
+def recruiter_app() -> http.Resolver:
+    """Built on the first request with a token: a careers-site post never loads the recruiter's models or logic."""
+    from talentpool.api import sourcing
+
+    sourced = http.create_app(cors_origin=ENV.cors_origin)
+    sourced.include_router(sourcing.router)
+    return sourced
 
 
 def authenticate_recruiter(event: dict[str, Any]) -> Principal:
@@ -52,6 +62,6 @@ def authenticate_recruiter(event: dict[str, Any]) -> Principal:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if http.header(event, "authorization") is not None:
-        return http.resolve(recruiter_app, event, context, authenticate=authenticate_recruiter)
+        return http.resolve(recruiter_app(), event, context, authenticate=authenticate_recruiter)
     capture.IDEMPOTENCY.register_lambda_context(context)
     return http.resolve(app, event, context, form_adapter=form_to_request)

@@ -522,11 +522,13 @@ def test_each_function_serves_a_representative_event_through_its_configured_hand
     assert "## lambda_handler" in traced, f"no handler subsegment among {sorted(map(str, traced))}"
 
 
-# What a careers-site post must not load: the recruiter path (JWT, auth, profiles), the importer's CSV
-# machinery, the report renderer and its charts, the recruiter API's routers.
+# What a careers-site post must not load: the recruiter path (JWT, auth, profiles, the sourced-candidate route and
+# its models), the importer's CSV machinery, the report renderer and its charts, the recruiter API's routers.
 NOT_FOR_CAPTURE = (
     "jwt",
     "talentpool.auth",
+    "talentpool.api.sourcing",
+    "talentpool.models.recruiter",
     "talentpool.logic.profiles",
     "talentpool.logic.imports",
     "talentpool.views.report",

@@ -1,7 +1,8 @@
-"""POST /candidates: careers sites post forms here anonymously; recruiters post sourced candidates with a token.
+"""POST /candidates from careers sites: forms posted anonymously, answered alike whoever the address belongs to.
 
-Two routers on one path: API Gateway cannot put an authorizer on only some callers of one method, so the
-capture function picks the router by the Authorization header and verifies a recruiter's token itself.
+Recruiters post sourced candidates to the same path with a token (talentpool.api.sourcing): API Gateway cannot
+put an authorizer on only some callers of one method, so the capture function picks the router by the
+Authorization header and verifies a recruiter's token itself.
 """
 
 from __future__ import annotations
@@ -27,11 +28,9 @@ from talentpool.api import capture_deps as deps
 from talentpool.clock import utcnow
 from talentpool.logic.capture import CaptureContext, accept_submission, hash_ip
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
-from talentpool.models.recruiter import CreatedCandidate, RecruiterCandidateRequest
 from talentpool.store.idempotency import persistence
 
 router = http.Router()
-sourced_router = http.Router()
 IDEMPOTENCY = IdempotencyConfig(
     event_key_jmespath="key", payload_validation_jmespath="request", expires_after_seconds=600
 )
@@ -117,27 +116,3 @@ def post_candidate(
     if http.wants_html(router):
         return http.redirect(f"{deps.env().public_base_url.rstrip('/')}/thanks")
     return http.json_response(HTTPStatus.ACCEPTED, result.model_dump())
-
-
-@sourced_router.post(
-    "/candidates",
-    summary="Add a sourced candidate (recruiters)",
-    description=(
-        "With a recruiter's token: a candidate you sourced. Their channel is recruiter and they have not "
-        "consented, so they get the GDPR Art. 14 notice with a link to the preference centre, and no "
-        "marketing until they opt in. An address already in the pool, or one that asked to be erased, is a 409."
-    ),
-    responses={
-        201: http.model_response(CreatedCandidate, "Created"),
-        401: {"description": "Invalid or expired token"},
-        403: {"description": "Not a recruiter"},
-        409: {"description": "Already in the pool, or erased at their request"},
-        422: {"description": "Validation failed"},
-    },
-)
-def post_sourced_candidate(request: RecruiterCandidateRequest) -> Response[Any]:
-    from talentpool.logic.profiles import create_by_recruiter  # only recruiters' posts need it
-
-    caller = sourced_router.context["principal"]
-    candidate = create_by_recruiter(deps.repo(), deps.bus(), request, caller=caller, now=utcnow())
-    return http.json_response(HTTPStatus.CREATED, CreatedCandidate(candidate_id=candidate.candidate_id).model_dump())

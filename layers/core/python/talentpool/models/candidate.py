@@ -129,8 +129,9 @@ def _listed(names: Iterable[str]) -> list[JsonValue]:
 # valid is one the API accepts, and Schemathesis holds the two to that (tools/api_fuzz.py).
 LINKEDIN_PATTERN = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com(/\S*)?$")
 _IS_EMAIL = Field(json_schema_extra={"format": "email", "maxLength": 254})
-_IS_COUNTRY = Field(json_schema_extra={"enum": _listed(countries())})
-_IS_TIMEZONE = Field(json_schema_extra={"enum": _listed(timezones())})
+# The lists are read when a schema is generated (docs, Schemathesis), not at every cold start.
+_IS_COUNTRY = Field(json_schema_extra=lambda schema: schema.update(enum=_listed(countries())))
+_IS_TIMEZONE = Field(json_schema_extra=lambda schema: schema.update(enum=_listed(timezones())))
 _IS_LINKEDIN = Field(json_schema_extra={"pattern": LINKEDIN_PATTERN.pattern})
 
 EmailAddress = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email), _IS_EMAIL]
