@@ -114,6 +114,15 @@ def test_sourced_candidate_fields_are_validated(aws):
     assert sorted(locations) == ["consent", "email"]
 
 
+def test_a_sourced_post_checks_the_idempotency_key_as_the_document_says(aws):
+    # Given the one POST /candidates operation, whose Idempotency-Key header is at most 200 characters
+    # When a recruiter sends a longer one
+    response = capture(SOURCED, headers={"Authorization": f"Bearer {token()}", "Idempotency-Key": "k" * 201})
+    # Then it is refused, naming the header, and nobody is added
+    assert response["statusCode"] == 422
+    assert [f["loc"] for f in factories.response_json(response)["error"]["fields"]] == [["header", "idempotency-key"]]
+
+
 def stage(candidate_id: str, **body) -> dict:
     return call(
         "recruiter_api",

@@ -5,6 +5,7 @@ the document calls invalid. Each case below is one Schemathesis found the two di
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import jsonschema
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from infra import spec
 from talentpool.models.failures import RedriveRequest
-from talentpool.models.recruiter import Owner, ProfilePatch, TagsRequest
+from talentpool.models.recruiter import NoteRequest, Owner, ProfilePatch, StageRequest, TagsRequest
 from talentpool.models.search import SegmentRequest
 from talentpool.models.sequences import EnrollmentRequest, SendWindow, SequenceDefinition
 from tools import openapi
@@ -57,6 +58,13 @@ REFUSED: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "delay": "P240Y205M"}]}),
     (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "delay": "P366D"}]}),
     (SegmentRequest, {"name": "Lisbon", "filter": {"min_engagement": False}}),
+    # Blank once trimmed: U+0085 (next line) is white space to the trimming, not to ECMA-262's \s
+    (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "subject": "\u0085"}]}),
+    (NoteRequest, {"text": "  \u2028 "}),
+    # C1 controls in free text over several lines
+    (NoteRequest, {"text": "Met at the fair\u008c"}),
+    (StageRequest, {"stage": "applied", "reason": "Strong", "feedback": "Well done\u0083"}),
+    (SegmentRequest, {"name": "Lisbon", "description": "\u0091", "filter": FILTER}),
 ]
 ACCEPTED: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (
@@ -78,6 +86,10 @@ ACCEPTED: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (SequenceDefinition, {**ENGAGE, "kind": "nurture", "topic": "events", "schedule": "cron(0 9 ? * MON *)"}),
     (EnrollmentRequest, {"candidate_ids": ["0"]}),
     (EnrollmentRequest, {"segment_id": "0", "candidate_ids": None}),
+    (NoteRequest, {"text": "Met at the fair.\n\tWants remote work."}),
+    (ProfilePatch, {"linkedin_url": " https://www.linkedin.com/in/ana\u0085"}),
+    (StageRequest, {"stage": "applied", "reason": "Strong", "feedback": " Well done \r\n"}),
+    (SequenceDefinition, {**ENGAGE, "steps": [{**ENGAGE["steps"][0], "subject": "\ufeffHi"}]}),
 ]
 
 
@@ -130,3 +142,21 @@ def test_the_document_names_the_failure_queues_a_redrive_can_replay() -> None:
         assert document_accepts(RedriveRequest, {"queue": known})
     for unknown in ("", "no-such-consumer"):
         assert not document_accepts(RedriveRequest, {"queue": unknown})
+
+
+def patterns_in(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return found + [p for value in node.values() for p in patterns_in(value)]
+    if isinstance(node, list):
+        return [p for value in node for p in patterns_in(value)]
+    return []
+
+
+def test_no_pattern_leans_on_a_dialect_s_meaning_of_white_space() -> None:
+    # `\s` differs between ECMA-262 (JSON Schema's dialect, Schemathesis), Python and Rust: U+0085 is white space
+    # to the trimming and to Python but not to ECMA-262, so `\S` called " \u0085 " not blank while it was refused.
+    patterns = patterns_in(DOCUMENT)
+
+    assert patterns
+    assert [p for p in patterns if re.search(r"\\[sS]", p)] == []

@@ -8,9 +8,10 @@ with a token.
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from talentpool import http
 from talentpool.api import capture_deps as deps
@@ -37,7 +38,12 @@ router = http.Router()
         422: {"description": "Validation failed"},
     },
 )
-def post_sourced_candidate(request: RecruiterCandidateRequest) -> Response[Any]:
+def post_sourced_candidate(
+    request: RecruiterCandidateRequest,
+    # The one POST /candidates operation documents this header for both callers, so both check it alike. A
+    # recruiter's retry needs no key: the first post put the address in the pool, so a second is a 409.
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> Response[Any]:
     caller = router.context["principal"]
     candidate = create_by_recruiter(deps.repo(), deps.bus(), request, caller=caller, now=utcnow())
     return http.json_response(HTTPStatus.CREATED, CreatedCandidate(candidate_id=candidate.candidate_id).model_dump())

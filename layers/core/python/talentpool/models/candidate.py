@@ -22,7 +22,7 @@ from pydantic import (
 from talentpool.models.email_address import normalise_email
 from talentpool.models.geography import countries, timezones
 from talentpool.models.text import NOT_BLANK as NOT_BLANK  # re-exported: the models beside this one use it
-from talentpool.models.text import PLAIN_TEXT, VISIBLE_ONE_LINE, single_line
+from talentpool.models.text import PLAIN_TEXT, VISIBLE_ONE_LINE, WHITE_SPACE, WHITE_SPACE_CHARS, single_line
 
 # A profile change rewrites every index item in one transaction (100 items at most): 2 x (30 + 15) + 3 fits.
 MAX_SKILLS = 30
@@ -100,9 +100,9 @@ def _label(value: str) -> str:
 
 
 def _linkedin(value: str) -> str:
-    if not LINKEDIN_PATTERN.match(value.strip()):
+    if not LINKEDIN_PATTERN.match(value):
         raise ValueError("must be an https://linkedin.com/... profile address")
-    return value.strip()
+    return value.strip(WHITE_SPACE_CHARS)
 
 
 def _not_a_boolean(value: object) -> object:
@@ -127,8 +127,19 @@ def _listed(names: Iterable[str]) -> list[JsonValue]:
 
 # What the validators below check, said in the JSON Schema too (docs/openapi.json): a request the document calls
 # valid is one the API accepts, and Schemathesis holds the two to that (tools/api_fuzz.py).
-LINKEDIN_PATTERN = re.compile(r"^https://([a-z0-9-]+\.)*linkedin\.com(/\S*)?$")
-_IS_EMAIL = Field(json_schema_extra={"format": "email", "maxLength": 254})
+# White space around it is allowed (and trimmed); the class is written out, as `\s` means something else in each
+# dialect (models.text).
+LINKEDIN_PATTERN = re.compile(
+    f"^[{WHITE_SPACE}]*https://([a-z0-9-]+\\.)*linkedin\\.com(/[^{WHITE_SPACE}]*)?[{WHITE_SPACE}]*$"
+)
+_IS_EMAIL = Field(
+    json_schema_extra={
+        "format": "email",
+        "maxLength": 254,
+        "description": "An address that can receive mail: a special-use domain (RFC 6761: .test, .local, "
+        ".invalid, .localhost, .onion, .arpa) is refused",
+    }
+)
 # The lists are read when a schema is generated (docs, Schemathesis), not at every cold start.
 _IS_COUNTRY = Field(json_schema_extra=lambda schema: schema.update(enum=_listed(countries())))
 _IS_TIMEZONE = Field(json_schema_extra=lambda schema: schema.update(enum=_listed(timezones())))

@@ -27,7 +27,7 @@ from talentpool.models.candidate import (
     Stage,
     Years,
 )
-from talentpool.models.text import multi_line
+from talentpool.models.text import PLAIN_LINES
 
 _STRICT = ConfigDict(extra="forbid", str_max_length=5000)
 
@@ -64,7 +64,7 @@ class NoteRequest(BaseModel):
     model_config = _STRICT
 
     text: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), AfterValidator(multi_line)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), PLAIN_LINES, NOT_BLANK
     ]
 
 
@@ -83,9 +83,9 @@ class StageRequest(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
         | None
     ) = None
-    feedback: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(multi_line)] | None
-    ) = Field(default=None, description="Shared with the candidate in a decision email")
+    feedback: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), PLAIN_LINES] | None = Field(
+        default=None, description="Shared with the candidate in a decision email"
+    )
     notify_candidate: JsonBool = Field(default=True, description="Send the stage's status email (opt out per change)")
 
 

@@ -31,7 +31,7 @@ from talentpool.models.candidate import (
     Years,
 )
 from talentpool.models.email_address import normalise_email
-from talentpool.models.text import folded, multi_line
+from talentpool.models.text import PLAIN_LINES, folded
 
 MAX_FILTER_SKILLS = 10
 DEFAULT_LIMIT = 25
@@ -220,9 +220,7 @@ class SegmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), PlainText, NOT_BLANK]
-    description: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multi_line)
-    ] | (None) = None
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), PLAIN_LINES] | None = None
     filter: CandidateFilter
 
 

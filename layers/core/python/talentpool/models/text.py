@@ -62,7 +62,14 @@ def folded(value: str) -> str:
     return " ".join(bare.casefold().split())[:FOLDED_MAX_CHARS]
 
 
-NOT_BLANK_PATTERN = r"\S"
+# What `strip_whitespace` removes (pydantic trims Unicode White_Space, as Rust's str::trim does), written out: a
+# pattern's `\s` means something else in each dialect (ECMA-262's has U+FEFF and lacks U+0085, Python's adds
+# U+001C-U+001F), and a document that calls a blank-after-trimming text valid would promise what is refused.
+WHITE_SPACE_CHARS = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+)
+WHITE_SPACE = "\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK_PATTERN = f"[^{WHITE_SPACE}]"
 
 
 class Pattern:
@@ -74,25 +81,29 @@ class Pattern:
     `Annotated`: this only says it in the document, so clients can know it.
     """
 
-    def __init__(self, visible: bool = False, not_blank: bool = False, stripped: bool = False) -> None:
-        self._visible, self._not_blank, self._stripped = visible, not_blank, stripped
+    def __init__(
+        self, visible: bool = False, not_blank: bool = False, stripped: bool = False, lines: bool = False
+    ) -> None:
+        self._visible, self._not_blank, self._stripped, self._lines = visible, not_blank, stripped, lines
 
     def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         schema = handler(core)
         existing = schema.get("pattern")
-        stated = {visible_pattern(stripped): stripped for stripped in (False, True)}
+        # (stripped, lines) of a pattern this class stated before, on the same field
+        stated = {visible_pattern(st, lines=li): (st, li) for st in (False, True) for li in (False, True)}
         if existing is not None and existing != NOT_BLANK_PATTERN and existing not in stated:
             raise ValueError(f"cannot state two patterns in one: {existing!r} and this field's")
         visible = self._visible or existing in stated
         not_blank = self._not_blank or existing == NOT_BLANK_PATTERN
-        stripped = self._stripped or stated.get(existing or "", False)
-        schema["pattern"] = visible_pattern(stripped, not_blank) if visible else NOT_BLANK_PATTERN
+        was_stripped, had_lines = stated.get(existing or "", (False, False))
+        stripped, lines = self._stripped or was_stripped, self._lines or had_lines
+        schema["pattern"] = visible_pattern(stripped, not_blank, lines) if visible else NOT_BLANK_PATTERN
         return schema
 
 
 @cache
-def visible_pattern(stripped: bool = False, not_blank: bool = False) -> str:
-    """What single_line lets through, as a pattern: no code point of the refused categories.
+def visible_pattern(stripped: bool = False, not_blank: bool = False, lines: bool = False) -> str:
+    """What single_line (with `lines`, multi_line) lets through, as a pattern: no code point it refuses.
 
     Built once, when the document is generated (never on a request path: it walks the whole plane).
     """
@@ -101,7 +112,11 @@ def visible_pattern(stripped: bool = False, not_blank: bool = False) -> str:
     # up there (tag characters, some scripts' format marks) are still refused by single_line; the document
     # just does not list them.
     refused = [
-        code for code in range(0x10000) if unicodedata.category(chr(code)) in _REFUSED and not 0xD800 <= code <= 0xDFFF
+        code
+        for code in range(0x10000)
+        if unicodedata.category(chr(code)) in _REFUSED
+        and not 0xD800 <= code <= 0xDFFF
+        and not (lines and chr(code) in _LINE_BREAKS)
     ]
     ranges: list[tuple[int, int]] = []
     for code in refused:
@@ -112,8 +127,8 @@ def visible_pattern(stripped: bool = False, not_blank: bool = False) -> str:
     body = "".join(_escape(low) if low == high else f"{_escape(low)}-{_escape(high)}" for low, high in ranges)
     # Stripped: leading and trailing whitespace goes before the check (strip_whitespace), so it may be any;
     # not blank: at least one allowed character that is not whitespace.
-    edge = "\\s*" if stripped else ""
-    middle = f"[^{body}]*[^{body}\\s][^{body}]*" if not_blank else f"[^{body}]*"
+    edge = f"[{WHITE_SPACE}]*" if stripped else ""
+    middle = f"[^{body}]*[^{body}{WHITE_SPACE}][^{body}]*" if not_blank else f"[^{body}]*"
     return f"^{edge}{middle}{edge}$"
 
 
@@ -124,8 +139,8 @@ def _escape(code: int) -> str:
 class Checked(Pattern):
     """A validator that also states itself in the JSON Schema as a pattern (see Pattern)."""
 
-    def __init__(self, check: Callable[[str], str]) -> None:
-        super().__init__(visible=True, stripped=True)
+    def __init__(self, check: Callable[[str], str], lines: bool = False) -> None:
+        super().__init__(visible=True, stripped=True, lines=lines)
         self._check = check
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
@@ -151,3 +166,5 @@ VISIBLE_ONE_LINE = Pattern(visible=True)
 NOT_BLANK = Pattern(not_blank=True)
 # One line of visible text, as given: validated by single_line, and said so in the document.
 PLAIN_TEXT = Checked(single_line)
+# Free text over several lines (a note, feedback): validated by multi_line, and said so in the document.
+PLAIN_LINES = Checked(multi_line, lines=True)
