@@ -4,6 +4,11 @@ The recruiter+admin token (TALENTPOOL_FUZZ_TOKEN) goes on every request but a ca
 /candidates is one operation for two callers, told apart by the token (functions/capture), and no document can
 tie a body's shape to a security scheme. A paging cursor is a value the API issued: a made-up one, valid by the
 document, is refused with a 422 saying it is not from this listing (talentpool/cursor.py), by design.
+
+Three rules are stated in the document's words but cannot be in its schemas, so the examples leave out what
+breaks them (and only that): a sequence's waits summed over its steps; skills counted after splitting
+comma-separated values (`skills=a,b` is two of the ten); and an address's domain not being a special-use name
+(RFC 6761: .test, .local, .invalid, ...), which `format: email` does not exclude and email-validator refuses.
 """
 
 from __future__ import annotations
@@ -69,8 +74,45 @@ def after_call(context: Any, case: Any, response: Any) -> None:
             _issued.add(cursor)
 
 
+SKILL_LISTS = ("skills", "not_skills")
+
+
+def _too_many_skills(values: Any) -> bool:
+    from talentpool.models.search import MAX_FILTER_SKILLS
+
+    pieces = values if isinstance(values, list) else [values]
+    named = [p for piece in pieces if isinstance(piece, str) for p in piece.split(",") if p.strip()]
+    return len(named) > MAX_FILTER_SKILLS
+
+
+def _special_use(address: Any) -> bool:
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+    if not isinstance(address, str) or "@" not in address:
+        return False
+    domain = address.rsplit("@", 1)[1].rstrip(".").lower()
+    return any(domain == name or domain.endswith("." + name) for name in SPECIAL_USE_DOMAIN_NAMES)
+
+
+@schemathesis.hook
+def filter_query(context: Any, query: Any) -> bool:
+    """Skill filters naming more than ten skills once comma-separated values are split are left out."""
+    return not (isinstance(query, dict) and any(_too_many_skills(query.get(name, [])) for name in SKILL_LISTS))
+
+
 @schemathesis.hook
 def filter_body(context: Any, body: Any) -> bool:
+    """Bodies that break a rule the schemas cannot state are left out: see the module's docstring."""
+    if isinstance(body, dict):
+        filters = [body, body.get("filter")]
+        if any(isinstance(f, dict) and any(_too_many_skills(f.get(n, [])) for n in SKILL_LISTS) for f in filters):
+            return False
+        if _special_use(body.get("email")):
+            return False
+    return _sequence_fits(context, body)
+
+
+def _sequence_fits(context: Any, body: Any) -> bool:
     """Sequences whose waits add up past what one execution may run are left out of the examples.
 
     The limit is a sum over the steps (logic.sequences.check_duration: each delay plus the longest the send
