@@ -15,13 +15,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
 from talentpool import errors, http, pages, snapstart
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
 from talentpool.logic.confirm import LinkKind, LinkView, use_link, view_link
 from talentpool.logic.sending.transactional_email import describe_fields
+from talentpool.models.base import Model
 from talentpool.observability import logger, metrics, tracer
 from talentpool.store.candidates import CandidateStore
 from talentpool.store.events import EventBus
@@ -96,7 +97,7 @@ def get_confirm(token: Annotated[str, Query(min_length=10, max_length=MAX_TOKEN)
     return _ask_page(token, view)
 
 
-class LinkForm(BaseModel):
+class LinkForm(Model):
     """What the page's button posts: the link's token, form-encoded (or as JSON)."""
 
     model_config = ConfigDict(extra="forbid")

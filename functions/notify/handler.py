@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from talentpool.clock import utcnow
 from talentpool.config import NotifyEnv, load
@@ -20,6 +19,7 @@ from talentpool.logic.sending.transactional_email import (
     send_notice_email,
     send_stage_email,
 )
+from talentpool.models.base import Model
 from talentpool.models.candidate import EmailedLink
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.observability import logger, metrics, tracer
@@ -43,7 +43,7 @@ SETTINGS = MailSettings(sender_email=ENV.sender_email, public_base_url=ENV.publi
 ONCE = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=24 * 3600)
 
 
-class Delivered(BaseModel):
+class Delivered(Model):
     message_id: str | None
 
 

@@ -21,12 +21,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-from pydantic import BaseModel
 
 from talentpool import errors, http
 from talentpool.api import capture_deps as deps
 from talentpool.clock import utcnow
 from talentpool.logic.capture import CaptureContext, accept_submission, hash_ip
+from talentpool.models.base import Model
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
 from talentpool.store.idempotency import persistence
 
@@ -36,7 +36,7 @@ IDEMPOTENCY = IdempotencyConfig(
 )
 
 
-class CaptureAttempt(BaseModel):
+class CaptureAttempt(Model):
     """One capture as the idempotency utility sees it: a key (header, or the body's digest) and its payload."""
 
     key: str

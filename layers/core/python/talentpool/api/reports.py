@@ -9,7 +9,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from talentpool import http
 from talentpool.api import deps
@@ -18,6 +18,7 @@ from talentpool.auth import Principal
 from talentpool.clock import utcnow
 from talentpool.errors import FieldError, ValidationFailed
 from talentpool.logic import reports
+from talentpool.models.base import Model
 from talentpool.models.reports import Period, ReportDates, ReportView
 from talentpool.observability import logger
 from talentpool.store.reports import ReportStore
@@ -25,7 +26,7 @@ from talentpool.store.reports import ReportStore
 router = http.Router()
 
 
-class ReportQuery(BaseModel):
+class ReportQuery(Model):
     period: Period = Field(default=Period.DAY, description="day (the default) or week")
 
 

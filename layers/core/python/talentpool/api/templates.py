@@ -7,13 +7,14 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from talentpool import http
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import isoformat, utcnow
 from talentpool.logic.sending.stage_email import DEFAULTS
+from talentpool.models.base import Model
 from talentpool.models.candidate import Stage
 from talentpool.models.templates import STAGE_EMAIL_PLACEHOLDERS, StageEmailTemplate
 from talentpool.store.table import Table
@@ -22,13 +23,13 @@ from talentpool.store.templates import TemplateStore
 router = http.Router()
 
 
-class StageTemplateView(BaseModel):
+class StageTemplateView(Model):
     stage: Stage
     template: StageEmailTemplate
     edited: bool = Field(description="False while the built-in default is in use")
 
 
-class StageTemplateList(BaseModel):
+class StageTemplateList(Model):
     placeholders: list[str] = Field(description="What a template may use, as {{name}} or {{name|fallback}}")
     templates: dict[str, StageTemplateView]
 

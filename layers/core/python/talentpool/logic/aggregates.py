@@ -39,6 +39,7 @@ from talentpool.models.aggregate_changes import (
     SegmentSeed,
     StreamChange,
 )
+from talentpool.models.base import Model
 from talentpool.models.candidate import ConsentStatus, Stage
 from talentpool.models.search import CandidateSummary, Segment
 from talentpool.store.keys import IDEMPOTENCY_PREFIX
@@ -102,22 +103,22 @@ class MalformedRecord(ValueError):
 # --- reading images ------------------------------------------------------------------------------------
 
 
-class _Source(BaseModel):
+class _Source(Model):
     channel: str
     utm_source: str | None = None
 
 
-class _Consent(BaseModel):
+class _Consent(Model):
     status: str
     confirmed_at: str | None = None
     given_at: str | None = None
 
 
-class _Location(BaseModel):
+class _Location(Model):
     country: str | None = None
 
 
-class ProfileFacts(BaseModel):
+class ProfileFacts(Model):
     """The few profile attributes aggregates use; everything else in the image (contact data) is dropped."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -139,7 +140,7 @@ class ProfileFacts(BaseModel):
         return self.location.country if self.location else None
 
 
-class _Entry(BaseModel):
+class _Entry(Model):
     candidate_id: str
     kind: str
     at: str

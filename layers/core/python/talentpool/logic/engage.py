@@ -27,7 +27,6 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
 
 from talentpool.clock import isoformat, parse_iso
 from talentpool.ids import is_id, new_id
@@ -38,6 +37,7 @@ from talentpool.logic.ports import EventPublisher, MailSender
 from talentpool.logic.send_planning import next_send_time
 from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
 from talentpool.logic.sequences import SequenceSource, current_sequence, pinned_sequence
+from talentpool.models.base import Model
 from talentpool.models.candidate import Candidate, ConsentStatus, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import EmailSent
@@ -181,7 +181,7 @@ def report_outcome(callbacks: TaskCallbacks, token: str, outcome: StepOutcome) -
 # --- The send, done once per (execution, step) -------------------------------------------------------------
 
 
-class SendTask(BaseModel):
+class SendTask(Model):
     """What identifies one send: the idempotency key is (execution, step); `at` is the round's moment."""
 
     execution: str
@@ -192,7 +192,7 @@ class SendTask(BaseModel):
     at: str
 
 
-class SendResult(BaseModel):
+class SendResult(Model):
     """What became of a send: sent, unknown (a crash between SES and our record), or rejected by SES."""
 
     status: Literal["sent", "unknown", "rejected"]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from talentpool.models.base import Model
 
 
-class ErrorField(BaseModel):
+class ErrorField(Model):
     loc: list[str | int] = Field(description='Where the problem is, e.g. ["location", "country"]')
     msg: str = Field(description="What is wrong, in words a person can act on")
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     code: str = Field(description="Stable and machine-readable, e.g. validation_failed, candidate_not_found")
     message: str
     fields: list[ErrorField] = Field(default_factory=list)
@@ -21,7 +23,7 @@ class ErrorDetail(BaseModel):
     )
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Model):
     """Every 4xx has this shape; a 5xx never answers anything a client sent."""
 
     error: ErrorDetail

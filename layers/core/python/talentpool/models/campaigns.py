@@ -10,7 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from talentpool.models.base import Model
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 _STATE = ConfigDict(extra="ignore")
@@ -21,7 +23,7 @@ class CampaignTrigger(StrEnum):
     MANUAL = "manual"  # POST /campaigns/{id}/send
 
 
-class CampaignStart(BaseModel):
+class CampaignStart(Model):
     """The execution's input. A schedule sends {campaign_id, trigger, scheduled_at}; the API adds the run id
     it answered with and who asked. An execution that carries a run on from one near Step Functions' limits
     (logic.workflow_limits) also names that one (`continued_from`), its own `generation` and the moment its
@@ -39,7 +41,7 @@ class CampaignStart(BaseModel):
     not_before: str | None = None
 
 
-class RunRef(BaseModel):
+class RunRef(Model):
     """What every task of a run needs to know, carried in the state as `run` (a few hundred bytes)."""
 
     model_config = _STATE
@@ -55,7 +57,7 @@ class RunRef(BaseModel):
     history: int = Field(default=0, ge=0, description="History events, worst case, by the end of this pass")
 
 
-class RunState(BaseModel):
+class RunState(Model):
     """The machine's state between tasks: which batches the Map sends next, how many at once, and whether
     to wait (`next_at`, read by the Wait's TimestampPath) or stop (`done`, read by the Choice)."""
 
@@ -72,7 +74,7 @@ class RunState(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class ResolveRequest(BaseModel):
+class ResolveRequest(Model):
     model_config = _STATE
 
     action: Literal["resolve"]
@@ -80,7 +82,7 @@ class ResolveRequest(BaseModel):
     input: CampaignStart
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(Model):
     model_config = _STATE
 
     action: Literal["send_batch"]
@@ -89,7 +91,7 @@ class BatchRequest(BaseModel):
     batch: int = Field(ge=1)
 
 
-class TallyRequest(BaseModel):
+class TallyRequest(Model):
     model_config = _STATE
 
     action: Literal["tally"]
@@ -97,7 +99,7 @@ class TallyRequest(BaseModel):
     run: RunRef
 
 
-class FailureRequest(BaseModel):
+class FailureRequest(Model):
     """The machine's Catch-all: `state` is whatever the failed state had, with the error at `state.error`."""
 
     model_config = _STATE
@@ -112,7 +114,7 @@ CampaignRequest = Annotated[
 ]
 
 
-class CampaignBatch(BaseModel):
+class CampaignBatch(Model):
     """Up to 100 audience members of a run (`pk=RUN#<run_id>, sk=BATCH#<n:05d>`), and what became of each.
 
     `outcomes` holds final results only: "sent", "unknown" (SES may have accepted it; never sent again),
@@ -139,7 +141,7 @@ class CampaignBatch(BaseModel):
         return self.rounds == 0 and not self.outcomes and not self.deferred
 
 
-class BatchOutcome(BaseModel):
+class BatchOutcome(Model):
     """What one SendBatch did, for logs and tests (the Map discards it: the batch item is the record)."""
 
     batch: int
@@ -151,7 +153,7 @@ class BatchOutcome(BaseModel):
 RunStatus = Literal["running", "finished", "failed", "skipped"]
 
 
-class CampaignRun(BaseModel):
+class CampaignRun(Model):
     """One send of a campaign and its result (`pk=RUN#<run_id>, sk=RESULT`), kept after the run ends.
 
     `skipped` and `failed` count candidates by reason; `deferred` is how many still wait for a slot (zero
@@ -192,7 +194,7 @@ class CampaignRun(BaseModel):
         )
 
 
-class CampaignState(BaseModel):
+class CampaignState(Model):
     """Per campaign (`pk=CAMPAIGN#<id>, sk=STATE`): how many runs there were (the next run's step rotates
     through the steps) and the run in progress, so two sends of one campaign never overlap."""
 
@@ -207,7 +209,7 @@ class CampaignState(BaseModel):
     version: int = 0
 
 
-class CampaignSendAccepted(BaseModel):
+class CampaignSendAccepted(Model):
     """POST /campaigns/{id}/send: the run that will send, and its execution."""
 
     campaign_id: str
@@ -215,7 +217,7 @@ class CampaignSendAccepted(BaseModel):
     execution: str
 
 
-class CampaignSchedule(BaseModel):
+class CampaignSchedule(Model):
     """A campaign's EventBridge Scheduler schedule: its cron starts the nurture machine with `input`."""
 
     name: str

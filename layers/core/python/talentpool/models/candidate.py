@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from talentpool.models.base import Model
 from talentpool.models.email_address import normalise_email
 from talentpool.models.geography import countries, timezones
 from talentpool.models.text import NOT_BLANK as NOT_BLANK  # re-exported: the models beside this one use it
@@ -167,7 +167,7 @@ Years = Annotated[int, Field(ge=0, le=60), NOT_A_BOOLEAN]
 _STRICT = ConfigDict(extra="forbid", str_max_length=2000)
 
 
-class Location(BaseModel):
+class Location(Model):
     model_config = _STRICT
 
     city: ShortText | None = None
@@ -175,7 +175,7 @@ class Location(BaseModel):
     timezone: TimeZone | None = None
 
 
-class ConsentInput(BaseModel):
+class ConsentInput(Model):
     """The consent the candidate ticked: which wording they saw, by version."""
 
     model_config = _STRICT
@@ -186,7 +186,7 @@ class ConsentInput(BaseModel):
     ]
 
 
-class SourceInput(BaseModel):
+class SourceInput(Model):
     model_config = _STRICT
 
     channel: Channel = Channel.CAREERS_SITE
@@ -200,7 +200,7 @@ def _as_typed(value: object) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
 
 
-class SkillNames(BaseModel):
+class SkillNames(Model):
     """How each skill was written, beside the lower-case key that search and the index match on.
 
     "Python developer" is stored as the key `python developer` (so "Python " and "python" are one skill) and
@@ -301,7 +301,7 @@ class CaptureRequest(ProfileFields):
     )
 
 
-class CaptureResponse(BaseModel):
+class CaptureResponse(Model):
     """The answer to every accepted public submission, whoever the address belongs to (or a bot): nothing in it
     says whether the address was new, known or confirmed."""
 
@@ -311,7 +311,7 @@ class CaptureResponse(BaseModel):
     request_id: str = Field(description="A random reference for this submission, for support; not a candidate id")
 
 
-class ConsentRecord(BaseModel):
+class ConsentRecord(Model):
     """One consent given or withdrawn, kept for the candidate's export and for audit."""
 
     status: ConsentStatus
@@ -324,7 +324,7 @@ class ConsentRecord(BaseModel):
     channel: Channel | None = None
 
 
-class Source(BaseModel):
+class Source(Model):
     channel: Channel
     utm_source: str | None = None
     utm_medium: str | None = None
@@ -332,7 +332,7 @@ class Source(BaseModel):
     referrer_id: str | None = None
 
 
-class Preferences(BaseModel):
+class Preferences(Model):
     """What the candidate chose in the preference centre. Topics are their `interests`."""
 
     model_config = _STRICT
@@ -343,7 +343,7 @@ class Preferences(BaseModel):
     paused_until: str | None = Field(default=None, description="No marketing email before this time")
 
 
-class Owner(BaseModel):
+class Owner(Model):
     """The recruiter who owns the relationship: emails go out in their name, replies come back to them."""
 
     model_config = _STRICT
@@ -353,7 +353,7 @@ class Owner(BaseModel):
     email: EmailAddress
 
 
-class PendingChange(BaseModel):
+class PendingChange(Model):
     """New details sent for a proven address, held beside the profile until the address's owner confirms them.
 
     Anyone can type an address into a form, so a profile whose address was once confirmed changes only
@@ -410,7 +410,7 @@ class Candidate(ProfileFields):
 LINK_NONCES = ("confirmation_nonce", "confirmation_sent_nonce")
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(Model):
     """One interaction with the candidate. Its data holds ids and facts, never contact details."""
 
     entry_id: str

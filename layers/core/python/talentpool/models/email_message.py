@@ -10,9 +10,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from talentpool.clock import utcnow
+from talentpool.models.base import Model
 
 # Headers fold at RFC 5322's 998 characters: the default 78 would fold a long List-Unsubscribe URL into
 # RFC 2047 encoded-words, which no mail client reads as a URL, and one-click unsubscribe would break.
@@ -64,7 +65,7 @@ def mobile_ready(html: str) -> str:
 HeaderText = Annotated[str, AfterValidator(header_text)]
 
 
-class OutgoingEmail(BaseModel):
+class OutgoingEmail(Model):
     to: str
     subject: HeaderText
     text: str

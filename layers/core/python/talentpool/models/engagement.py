@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from talentpool.clock import isoformat, parse_iso
+from talentpool.models.base import Model
 from talentpool.models.candidate import Candidate
 
 
-class Engagement(BaseModel):
+class Engagement(Model):
     """`score` is valid at `at` and decays from there (logic.engagement); `at` is None for a zero score."""
 
     model_config = ConfigDict(frozen=True)

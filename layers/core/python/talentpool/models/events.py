@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from talentpool.ids import new_id
+from talentpool.models.base import Model
 from talentpool.models.candidate import Channel, Stage
 
 
-class BusEvent(BaseModel):
+class BusEvent(Model):
     """Anything published on the bus: a type, an id for idempotent consumers, and when it happened."""
 
     model_config = ConfigDict(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from talentpool.models.base import Model
 
 
 class FailureSource(StrEnum):
@@ -20,7 +22,7 @@ class ConsumerKind(StrEnum):
     QUEUE = "queue"
 
 
-class Consumer(BaseModel):
+class Consumer(Model):
     """One failure queue and how its work is replayed (the FAILURE_QUEUES setting, built from infra/spec.py)."""
 
     model_config = ConfigDict(frozen=True)
@@ -32,7 +34,7 @@ class Consumer(BaseModel):
     inputs: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
-class Failure(BaseModel):
+class Failure(Model):
     """One parked piece of work. `error` is the error's type and message, never the payload."""
 
     failure_id: str
@@ -43,30 +45,30 @@ class Failure(BaseModel):
     attempts: int | None = None
 
 
-class FailureList(BaseModel):
+class FailureList(Model):
     failures: list[Failure]
     queues: dict[str, int] = Field(description="Messages each failure queue holds (SQS's approximate count)")
 
 
-class RedriveRequest(BaseModel):
+class RedriveRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     queue: str | None = Field(default=None, description="One consumer's queue; all of them when absent")
     limit: int = Field(default=100, ge=1, le=1000, description="At most this many failures in this call")
 
 
-class Replayed(BaseModel):
+class Replayed(Model):
     failure_id: str
     consumer: str
     outcome: str = Field(description="replayed, already_replayed, or failed (it stays in its queue)")
     detail: str | None = None
 
 
-class RedriveResult(BaseModel):
+class RedriveResult(Model):
     replayed: list[Replayed]
 
 
-class ParkedMessage(BaseModel):
+class ParkedMessage(Model):
     """An SQS message as the queue port returns it."""
 
     message_id: str

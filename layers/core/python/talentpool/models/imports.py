@@ -15,8 +15,9 @@ from enum import StrEnum
 from itertools import chain
 from typing import IO, Annotated, Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
+from talentpool.models.base import Model
 from talentpool.models.candidate import Candidate, Channel, EmailAddress, ProfileFields, SourceInput
 from talentpool.models.capture_form import FORM_FIELDS
 from talentpool.models.recruiter import Tags
@@ -77,7 +78,7 @@ class UploadChanged(Exception):
 # --- the API's inputs and outputs -------------------------------------------------------------------------
 
 
-class CreateImportRequest(BaseModel):
+class CreateImportRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = Field(
@@ -85,7 +86,7 @@ class CreateImportRequest(BaseModel):
     )
 
 
-class ImportCreated(BaseModel):
+class ImportCreated(Model):
     import_id: str
     upload_url: str = Field(description="PUT the CSV here, with the header Content-Type: text/csv")
     upload_method: str = "PUT"
@@ -94,7 +95,7 @@ class ImportCreated(BaseModel):
     status: ImportStatus = ImportStatus.WAITING_FOR_UPLOAD
 
 
-class RowError(BaseModel):
+class RowError(Model):
     """One problem with one row: its number as in the file (the header is row 1), the column and why."""
 
     row: int
@@ -102,12 +103,12 @@ class RowError(BaseModel):
     reason: str
 
 
-class ImportFailure(BaseModel):
+class ImportFailure(Model):
     code: FileProblem
     message: str
 
 
-class ImportProgress(BaseModel):
+class ImportProgress(Model):
     """The counters an import updates as it goes; imported + merged + rejected = rows_processed."""
 
     rows_total: int = 0

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from talentpool.errors import FieldError, NotFound, ValidationFailed
+from talentpool.models.base import Model
 from talentpool.models.candidate import Candidate, ConsentStatus, Topic
 
 # The pauses the page offers; the API takes any whole number of weeks up to a year.
@@ -106,7 +107,7 @@ DeleteConfirmed = Annotated[bool, BeforeValidator(_confirmed)]
 _FORM = ConfigDict(extra="ignore", frozen=True)
 
 
-class SaveChoices(BaseModel):
+class SaveChoices(Model):
     """Topics (the candidate's interests) and how many marketing emails a week; None is the global cap."""
 
     model_config = _FORM
@@ -116,26 +117,26 @@ class SaveChoices(BaseModel):
     max_per_week: Frequency = None
 
 
-class PauseEmails(BaseModel):
+class PauseEmails(Model):
     model_config = _FORM
 
     action: Literal[Action.PAUSE] = Action.PAUSE
     weeks: PauseWeeks
 
 
-class ResumeEmails(BaseModel):
+class ResumeEmails(Model):
     model_config = _FORM
 
     action: Literal[Action.RESUME] = Action.RESUME
 
 
-class UnsubscribeAll(BaseModel):
+class UnsubscribeAll(Model):
     model_config = _FORM
 
     action: Literal[Action.UNSUBSCRIBE] = Action.UNSUBSCRIBE
 
 
-class DeleteEverything(BaseModel):
+class DeleteEverything(Model):
     """Erasure needs a second, deliberate step: the confirmation page's tick box."""
 
     model_config = _FORM
@@ -202,7 +203,7 @@ class NoLongerHeld(NotFound):
     code = "no_longer_held"
 
 
-class PreferencesView(BaseModel):
+class PreferencesView(Model):
     """One candidate's preference centre, as logic reads it: shown only to the holder of their signed link."""
 
     model_config = ConfigDict(frozen=True)
@@ -229,7 +230,7 @@ class PreferencesView(BaseModel):
         }
 
 
-class UnsubscribeView(BaseModel):
+class UnsubscribeView(Model):
     """What the one-click confirm page and its answer need: no name, only a hint of the address."""
 
     model_config = ConfigDict(frozen=True)

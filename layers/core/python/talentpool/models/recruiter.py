@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from talentpool.models.base import Model
 from talentpool.models.candidate import (
     MAX_TAGS,
     NOT_BLANK,
@@ -60,7 +61,7 @@ class RecruiterCandidateRequest(ProfileFields):
     tags: Tags = Field(default_factory=list)
 
 
-class NoteRequest(BaseModel):
+class NoteRequest(Model):
     model_config = _STRICT
 
     text: Annotated[
@@ -68,13 +69,13 @@ class NoteRequest(BaseModel):
     ]
 
 
-class TagsRequest(BaseModel):
+class TagsRequest(Model):
     model_config = _STRICT
 
     tags: Tags
 
 
-class StageRequest(BaseModel):
+class StageRequest(Model):
     model_config = _STRICT
 
     stage: Stage
@@ -92,19 +93,19 @@ class StageRequest(BaseModel):
 OwnerRequest = Owner
 
 
-class CandidateView(BaseModel):
+class CandidateView(Model):
     """A candidate as a recruiter sees it. `etag` is what to send back in If-Match."""
 
     candidate: Candidate
     etag: str
 
 
-class TimelinePage(BaseModel):
+class TimelinePage(Model):
     items: list[dict[str, Any]]
     next_cursor: str | None = None
 
 
-class CandidateExport(BaseModel):
+class CandidateExport(Model):
     """Everything held about one person (GDPR Art. 15/20)."""
 
     exported_at: str
@@ -116,7 +117,7 @@ class CandidateExport(BaseModel):
     other_records: list[dict[str, Any]] = Field(description="Enrolments and other records about them")
 
 
-class CreatedCandidate(BaseModel):
+class CreatedCandidate(Model):
     candidate_id: str
     status: str = "notice_pending"
 

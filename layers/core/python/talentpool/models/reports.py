@@ -11,7 +11,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from talentpool.models.base import Model
 
 SCHEMA_VERSION = 1
 WINDOW_DAYS = 30  # the trend window: captures per day, and step performance
@@ -43,7 +45,7 @@ class Period(StrEnum):
     WEEK = "week"
 
 
-class _Model(BaseModel):
+class _Model(Model):
     # extra="ignore": a newer summary.json (more fields, same schema version) still reads.
     model_config = ConfigDict(frozen=True, extra="ignore")
 

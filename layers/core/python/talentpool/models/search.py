@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -18,6 +17,7 @@ from pydantic import (
     field_serializer,
 )
 
+from talentpool.models.base import Model
 from talentpool.models.candidate import (
     NOT_A_BOOLEAN,
     NOT_BLANK,
@@ -114,7 +114,7 @@ FindText = Annotated[
 ]
 
 
-class CandidateFilter(BaseModel):
+class CandidateFilter(Model):
     """Which candidates: every field narrows the result (they combine with AND)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -165,7 +165,7 @@ class SearchParams(CandidateQuery):
         return CandidateQuery.model_validate(self.model_dump(exclude={"limit", "cursor"}))
 
 
-class PageParams(BaseModel):
+class PageParams(Model):
     """Paging for routes that have a fixed filter (a saved segment, the segment list)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -174,7 +174,7 @@ class PageParams(BaseModel):
     cursor: Cursor | None = Field(default=None, description="next_cursor from the previous page")
 
 
-class CandidateSummary(BaseModel):
+class CandidateSummary(Model):
     """The pseudonymous summary every index entry carries (store.schema.SUMMARY_ATTRIBUTES): no contact data."""
 
     model_config = ConfigDict(extra="ignore")
@@ -199,7 +199,7 @@ class CandidateSummary(BaseModel):
     )
 
 
-class ReadStats(BaseModel):
+class ReadStats(Model):
     """What answering cost: entries DynamoDB read (its ScannedCount) against entries returned."""
 
     index: str = Field(description="The index that drove the query, such as skill:python or stage:lead")
@@ -208,13 +208,13 @@ class ReadStats(BaseModel):
     queries: int = Field(description="DynamoDB Query calls made")
 
 
-class CandidatePage(BaseModel):
+class CandidatePage(Model):
     items: list[CandidateSummary]
     next_cursor: str | None = Field(default=None, description="Pass back as cursor for the next page; null at the end")
     read: ReadStats
 
 
-class SegmentRequest(BaseModel):
+class SegmentRequest(Model):
     """POST /segments: a named filter, evaluated whenever it is used."""
 
     model_config = ConfigDict(extra="forbid")
@@ -239,12 +239,12 @@ class Segment(SegmentRequest):
         return value.canonical()
 
 
-class SegmentList(BaseModel):
+class SegmentList(Model):
     items: list[Segment]
     next_cursor: str | None = None
 
 
-class SegmentCount(BaseModel):
+class SegmentCount(Model):
     segment_id: str
     count: int
     read: ReadStats

@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -21,6 +20,7 @@ from pydantic import (
 
 from talentpool import templating
 from talentpool.clock import parse_iso
+from talentpool.models.base import Model
 from talentpool.models.candidate import NOT_A_BOOLEAN, NOT_BLANK, JsonBool, Stage, Topic
 
 # What a marketing template may say. {{name|fallback}} covers a missing value; anything else is refused on save.
@@ -64,7 +64,7 @@ def check_template(text: str, where: str) -> str:
     return text
 
 
-class Content(BaseModel):
+class Content(Model):
     """One email's words: a subject, a plain-text body and optionally HTML (else made from the text)."""
 
     model_config = _STRICT
@@ -116,7 +116,7 @@ StartHour = Annotated[int, Field(ge=0, le=23), NOT_A_BOOLEAN]
 EndHour = Annotated[int, Field(ge=1, le=24), NOT_A_BOOLEAN]
 
 
-class QuietHours(BaseModel):
+class QuietHours(Model):
     model_config = _STRICT
 
     start_hour: StartHour
@@ -137,7 +137,7 @@ def _end_after_start() -> dict[str, Any]:
     return {"anyOf": [*branches, absent]}
 
 
-class SendWindow(BaseModel):
+class SendWindow(Model):
     """When mail may arrive, in the candidate's own time zone: hours, weekdays (0 = Monday), quiet hours."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_end_after_start())
@@ -162,7 +162,7 @@ class SendWindow(BaseModel):
 DEFAULT_EXIT_STAGES = [Stage.APPLIED, Stage.INTERVIEWING, Stage.OFFERED, Stage.HIRED, Stage.REJECTED]
 
 
-class ExitRules(BaseModel):
+class ExitRules(Model):
     """When a candidate leaves the sequence. The defaults are the respectful ones.
 
     Unsubscribing, suppression and withdrawn consent always end every sequence: the law and the mailbox
@@ -177,7 +177,7 @@ class ExitRules(BaseModel):
     stages: list[Stage] = Field(default_factory=lambda: list(DEFAULT_EXIT_STAGES))
 
 
-class Sender(BaseModel):
+class Sender(Model):
     """From: the owning recruiter's name at the verified address; Reply-To: the recruiter themself."""
 
     model_config = _STRICT
@@ -200,7 +200,7 @@ _ONE_KIND: dict[str, Any] = {
 }
 
 
-class SequenceDefinition(BaseModel):
+class SequenceDefinition(Model):
     """What recruiters write (POST/PUT /sequences). Saving a change makes a new version."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_KIND)
@@ -260,7 +260,7 @@ SendStatus = Literal["reserved", "sent", "unknown"]
 CAP_WINDOW = timedelta(days=7)
 
 
-class SendRecord(BaseModel):
+class SendRecord(Model):
     """One marketing send in the candidate's send log.
 
     `key` is "<execution>#<step>" (or a campaign run's equivalent): a retried task finds its own record
@@ -277,7 +277,7 @@ class SendRecord(BaseModel):
     event_id: str
 
 
-class SendLog(BaseModel):
+class SendLog(Model):
     """A candidate's marketing sends of the last seven days (`pk=CAND#<id>, sk=SENDLOG`), optimistic `version`."""
 
     model_config = ConfigDict(extra="ignore")
@@ -303,7 +303,7 @@ class SendLog(BaseModel):
         return self.model_copy(update={"sends": [r for r in self.sends if r.key != key]})
 
 
-class EngageState(BaseModel):
+class EngageState(Model):
     """Everything one round of the engage machine hands the next: the execution's whole memory.
 
     The first round starts from the rule's input (`candidate_id`, maybe `sequence_id`, `event_id`); every
@@ -346,7 +346,7 @@ class EngageState(BaseModel):
         return self.model_dump(mode="json", exclude_none=True, exclude={"error"})
 
 
-class StepRequest(BaseModel):
+class StepRequest(Model):
     """The engage Lambda's payload: the task token to report with, the execution, and the state.
 
     `action` is "step" for the callback Task and "failed" for the machine's RecordFailure task (no token).
@@ -361,7 +361,7 @@ class StepRequest(BaseModel):
     state: EngageState
 
 
-class Enrolment(BaseModel):
+class Enrolment(Model):
     """One candidate in one sequence: item `pk=CAND#<id>, sk=ENROL#<sequence_id>`.
 
     One item per (candidate, sequence) is what makes "one running enrolment per candidate and sequence" a
@@ -385,7 +385,7 @@ class Enrolment(BaseModel):
     event_id: str | None = None
 
 
-class EnrolmentView(BaseModel):
+class EnrolmentView(Model):
     """An enrolment as recruiters see it (GET /candidates/{id}/enrollments)."""
 
     sequence_id: str
@@ -404,14 +404,14 @@ class EnrolmentView(BaseModel):
         return cls.model_validate(enrolment.model_dump())
 
 
-class EnrolmentList(BaseModel):
+class EnrolmentList(Model):
     items: list[EnrolmentView]
 
 
 MAX_ENROL_IDS = 500
 
 
-class EnrollmentRequest(BaseModel):
+class EnrollmentRequest(Model):
     """POST /sequences/{id}/enrollments: some candidates by id, or everyone a saved segment matches now."""
 
     # Exactly one of the two, as the validator below says; null is the same as leaving one out.
@@ -443,19 +443,19 @@ class EnrollmentRequest(BaseModel):
         return self
 
 
-class SkippedCandidate(BaseModel):
+class SkippedCandidate(Model):
     candidate_id: str
     reason: str
 
 
-class EnrollmentResult(BaseModel):
+class EnrollmentResult(Model):
     """How many enrolments were requested (one EnrollmentRequested event each) and who was left out, why."""
 
     requested: int
     skipped: list[SkippedCandidate] = Field(default_factory=list)
 
 
-class SequenceSummary(BaseModel):
+class SequenceSummary(Model):
     """A line of GET /sequences: the directory entry, built-in or stored."""
 
     sequence_id: str
@@ -469,5 +469,5 @@ class SequenceSummary(BaseModel):
     updated_at: str
 
 
-class SequenceList(BaseModel):
+class SequenceList(Model):
     items: list[SequenceSummary]

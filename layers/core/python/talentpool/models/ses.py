@@ -17,7 +17,9 @@ from enum import StrEnum
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsRecordModel
-from pydantic import BaseModel, ConfigDict, Field, Json, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, Json, ValidationInfo, field_validator, model_validator
+
+from talentpool.models.base import Model
 
 _SES = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
@@ -53,7 +55,7 @@ EMAIL_DETAIL_TYPES: dict[str, SesEventType] = {
 }
 
 
-class SesMail(BaseModel):
+class SesMail(Model):
     """The email an event is about. `tags` holds our message tags (and SES's own `ses:*` tags) as lists."""
 
     model_config = _SES
@@ -68,26 +70,26 @@ class SesMail(BaseModel):
         return values[0] if values else None
 
 
-class SesDelivery(BaseModel):
+class SesDelivery(Model):
     model_config = _SES
 
     timestamp: datetime
 
 
-class SesOpen(BaseModel):
+class SesOpen(Model):
     model_config = _SES
 
     timestamp: datetime
 
 
-class SesClick(BaseModel):
+class SesClick(Model):
     model_config = _SES
 
     timestamp: datetime
     link: str
 
 
-class SesBounce(BaseModel):
+class SesBounce(Model):
     """bounceType is Permanent, Transient or Undetermined; only a Permanent bounce is a hard bounce."""
 
     model_config = _SES
@@ -98,7 +100,7 @@ class SesBounce(BaseModel):
     feedback_id: str = Field(alias="feedbackId")
 
 
-class SesComplaint(BaseModel):
+class SesComplaint(Model):
     """complaintFeedbackType comes from the mailbox provider's report, when it sends one (e.g. abuse, not-spam)."""
 
     model_config = _SES
@@ -109,7 +111,7 @@ class SesComplaint(BaseModel):
     complaint_sub_type: str | None = Field(default=None, alias="complaintSubType")
 
 
-class SesReject(BaseModel):
+class SesReject(Model):
     """SES found a virus in the message and did not try to deliver it."""
 
     model_config = _SES
@@ -117,7 +119,7 @@ class SesReject(BaseModel):
     reason: str | None = None
 
 
-class SesDeliveryDelay(BaseModel):
+class SesDeliveryDelay(Model):
     model_config = _SES
 
     timestamp: datetime
@@ -125,13 +127,13 @@ class SesDeliveryDelay(BaseModel):
     expiration_time: datetime | None = Field(default=None, alias="expirationTime")
 
 
-class SesRenderingFailure(BaseModel):
+class SesRenderingFailure(Model):
     model_config = _SES
 
     template_name: str | None = Field(default=None, alias="templateName")
 
 
-class SesEvent(BaseModel):
+class SesEvent(Model):
     """One email sending event record: its type, the email, and the object named after the type."""
 
     model_config = _SES

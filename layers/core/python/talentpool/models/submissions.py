@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from talentpool.models.base import Model
 from talentpool.models.candidate import CaptureRequest
 from talentpool.models.events import CandidateCaptured
 
 
-class Submission(BaseModel):
+class Submission(Model):
     """Kept for the moments between the 202 and the intake function; deleted once announced.
 
     Processing replaces `request` (the personal data) with `outcome` in the same transaction as the candidate

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 
 from talentpool import templating
+from talentpool.models.base import Model
 from talentpool.models.candidate import NOT_BLANK
 
 STAGE_EMAIL_PLACEHOLDERS = frozenset(
@@ -14,7 +15,7 @@ STAGE_EMAIL_PLACEHOLDERS = frozenset(
 )
 
 
-class EmailTemplate(BaseModel):
+class EmailTemplate(Model):
     """Subject, plain text and HTML. {{name}} or {{name|fallback}} insert values; HTML is escaped for you."""
 
     model_config = ConfigDict(extra="forbid")
