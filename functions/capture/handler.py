@@ -65,3 +65,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return http.resolve(recruiter_app(), event, context, authenticate=authenticate_recruiter)
     capture.IDEMPOTENCY.register_lambda_context(context)
     return http.resolve(app, event, context, form_adapter=form_to_request)
+
+
+http.prime(app)  # SnapStart snapshots the routes ready (talentpool.http.prime)

@@ -129,3 +129,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     # A person follows this link in a browser: errors come back as pages, not JSON.
     app.append_context(wants_html=True)
     return http.resolve(app, event, context, form_adapter=form_to_body)
+
+
+http.prime(app)  # SnapStart snapshots the routes ready (talentpool.http.prime)

@@ -61,3 +61,6 @@ def asset(name: str) -> Response[Any]:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return http.resolve(app, event, context)
+
+
+http.prime(app)  # SnapStart snapshots the routes ready (talentpool.http.prime)

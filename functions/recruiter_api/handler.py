@@ -23,3 +23,6 @@ for resource in (candidates, segments, imports, templates, sequences, reports, c
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Membership of a recruiter group is checked before validation: an outsider learns nothing, not even a 422.
     return http.resolve(app, event, context, authenticate=deps.recruiter_from_event)
+
+
+http.prime(app)  # SnapStart snapshots the routes ready (talentpool.http.prime)

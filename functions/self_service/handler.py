@@ -56,3 +56,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     # People in browsers and mail clients get pages; only a caller that asks for JSON gets JSON.
     app.append_context(wants_html=not _asks_for_json(event))  # type: ignore[no-untyped-call]
     return http.resolve(app, _one_click_body(event), context, form_adapter=form_to_request)
+
+
+http.prime(app)  # SnapStart snapshots the routes ready (talentpool.http.prime)

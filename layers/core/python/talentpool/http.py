@@ -260,6 +260,17 @@ class Resolver(APIGatewayRestResolver):
             _lambda_context.reset(outer[1])
 
 
+def prime(app: APIGatewayRestResolver) -> None:
+    """Build now what the first request would: each route's parameters and body model.
+
+    Powertools analyses a route on its first request, and pydantic builds a model's validator on first use
+    (talentpool.models.base). The functions behind the gateway that run with SnapStart call this at the end of
+    their initialisation, so the work is in the snapshot instead of in the first request after every restore.
+    """
+    for route in (*app._static_routes, *app._dynamic_routes):
+        _ = (route.dependant, route.body_field)
+
+
 def create_app(*, cors_origin: str | None = None, html_error_page: HtmlErrorPage | None = None) -> Resolver:
     """A resolver with validation on and every error mapped to the contract in one place."""
     cors = CORSConfig(allow_origin=cors_origin, allow_headers=["Idempotency-Key"]) if cors_origin else None
