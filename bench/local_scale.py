@@ -41,7 +41,12 @@ IMPORT_ROWS = 10_000
 BURST = 500
 BURST_CLIENTS = 50
 RSS_LIMIT_MB = 1536
-GROWTH_LIMIT = 1.3  # RSS at the full pool over RSS at half of it
+GROWTH_LIMIT = 1.3  # RSS at the full pool over RSS at half of it (issue 10 §5, for 10,000 over 5,000)
+# What the pool holds above the idle runtime, full pool over half: twice the people may hold at most 2.2x the
+# memory (linear in data, with 10% for the allocator). The defect this guards against held 3.9x for twice the
+# captures (issue 10 §5: 646 MB at 50, 1,570 MB at 100, from 324 MB idle). Unlike GROWTH_LIMIT it does not
+# depend on how large the idle runtime is beside the pool, so it means the same at 1,000 as at 10,000.
+DATA_GROWTH_LIMIT = 2.2
 IMPORT_LIMIT_S = 600
 CONFIRM_SUBJECT = "Please confirm your email address"
 FINISHED = {"completed", "failed"}
@@ -211,6 +216,12 @@ class PoolFigures:
         half = max(n for n in self.rss_mb if n <= self.size // 2)
         return round(self.rss_mb[self.size] / self.rss_mb[half], 3)
 
+    @property
+    def data_growth(self) -> float:
+        """What the pool holds above the idle runtime (RSS less the baseline), full pool over half of it."""
+        half = max(n for n in self.rss_mb if n <= self.size // 2)
+        return round((self.rss_mb[self.size] - self.baseline_mb) / (self.rss_mb[half] - self.baseline_mb), 3)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "size": self.size,
@@ -219,6 +230,7 @@ class PoolFigures:
             "rss_mb": {str(n): mb for n, mb in self.rss_mb.items()},
             "peak_mb": self.peak_mb,
             "growth_full_over_half": self.growth,
+            "data_growth_full_over_half": self.data_growth,
             "failed_sign_ups": self.failed_sign_ups,
             "refused_sign_ups": {str(status): n for status, n in self.refused_sign_ups.items()},
             "unconfirmed": self.unconfirmed,
@@ -384,10 +396,12 @@ at the full pool is ≤ {GROWTH_LIMIT}x RSS at half of it. A {imported["rows"]:,
 ≤ {IMPORT_LIMIT_S // 60} minutes at the default time scale with the same bound. {burst_figures["people"]} sign-ups from
 {burst_figures["clients"]} concurrent clients get no 5xx, each 202 is stored exactly once, and nothing stored was
 answered with an error. Each scenario runs on a fresh runtime; RSS is read once the runtime is quiet.
-A 1,000-person pool runs in `make test` (tests/e2e/test_local_scale.py) and asserts the memory bound only.
+A 1,000-person pool runs in `make test` (tests/e2e/test_local_scale.py): every person accepted and confirmed, RSS
+within the bound, and what the pool holds above the idle runtime growing linearly (≤ {DATA_GROWTH_LIMIT}x for twice
+the people); the {GROWTH_LIMIT}x ratio of whole-process RSS is the full-size target, where the idle runtime weighs less.
 
 Pool: {verdict(pool["passed"])}. Empty runtime {pool["baseline_mb"]:,.0f} MB; peak {pool["peak_mb"]:,.0f} MB;
-full over half {pool["growth_full_over_half"]}x; {pool["confirmed"]:,} confirmed, {pool["failed_sign_ups"]} sign-ups
+full over half {pool["growth_full_over_half"]}x (held above idle: {pool.get("data_growth_full_over_half", "?")}x); {pool["confirmed"]:,} confirmed, {pool["failed_sign_ups"]} sign-ups
 refused, {pool["unconfirmed"]} links that did not confirm ({pool.get("confirmations")});
 {pool["seconds"]:,.0f} s in all.
 
