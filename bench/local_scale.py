@@ -401,8 +401,9 @@ within the bound, and what the pool holds above the idle runtime growing linearl
 the people); the {GROWTH_LIMIT}x ratio of whole-process RSS is the full-size target, where the idle runtime weighs less.
 
 Pool: {verdict(pool["passed"])}. Empty runtime {pool["baseline_mb"]:,.0f} MB; peak {pool["peak_mb"]:,.0f} MB;
-full over half {pool["growth_full_over_half"]}x (held above idle: {pool.get("data_growth_full_over_half", "?")}x); {pool["confirmed"]:,} confirmed, {pool["failed_sign_ups"]} sign-ups
-refused, {pool["unconfirmed"]} links that did not confirm ({pool.get("confirmations")});
+full over half {pool["growth_full_over_half"]}x (held above idle: {pool.get("data_growth_full_over_half", "?")}x);
+{pool["confirmed"]:,} confirmed, {pool["failed_sign_ups"]} sign-ups refused, {pool["unconfirmed"]} links that did not
+confirm ({pool.get("confirmations")});
 {pool["seconds"]:,.0f} s in all.
 
 {markdown_table(["people signed up and confirmed", "RSS (MB)"], rows)}
