@@ -801,15 +801,17 @@ tracing inflates them: compare them with each other), beside the floor's for the
 
 {support.markdown_table(["package", f"`{name}` self ms", "floor self ms", ""], rows)}
 
-Ours, module by module (self ms, from one traced run, so a single figure can be noise): {ours}. All but one are
-on a careers-site post's path: the environment model, the resolver and its error contract, the candidate and
-capture-form models it validates, the events it publishes, the store it writes and the careers page it answers
-a browser with. The exception is `talentpool.models.recruiter`: the recruiter variant of `POST /candidates`
-lives in the same function and its route, with its request model, is registered at import; building that
-resolver on the first request with a token would take it off this path. Everything else is Powertools (the
-resolver with validation, idempotency, logging, metrics), pydantic and boto3 with their dependencies: the
-JWT library, the auth code, the recruiter logic, the importer's CSV machinery, the report renderer and the
-X-Ray SDK (with tracing off) are not loaded by a careers-site post (tests/infra/test_shipped.py and
+Ours, module by module (self ms, from one traced run, so a single figure can be noise): {ours}. Each is on a
+careers-site post's path: the environment model, the resolver and its error contract, the capture request and
+the submission it validates and keeps, the event it publishes and the store it writes to. Their modules define
+more models than a post uses (the stored candidate, every bus event, every query); those cost nothing until
+first used, as every model builds its validator then (talentpool.models.base), and the recruiters' variant of
+`POST /candidates` is built on the first request with a token (talentpool.api.sourcing). What is left above
+the floor is the libraries the request uses: Powertools (the resolver with validation, idempotency, logging,
+metrics), pydantic and its first model's one-time set-up, email-validator (its RFC character classes compile
+when it is imported) and a second boto3 client, EventBridge's, for the one event a post publishes. The JWT
+library, the auth code, the recruiter logic, the importer's CSV machinery, the report renderer and the X-Ray
+SDK (with tracing off) are not loaded by a careers-site post (tests/infra/test_shipped.py and
 tests/unit/test_observability.py check it)."""
 
 
