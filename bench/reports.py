@@ -175,8 +175,8 @@ LAST_NAMES = ("Vandersloot", "Okonkwo-Reyes", "Fairweather", "Castellanos", "Lin
 def candidate_items(pool: int, *, seed: int = SEED) -> list[dict[str, Any]]:
     """Profile items for the pool (with the GSI keys the real store writes), with names and addresses made
     distinctive so a test can prove none of them reaches a report."""
+    from talentpool.adapters.aws.candidates import profile_item
     from talentpool.models.candidate import Candidate, ConsentRecord, Location, Source
-    from talentpool.store.candidates import profile_item
 
     rng = random.Random(seed)
     start = datetime(2025, 1, 1, tzinfo=UTC)
@@ -306,12 +306,12 @@ def _against_moto(pool: int) -> tuple[dict[str, Any], Any]:
     """One run of the real job against moto: DynamoDB's figures, and the reads recorded for replaying."""
     from moto import mock_aws
 
+    from talentpool.adapters.aws import clients, schema
+    from talentpool.adapters.aws.report_data import AggregateData
+    from talentpool.adapters.aws.reports import ReportStore
+    from talentpool.adapters.aws.table import Table
     from talentpool.logic.reports import run_report
     from talentpool.models.reports import ReportRequest
-    from talentpool.store import clients, schema
-    from talentpool.store.report_data import AggregateData
-    from talentpool.store.reports import ReportStore
-    from talentpool.store.table import Table
 
     clients.reset()
     with mock_aws(), moto_shortcuts():

@@ -291,8 +291,8 @@ def _linear_item_size_check() -> Iterator[None]:
 
 
 def _load(pool: list[Any]) -> dict[str, Any]:
-    from talentpool.store.candidates import index_items, profile_item
-    from talentpool.store.table import Table
+    from talentpool.adapters.aws.candidates import index_items, profile_item
+    from talentpool.adapters.aws.table import Table
 
     items: list[dict[str, Any]] = []
     for candidate in pool:
@@ -308,10 +308,10 @@ def _load(pool: list[Any]) -> dict[str, Any]:
 def _measure(
     shape: tuple[str, dict[str, Any], float | None, bool], summaries: list[Any], meter: QueryMeter
 ) -> dict[str, Any]:
+    from talentpool.adapters.aws.search import SearchIndex
+    from talentpool.adapters.aws.table import Table
     from talentpool.logic import search
     from talentpool.models.search import CandidateFilter
-    from talentpool.store.search import SearchIndex
-    from talentpool.store.table import Table
 
     name, fields, target, drain = shape
     query = CandidateFilter.model_validate(fields)
@@ -361,9 +361,9 @@ def run() -> dict[str, Any]:
     with environment():
         from moto import mock_aws
 
+        from talentpool.adapters.aws import clients, schema
+        from talentpool.adapters.aws.candidates import summary
         from talentpool.models.search import CandidateSummary
-        from talentpool.store import clients, schema
-        from talentpool.store.candidates import summary
 
         started = time.perf_counter()
         pool = generate()

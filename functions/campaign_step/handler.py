@@ -16,6 +16,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
 from talentpool import clock
+from talentpool.adapters.aws.campaign_runs import CampaignRunStore, SendLogBatch
+from talentpool.adapters.aws.candidate_batch import CandidateBatch
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.search import SearchIndex
+from talentpool.adapters.aws.segments import SegmentStore
+from talentpool.adapters.aws.sequences import SequenceStore
+from talentpool.adapters.aws.table import Table
 from talentpool.composition import engage_ports
 from talentpool.config import CampaignStepEnv, load
 from talentpool.logic.engage import EngagePorts, SendResult, SendTask, send_step_email
@@ -24,13 +31,6 @@ from talentpool.models.campaigns import CampaignRequest
 from talentpool.models.candidate import Candidate
 from talentpool.models.sequences import Sequence
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.campaign_runs import CampaignRunStore, SendLogBatch
-from talentpool.store.candidate_batch import CandidateBatch
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.search import SearchIndex
-from talentpool.store.segments import SegmentStore
-from talentpool.store.sequences import SequenceStore
-from talentpool.store.table import Table
 
 ENV = load(CampaignStepEnv)
 TABLE = Table(ENV.table_name)

@@ -18,16 +18,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ConfigDict, StringConstraints
 
 from talentpool import errors, http, pages, snapstart
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.secrets import token_secret
+from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
 from talentpool.logic.confirm import LinkKind, LinkView, use_link, view_link
 from talentpool.logic.sending.transactional_email import describe_fields
 from talentpool.models.base import Model
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.events import EventBus
-from talentpool.store.secrets import token_secret
-from talentpool.store.table import Table
 
 snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(ConfirmEnv)

@@ -10,6 +10,13 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from talentpool.adapters.aws.applications import StageHistoryApplications
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.idempotency import persistence
+from talentpool.adapters.aws.mail import Mailer
+from talentpool.adapters.aws.secrets import token_secret
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.templates import TemplateStore
 from talentpool.clock import utcnow
 from talentpool.config import NotifyEnv, load
 from talentpool.emails import Site
@@ -23,13 +30,6 @@ from talentpool.models.base import Model
 from talentpool.models.candidate import EmailedLink
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.applications import StageHistoryApplications
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.idempotency import persistence
-from talentpool.store.mail import Mailer
-from talentpool.store.secrets import token_secret
-from talentpool.store.table import Table
-from talentpool.store.templates import TemplateStore
 
 ENV = load(NotifyEnv)
 TABLE = Table(ENV.table_name)

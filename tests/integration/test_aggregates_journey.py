@@ -27,15 +27,15 @@ from typing import Any
 
 import pytest
 
+from talentpool.adapters.aws.aggregates import AggregateStore, nonzero
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.table import Table
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
 from talentpool.logic import links
 from talentpool.logic.confirm import confirmation_token
 from talentpool.models import aggregates as agg
 from talentpool.models.candidate import TimelineEntry
-from talentpool.store.aggregates import AggregateStore, nonzero
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.table import Table
 from tests import factories, ses_samples
 from tests import stream_records as sr
 from tests.integration.helpers import call, candidate_id_of, settle_submissions
@@ -352,7 +352,7 @@ def journey() -> Iterator[Journey]:
     import boto3
     from moto import mock_aws
 
-    from talentpool.store import clients, secrets
+    from talentpool.adapters.aws import clients, secrets
     from tests.conftest import Account
 
     clients.reset()

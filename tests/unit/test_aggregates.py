@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from talentpool.adapters.aws.aggregates import stream_change, transaction_parts
 from talentpool.clock import isoformat
 from talentpool.models import aggregates as agg
 from talentpool.models.aggregate_changes import (
@@ -20,7 +21,6 @@ from talentpool.models.aggregate_changes import (
 )
 from talentpool.models.candidate import Location, Source
 from talentpool.models.search import CandidateFilter
-from talentpool.store.aggregates import stream_change, transaction_parts
 from tests import stream_records as sr
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)

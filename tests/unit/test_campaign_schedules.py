@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from talentpool.adapters.aws.sequences import summary_of
 from talentpool.logic import builtin_sequences
 from talentpool.logic.campaign_schedules import (
     SCHEDULED_TIME,
@@ -15,7 +16,6 @@ from talentpool.logic.campaign_schedules import (
 )
 from talentpool.models.campaigns import CampaignSchedule
 from talentpool.models.sequences import Sequence, SequenceSummary
-from talentpool.store.sequences import summary_of
 
 SETTINGS = ScheduleSettings(
     group="talentpool-campaigns",

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from talentpool.adapters.aws.mail import Rejected, Throttled
+from talentpool.adapters.aws.send_log import SendLogChanged
 from talentpool.config import SequenceStepEnv
 from talentpool.ids import new_id
 from talentpool.logic import builtin_sequences
@@ -40,8 +42,6 @@ from talentpool.models.sequences import (
     SendRecord,
     Sequence,
 )
-from talentpool.store.mail import Rejected, Throttled
-from talentpool.store.send_log import SendLogChanged
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
 SETTINGS = EngageSettings(

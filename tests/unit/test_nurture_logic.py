@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from talentpool.adapters.aws.campaign_runs import CampaignStateChanged, RunClaimed
 from talentpool.auth import Principal
 from talentpool.errors import Conflict
 from talentpool.ids import is_id
@@ -41,7 +42,6 @@ from talentpool.models.campaigns import (
 )
 from talentpool.models.candidate import Candidate
 from talentpool.models.sequences import Sequence
-from talentpool.store.campaign_runs import CampaignStateChanged, RunClaimed
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:nurture:x"

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from talentpool.adapters.aws.candidates import index_items, profile_item
+from talentpool.adapters.aws.schema import GLOBAL_INDEXES, PK, SK
+from talentpool.adapters.aws.search import GSI_PARTITIONS, is_position, key_range
 from talentpool.errors import ValidationFailed
 from talentpool.ids import new_id
 from talentpool.logic import search
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, Location, Source, Stage
 from talentpool.models.search import CandidateFilter, CandidateSummary, Driver, IndexEntry, IndexPage, SearchParams
-from talentpool.store.candidates import index_items, profile_item
-from talentpool.store.schema import GLOBAL_INDEXES, PK, SK
-from talentpool.store.search import GSI_PARTITIONS, is_position, key_range
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.enrolments import EnrolmentStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.mail import Mailer
+from talentpool.adapters.aws.secrets import token_secret
+from talentpool.adapters.aws.send_log import SendLogStore
+from talentpool.adapters.aws.sequences import SequenceStore
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.workflows import Workflows
 from talentpool.config import SequenceStepEnv
 from talentpool.logic.engage import EngagePorts, EngageSettings
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.enrolments import EnrolmentStore
-from talentpool.store.events import EventBus
-from talentpool.store.mail import Mailer
-from talentpool.store.secrets import token_secret
-from talentpool.store.send_log import SendLogStore
-from talentpool.store.sequences import SequenceStore
-from talentpool.store.table import Table
-from talentpool.store.workflows import Workflows
 
 
 def engage_ports(env: SequenceStepEnv, table: Table) -> EngagePorts:

@@ -12,6 +12,10 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from talentpool import http
+from talentpool.adapters.aws.campaign_runs import CampaignLauncher, CampaignRunStore
+from talentpool.adapters.aws.schedules import SchedulerSchedules
+from talentpool.adapters.aws.sequences import SequenceStore
+from talentpool.adapters.aws.table import Table
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
@@ -20,10 +24,6 @@ from talentpool.models.api_errors import ErrorResponse
 from talentpool.models.campaigns import CampaignSendAccepted
 from talentpool.models.sequences import Sequence, SequenceKind
 from talentpool.observability import logger
-from talentpool.store.campaign_runs import CampaignLauncher, CampaignRunStore
-from talentpool.store.schedules import SchedulerSchedules
-from talentpool.store.sequences import SequenceStore
-from talentpool.store.table import Table
 
 router = http.Router()
 

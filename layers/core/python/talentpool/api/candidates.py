@@ -11,6 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from talentpool import http
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.workflows import Workflows
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
@@ -26,9 +29,6 @@ from talentpool.models.recruiter import (
     TimelinePage,
     etag,
 )
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.events import EventBus
-from talentpool.store.workflows import Workflows
 
 router = http.Router()
 

@@ -23,12 +23,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
 from talentpool import errors, http
+from talentpool.adapters.aws.idempotency import persistence
 from talentpool.api import capture_deps as deps
 from talentpool.clock import utcnow
 from talentpool.logic.capture import CaptureContext, accept_submission, hash_ip
 from talentpool.models.base import Model
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
-from talentpool.store.idempotency import persistence
 
 router = http.Router()
 IDEMPOTENCY = IdempotencyConfig(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.email_limits import MailboxLimit
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.submissions import SubmissionStore
+from talentpool.adapters.aws.table import Table
 from talentpool.config import CaptureEnv, load
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.email_limits import MailboxLimit
-from talentpool.store.events import EventBus
-from talentpool.store.submissions import SubmissionStore
-from talentpool.store.table import Table
 
 
 def env() -> CaptureEnv:

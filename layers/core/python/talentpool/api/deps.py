@@ -8,13 +8,13 @@ from typing import Any
 from aws_lambda_powertools.event_handler.request import Request
 
 from talentpool import auth
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.search import SearchIndex
+from talentpool.adapters.aws.segments import SegmentStore
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.workflows import Workflows
 from talentpool.config import RecruiterApiEnv, load
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.events import EventBus
-from talentpool.store.search import SearchIndex
-from talentpool.store.segments import SegmentStore
-from talentpool.store.table import Table
-from talentpool.store.workflows import Workflows
 
 
 def env() -> RecruiterApiEnv:

@@ -12,13 +12,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from talentpool import http
+from talentpool.adapters.aws.imports import ImportStatusStore, ImportUploads
+from talentpool.adapters.aws.table import Table
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
 from talentpool.logic import imports
 from talentpool.models.imports import CreateImportRequest, ImportCreated, ImportRecord
-from talentpool.store.imports import ImportStatusStore, ImportUploads
-from talentpool.store.table import Table
 
 router = http.Router()
 

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import Field
 
 from talentpool import http
+from talentpool.adapters.aws.reports import ReportStore
 from talentpool.api import deps
 from talentpool.api.segments import known_params
 from talentpool.auth import Principal
@@ -21,7 +22,6 @@ from talentpool.logic import reports
 from talentpool.models.base import Model
 from talentpool.models.reports import Period, ReportDates, ReportView
 from talentpool.observability import logger
-from talentpool.store.reports import ReportStore
 
 router = http.Router()
 

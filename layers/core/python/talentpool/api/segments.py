@@ -14,6 +14,8 @@ from aws_lambda_powertools.event_handler.request import Request
 from pydantic import BaseModel
 
 from talentpool import http
+from talentpool.adapters.aws.search import SearchIndex
+from talentpool.adapters.aws.segments import SegmentStore
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
@@ -29,8 +31,6 @@ from talentpool.models.search import (
     SegmentRequest,
 )
 from talentpool.observability import logger
-from talentpool.store.search import SearchIndex
-from talentpool.store.segments import SegmentStore
 
 router = http.Router()
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.secrets import token_secret
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.workflows import Workflows
 from talentpool.config import SelfServiceEnv, load
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.events import EventBus
-from talentpool.store.secrets import token_secret
-from talentpool.store.table import Table
-from talentpool.store.workflows import Workflows
 
 
 def env() -> SelfServiceEnv:

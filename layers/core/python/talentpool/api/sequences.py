@@ -13,6 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from talentpool import http
+from talentpool.adapters.aws.candidate_batch import CandidateBatch
+from talentpool.adapters.aws.enrolments import EnrolmentStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.sequences import SequenceStore
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.workflows import Workflows
 from talentpool.api import campaigns, deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
@@ -27,12 +33,6 @@ from talentpool.models.sequences import (
     SequenceList,
     sequence_json,
 )
-from talentpool.store.candidate_batch import CandidateBatch
-from talentpool.store.enrolments import EnrolmentStore
-from talentpool.store.events import EventBus
-from talentpool.store.sequences import SequenceStore
-from talentpool.store.table import Table
-from talentpool.store.workflows import Workflows
 
 router = http.Router()
 
@@ -54,9 +54,9 @@ def candidate_batch() -> CandidateBatch:
 
 def segment_members() -> sequences.SegmentMembers:
     """Who a saved segment matches now, from the segments feature's evaluator (index reads, never a scan)."""
+    from talentpool.adapters.aws.search import SearchIndex
+    from talentpool.adapters.aws.segments import SegmentStore
     from talentpool.logic.segments import evaluate_segment
-    from talentpool.store.search import SearchIndex
-    from talentpool.store.segments import SegmentStore
 
     table = Table(deps.env().table_name)
 

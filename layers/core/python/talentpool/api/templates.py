@@ -10,6 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import Field
 
 from talentpool import http
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.templates import TemplateStore
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import isoformat, utcnow
@@ -17,8 +19,6 @@ from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.base import Model
 from talentpool.models.candidate import Stage
 from talentpool.models.templates import STAGE_EMAIL_PLACEHOLDERS, StageEmailTemplate
-from talentpool.store.table import Table
-from talentpool.store.templates import TemplateStore
 
 router = http.Router()
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from talentpool.adapters.aws.keys import IDEMPOTENCY_PREFIX
 from talentpool.clock import isoformat, parse_iso
 from talentpool.logic.delivery_events import is_self_service_link
 from talentpool.logic.search import IndexReader, count_matching, matches
@@ -42,7 +43,6 @@ from talentpool.models.aggregate_changes import (
 from talentpool.models.base import Model
 from talentpool.models.candidate import ConsentStatus, Stage
 from talentpool.models.search import CandidateSummary, Segment
-from talentpool.store.keys import IDEMPOTENCY_PREFIX
 
 PROFILE = "candidate"  # the `entity` of the items this consumer reads
 TIMELINE = "timeline"
@@ -417,7 +417,7 @@ def timeline_update(change: StreamChange, *, email: EmailState | None = None) ->
 
 
 class AggregateStore(Protocol):
-    """What the consumer needs from the table (talentpool.store.aggregates.AggregateStore)."""
+    """What the consumer needs from the table (talentpool.adapters.aws.aggregates.AggregateStore)."""
 
     def seen(self, event_id: str) -> bool: ...
 
@@ -546,7 +546,7 @@ def batch_name(event_ids: Sequence[str]) -> str:
 
 
 class EventLogFiles(Protocol):
-    """The event-log objects in the reports bucket (talentpool.store.event_log.EventLog)."""
+    """The event-log objects in the reports bucket (talentpool.adapters.aws.event_log.EventLog)."""
 
     def write(self, name: str, lines: Sequence[EventLine]) -> list[str]: ...
 
@@ -554,7 +554,7 @@ class EventLogFiles(Protocol):
 
 
 class EventLogRefs(Protocol):
-    """Which objects hold a candidate's lines (talentpool.store.event_log.EventLogRefs)."""
+    """Which objects hold a candidate's lines (talentpool.adapters.aws.event_log.EventLogRefs)."""
 
     def remember(self, keys_by_candidate: Mapping[str, set[str]]) -> None: ...
 

@@ -25,7 +25,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import EmailTaken, SubmissionSettled, VersionConflict
 from talentpool.ids import new_id
-from talentpool.logic.ports import CandidateRepository, EventPublisher, MailboxAllowance, SubmissionInbox
 from talentpool.models.candidate import (
     MAX_ROLES,
     MAX_SKILLS,
@@ -45,6 +44,7 @@ from talentpool.models.email_address import mailbox_key
 from talentpool.models.events import CandidateCaptured, SubmissionReceived
 from talentpool.models.submissions import Submission
 from talentpool.observability import metrics
+from talentpool.ports.repositories import CandidateRepository, EventPublisher, MailboxAllowance, SubmissionInbox
 
 # A resubmission within this window does not send another confirmation email: stops mail-bombing an address.
 CONFIRMATION_RESEND_AFTER = timedelta(minutes=10)

@@ -18,11 +18,11 @@ from talentpool.errors import InvalidToken, VersionConflict
 from talentpool.ids import is_id, new_id
 from talentpool.logic.capture import changed_fields, merge_profile
 from talentpool.logic.engagement import Interaction, credit
-from talentpool.logic.ports import EventPublisher, HeldChanges
 from talentpool.models import engagement
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, PendingChange, TimelineEntry
 from talentpool.models.events import CandidateConfirmed, CandidateUpdated, DomainEvent
 from talentpool.observability import metrics
+from talentpool.ports.repositories import EventPublisher, HeldChanges
 
 CONFIRM_PURPOSE = "confirm"
 CHANGE_PURPOSE = "apply_change"

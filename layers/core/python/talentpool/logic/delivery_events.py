@@ -21,12 +21,12 @@ from talentpool.clock import isoformat
 from talentpool.errors import VersionConflict
 from talentpool.ids import is_id
 from talentpool.logic.engagement import Interaction, credit
-from talentpool.logic.ports import EventPublisher
 from talentpool.models import engagement as engagement_model
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import CandidateSuppressed
 from talentpool.models.ses import SesEvent, SesEventType
 from talentpool.observability import logger, metrics
+from talentpool.ports.repositories import EventPublisher
 
 ACTOR = "ses"
 # Our signed self-service links carry the candidate's token in the path: a click keeps only the route.

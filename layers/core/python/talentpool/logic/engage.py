@@ -28,12 +28,14 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from talentpool.adapters.aws.enrolments import enrolment_sk
+from talentpool.adapters.aws.mail import NotSent, Rejected
+from talentpool.adapters.aws.send_log import SendLogChanged
 from talentpool.clock import isoformat, parse_iso
 from talentpool.ids import is_id, new_id
 from talentpool.logic import workflow_limits as limits
 from talentpool.logic.builtin_sequences import WELCOME_ID
 from talentpool.logic.links import preferences_url, unsubscribe_url
-from talentpool.logic.ports import EventPublisher, MailSender
 from talentpool.logic.send_planning import next_send_time
 from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
 from talentpool.logic.sequences import SequenceSource, current_sequence, pinned_sequence
@@ -55,9 +57,7 @@ from talentpool.models.sequences import (
     StepRequest,
 )
 from talentpool.observability import logger, metrics
-from talentpool.store.enrolments import enrolment_sk
-from talentpool.store.mail import NotSent, Rejected
-from talentpool.store.send_log import SendLogChanged
+from talentpool.ports.repositories import EventPublisher, MailSender
 
 ACTOR = "sequence"
 _WRITE_ATTEMPTS = 5  # optimistic writes of the send log race only with the candidate's other sequences

@@ -14,12 +14,12 @@ from typing import BinaryIO, Protocol, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from talentpool.adapters.aws.events import EventPublishFailed
 from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import EmailTaken, NotFound, VersionConflict
 from talentpool.ids import is_id, new_id
 from talentpool.logic.capture import merge_profile
-from talentpool.logic.ports import CandidateRepository, EventPublisher
 from talentpool.models.candidate import (
     MAX_TAGS,
     Candidate,
@@ -56,7 +56,7 @@ from talentpool.models.imports import (
     scan,
 )
 from talentpool.observability import logger, metrics
-from talentpool.store.events import EventPublishFailed
+from talentpool.ports.repositories import CandidateRepository, EventPublisher
 
 CHUNK_ROWS = 100  # one batched lookup (tombstones, guards, then profiles) per chunk
 # The status is written after at most this many rows or this many seconds, whichever comes first: a progress

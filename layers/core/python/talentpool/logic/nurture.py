@@ -40,6 +40,8 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from talentpool.adapters.aws.clients import is_transient
+from talentpool.adapters.aws.mail import NotSent
 from talentpool.auth import Principal
 from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import Conflict, NotFound
@@ -56,7 +58,6 @@ from talentpool.logic.engage import (
     send_key,
     timeline_entry,
 )
-from talentpool.logic.ports import EventPublisher, MailSender
 from talentpool.logic.search import IndexReader, iter_matching
 from talentpool.logic.segments import SegmentRepository, evaluate_segment
 from talentpool.logic.sequences import CandidateLookup, SequenceSource, current_sequence, pinned_sequence
@@ -81,8 +82,7 @@ from talentpool.models.events import BusEvent, EmailSent
 from talentpool.models.search import CandidateFilter
 from talentpool.models.sequences import SendLog, Sequence, SequenceKind
 from talentpool.observability import logger, metrics
-from talentpool.store.clients import is_transient
-from talentpool.store.mail import NotSent
+from talentpool.ports.repositories import EventPublisher, MailSender
 
 BATCH_SIZE = 100  # one BatchGetItem of profiles, and well inside a 300 s task at the slowest send rate
 MAX_DEFERRAL = timedelta(days=7)  # the cap's window: anyone not sendable within it is given up on
@@ -234,7 +234,7 @@ def start_campaign_send(
     already sent (a one-step campaign, or the step the rotation has come back to) is refused the same way:
     sending it again would email the same people the same thing. A new version can be sent.
     """
-    from talentpool.store.campaign_runs import CampaignStateChanged, RunClaimed
+    from talentpool.adapters.aws.campaign_runs import CampaignStateChanged, RunClaimed
 
     campaign = current_sequence(sequences, campaign_id)
     if campaign is None or campaign.kind is not SequenceKind.NURTURE:
@@ -436,7 +436,7 @@ def _claim(
 ) -> CampaignRun:
     """This execution's run: claimed now, or found again on a retried Resolve. A run of another execution
     comes back as it is (a duplicate start); an inactive or busy campaign gets a skipped run."""
-    from talentpool.store.campaign_runs import CampaignStateChanged, RunClaimed
+    from talentpool.adapters.aws.campaign_runs import CampaignStateChanged, RunClaimed
 
     if start.run_id:
         run_id = start.run_id

@@ -12,7 +12,6 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import CandidateNotFound, Conflict, EmailTaken, StaleVersion, VersionConflict
 from talentpool.ids import is_id, new_id
-from talentpool.logic.ports import CandidateAdmin, EventPublisher
 from talentpool.models.candidate import (
     Candidate,
     Channel,
@@ -25,6 +24,7 @@ from talentpool.models.candidate import (
 from talentpool.models.events import CandidateCaptured, CandidateUpdated
 from talentpool.models.recruiter import ProfilePatch, RecruiterCandidateRequest, TimelinePage, etag
 from talentpool.observability import metrics
+from talentpool.ports.repositories import CandidateAdmin, EventPublisher
 
 TIMELINE_CURSOR_KEYS = frozenset({"sk"})
 

@@ -52,7 +52,7 @@ Counters = Mapping[str, int]  # sort key (metric path) -> count, as one aggregat
 
 
 class AggregateReader(Protocol):
-    """The aggregate partitions and the two small directories a report reads (talentpool.store.report_data)."""
+    """The aggregate partitions and the two small directories a report reads (talentpool.adapters.aws.report_data)."""
 
     def totals(self) -> Counters: ...
 
@@ -66,7 +66,7 @@ class AggregateReader(Protocol):
 
 
 class ReportWriter(Protocol):
-    """Where a report's files go (talentpool.store.reports): the same keys for the same period and date."""
+    """Where a report's files go (talentpool.adapters.aws.reports): the same keys for the same period and date."""
 
     def write(self, period: Period, report_date: date, files: Mapping[str, bytes]) -> ReportWritten: ...
 
@@ -467,7 +467,7 @@ class ReportNotFound(NotFound):
 
 
 class ReportArchive(Protocol):
-    """Reports already written (talentpool.store.reports)."""
+    """Reports already written (talentpool.adapters.aws.reports)."""
 
     def dates(self, period: Period) -> list[date]: ...
 

@@ -49,7 +49,7 @@ CURSOR_KEYS = frozenset({"d", "p", "h"})
 
 
 class IndexReader(Protocol):
-    """What search needs from the store (talentpool.store.search.SearchIndex), so logic tests use a fake."""
+    """What search needs from the store (talentpool.adapters.aws.search.SearchIndex), so logic tests use a fake."""
 
     def read(self, stream: Stream, *, after: str | None, limit: int | None) -> IndexPage: ...
 

@@ -19,7 +19,6 @@ from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import Conflict, InvalidToken, ValidationFailed, VersionConflict
 from talentpool.ids import is_id, new_id
 from talentpool.logic import gdpr, links
-from talentpool.logic.ports import CandidateAdmin, EventPublisher, WorkflowControl
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, TimelineEntry
 from talentpool.models.events import CandidateUnsubscribed, CandidateUpdated, DomainEvent
 from talentpool.models.preferences import (
@@ -39,6 +38,7 @@ from talentpool.models.preferences import (
     parse_request,
 )
 from talentpool.observability import logger, metrics
+from talentpool.ports.repositories import CandidateAdmin, EventPublisher, WorkflowControl
 
 ACTOR = "candidate"
 UnsubscribeVia = Literal["one_click", "preferences"]

@@ -21,7 +21,6 @@ from talentpool.errors import Conflict, FieldError, NotFound, ValidationFailed
 from talentpool.ids import is_id, new_id
 from talentpool.logic import workflow_limits
 from talentpool.logic.builtin_sequences import builtin, builtin_sequences
-from talentpool.logic.ports import EventPublisher, WorkflowControl
 from talentpool.logic.send_planning import longest_closed
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import EnrollmentRequested
@@ -39,6 +38,7 @@ from talentpool.models.sequences import (
     SkippedCandidate,
 )
 from talentpool.observability import logger, metrics
+from talentpool.ports.repositories import EventPublisher, WorkflowControl
 
 MAX_SEGMENT_ENROLMENT = 2_000
 """Engage runs one execution per person; a bigger audience is what a nurture campaign is for."""
@@ -115,7 +115,7 @@ def get_sequence(source: SequenceSource, sequence_id: str, version: int | None =
 
 def list_sequences(repo: SequenceRepository) -> SequenceList:
     """Stored sequences and the built-ins nobody has edited yet, built-ins first, then by name."""
-    from talentpool.store.sequences import summary_of
+    from talentpool.adapters.aws.sequences import summary_of
 
     stored = {summary.sequence_id: summary for summary in repo.directory()}
     code = {i: summary_of(s) for i, s in builtin_sequences().items() if i not in stored}
@@ -174,7 +174,7 @@ def update_sequence(
     repo: SequenceRepository, sequence_id: str, definition: SequenceDefinition, *, caller: Principal, now: datetime
 ) -> Sequence:
     """Save `definition` as the next version. Running enrolments keep the version they pinned."""
-    from talentpool.store.sequences import SequenceVersionTaken
+    from talentpool.adapters.aws.sequences import SequenceVersionTaken
 
     check_duration(definition)
     current = get_sequence(repo, sequence_id)

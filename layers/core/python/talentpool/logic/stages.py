@@ -10,13 +10,13 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import Conflict, FieldError, VersionConflict
 from talentpool.ids import new_id
-from talentpool.logic.ports import CandidateAdmin, EventPublisher
 from talentpool.logic.profiles import get_candidate
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import StageChanged
 from talentpool.models.recruiter import StageRequest
 from talentpool.models.stages import allowed_moves
 from talentpool.observability import metrics
+from talentpool.ports.repositories import CandidateAdmin, EventPublisher
 
 
 class IllegalStageMove(Conflict):

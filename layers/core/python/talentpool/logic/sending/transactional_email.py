@@ -8,20 +8,20 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from talentpool import templating
+from talentpool.adapters.aws.mail import NotSent
 from talentpool.clock import isoformat
 from talentpool.emails import Site, recruiter_email, render_email
 from talentpool.ids import new_id
 from talentpool.logic.capture import changed_fields
 from talentpool.logic.confirm import change_token, confirmation_token
 from talentpool.logic.links import preferences_url
-from talentpool.logic.ports import Applications, CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
 from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.models.stages import CONVERTED
 from talentpool.observability import logger, metrics
-from talentpool.store.mail import NotSent
+from talentpool.ports.repositories import Applications, CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
 
 # The words are templates/emails/<name>.j2; the subject and the preheader (the inbox's preview line) are here,
 # beside the code that chooses the email.
