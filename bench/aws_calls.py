@@ -99,8 +99,8 @@ class Recorder:
 
 def _idempotency(params: dict[str, Any]) -> bool:
     """Whether a single-item DynamoDB request is on a Powertools idempotency record (pk=IDEMPOTENCY#...)."""
-    from talentpool.adapters.aws.keys import IDEMPOTENCY_PREFIX
     from talentpool.adapters.aws.schema import PK
+    from talentpool.ports.item_kinds import IDEMPOTENCY_PREFIX
 
     key = params.get("Key") or params.get("Item") or {}
     value = key.get(PK, {}) if isinstance(key, dict) else {}

@@ -294,7 +294,7 @@ def _stepped(_: Deployment, response: Any) -> None:
 
 
 def _preferences(aws: Deployment) -> Any:
-    from talentpool.logic import links
+    from talentpool.logic.sending import links
 
     candidate_id = aws.learned["candidate_id"]
     url = links.preferences_url("https://talent.example.com", aws.secret(), candidate_id, datetime.now(UTC))

@@ -32,8 +32,8 @@ from talentpool.adapters.aws.candidates import CandidateStore
 from talentpool.adapters.aws.table import Table
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
-from talentpool.logic import links
 from talentpool.logic.confirm import confirmation_token
+from talentpool.logic.sending import links
 from talentpool.models import aggregates as agg
 from talentpool.models.candidate import TimelineEntry
 from tests import factories, ses_samples

@@ -532,10 +532,10 @@ def test_an_attempt_that_died_without_a_word_is_given_up_once_its_time_ran_out_a
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from talentpool.adapters.aws.mail import Mailer
-    from talentpool.logic import engage
+    from talentpool.logic.sending import send_once
 
     original = Mailer.send
-    monkeypatch.setattr(engage, "_abandon", lambda *args: None)  # killed: not even the reservation is given up
+    monkeypatch.setattr(send_once, "_abandon", lambda *args: None)  # killed: not even the reservation is given up
     with engage_machine(MONDAY_10_UTC, duplicate=second_step) as (account, harness):
         died: list[str] = []
 

@@ -13,7 +13,7 @@ from talentpool.adapters.aws import keys
 from talentpool.adapters.aws.table import Table
 from talentpool.adapters.aws.workflows import Workflows
 from talentpool.clock import parse_iso, utcnow
-from talentpool.logic import links
+from talentpool.logic.sending import links
 from tests import factories
 from tests.integration.helpers import call, candidates, captured_id, header, timeline
 

@@ -171,9 +171,6 @@ class Continuations:
 def ports(
     runs: FakeRuns, *stored: Sequence, send_rate: int = 14, workflows: Continuations | None = None
 ) -> NurturePorts:
-    from talentpool.logic.engage import EngagePorts
-
-    send = EngagePorts(None, None, None, None, None, None, None, None, workflows or Continuations())  # type: ignore[arg-type]
     return NurturePorts(
         sequences=FakeSequences(*stored),
         candidates=None,  # type: ignore[arg-type]
@@ -181,8 +178,9 @@ def ports(
         runs=runs,
         segments=NoAudience(),  # type: ignore[arg-type]
         index=NoAudience(),
-        send=send,
+        send=None,  # type: ignore[arg-type]
         settings=NurtureSettings(send_rate=send_rate),
+        workflows=workflows or Continuations(),
     )
 
 

@@ -24,7 +24,6 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from talentpool.adapters.aws.keys import IDEMPOTENCY_PREFIX
 from talentpool.clock import isoformat, parse_iso
 from talentpool.logic.delivery_events import is_self_service_link
 from talentpool.logic.search import IndexReader, count_matching, matches
@@ -43,6 +42,7 @@ from talentpool.models.aggregate_changes import (
 from talentpool.models.base import Model
 from talentpool.models.candidate import ConsentStatus, Stage
 from talentpool.models.search import CandidateSummary, Segment
+from talentpool.ports.item_kinds import IDEMPOTENCY_PREFIX
 
 PROFILE = "candidate"  # the `entity` of the items this consumer reads
 TIMELINE = "timeline"

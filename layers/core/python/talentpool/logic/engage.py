@@ -20,57 +20,46 @@ The send log and plans use the moment; the timeline records the real time things
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from talentpool.adapters.aws.enrolments import enrolment_sk
-from talentpool.adapters.aws.mail import NotSent, Rejected
-from talentpool.adapters.aws.send_log import SendLogChanged
 from talentpool.clock import isoformat, parse_iso
-from talentpool.ids import is_id, new_id
+from talentpool.errors import NotSent
 from talentpool.logic import workflow_limits as limits
 from talentpool.logic.builtin_sequences import WELCOME_ID
-from talentpool.logic.links import preferences_url, unsubscribe_url
-from talentpool.logic.send_planning import next_send_time
-from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.eligibility import exit_reason, plan_send
+from talentpool.logic.sending.send_once import (
+    ReservationHeld,
+    SendingPorts,
+    SendLogBusy,
+    SendResult,
+    SendTask,
+    SlotTaken,
+    deliver,
+    send_key,
+)
 from talentpool.logic.sequences import SequenceSource, current_sequence, pinned_sequence
-from talentpool.models.base import Model
-from talentpool.models.candidate import Candidate, ConsentStatus, TimelineEntry
-from talentpool.models.email_message import OutgoingEmail
-from talentpool.models.events import EmailSent
+from talentpool.logic.timeline import timeline_entry
+from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.sequences import (
     SEQUENCE_CONTINUED,
     SEQUENCE_EXITED,
     SEQUENCE_FINISHED,
     EngageState,
     Enrolment,
-    ExitRules,
     SendLog,
-    SendRecord,
     Sequence,
     SequenceKind,
     StepRequest,
 )
 from talentpool.observability import logger, metrics
-from talentpool.ports.repositories import EventPublisher, MailSender
-
-ACTOR = "sequence"
-_WRITE_ATTEMPTS = 5  # optimistic writes of the send log race only with the candidate's other sequences
-_ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32, as talentpool.ids writes it
-
+from talentpool.ports.item_kinds import enrolment_sk
+from talentpool.ports.repositories import Continuations
 
 # --- Ports -------------------------------------------------------------------------------------------------
-
-
-class CandidateReader(Protocol):
-    def get(self, candidate_id: str) -> Candidate | None: ...
-
-    def append_timeline(self, entries: list[TimelineEntry]) -> None: ...
 
 
 class EnrolmentRepository(Protocol):
@@ -83,42 +72,12 @@ class EnrolmentRepository(Protocol):
     def hand_over(self, enrolment: Enrolment, previous_execution: str) -> bool: ...
 
 
-class Continuations(Protocol):
-    """Starting the execution that carries an enrolment on when this one is near Step Functions' limits."""
-
-    def continuation_arn(self, execution_arn: str, generation: int) -> str: ...
-
-    def start_continuation(self, execution_arn: str, generation: int, payload: dict[str, object]) -> str: ...
-
-
-class SendLogRepository(Protocol):
-    def read(self, candidate_id: str) -> SendLog: ...
-
-    def write(self, log: SendLog, entries: list[TimelineEntry]) -> SendLog: ...
-
-
-@dataclass(frozen=True)
-class EngageSettings:
-    sender_email: str
-    company_name: str
-    public_base_url: str
-    default_timezone: str
-    frequency_cap: int
-    # How long a reservation in the send log holds: an attempt that reserved longer ago than this cannot still
-    # be running. Lambda's limit by default; sequence_step passes its own invocation's time.
-    send_lease: timedelta = timedelta(minutes=15)
-
-
 @dataclass
-class EngagePorts:
-    candidates: CandidateReader
+class EngagePorts(SendingPorts):
+    """The send path's ports, and what a round adds: the sequence, the enrolment and the executions."""
+
     sequences: SequenceSource
     enrolments: EnrolmentRepository
-    send_log: SendLogRepository
-    mailer: MailSender
-    bus: EventPublisher
-    secret: Callable[[], bytes]  # the link-signing key, fetched only when an email is rendered
-    settings: EngageSettings
     workflows: Continuations
 
 
@@ -176,374 +135,6 @@ def report_outcome(callbacks: TaskCallbacks, token: str, outcome: StepOutcome) -
         callbacks.fail(token, error=SEQUENCE_EXITED, cause=outcome.reason)
     else:
         callbacks.fail(token, error=SEQUENCE_CONTINUED, cause="continued as a new execution")
-
-
-# --- The send, done once per (execution, step) -------------------------------------------------------------
-
-
-class SendTask(Model):
-    """What identifies one send: the idempotency key is (execution, step); `at` is the round's moment."""
-
-    execution: str
-    step: int
-    candidate_id: str
-    sequence_id: str
-    version: int
-    at: str
-
-
-class SendResult(Model):
-    """What became of a send: sent, unknown (a crash between SES and our record), or rejected by SES."""
-
-    status: Literal["sent", "unknown", "rejected"]
-    message_id: str | None = None
-    error: str | None = None
-
-
-class SlotTaken(Exception):
-    """Another sequence took the candidate's last slot under the cap since this round planned: wait for `until`."""
-
-    def __init__(self, until: datetime) -> None:
-        super().__init__(isoformat(until))
-        self.until = until
-
-
-class SendLogBusy(Exception):
-    """The send log kept changing under us; the round is retried as a whole."""
-
-
-class ReservationHeld(SendLogBusy):
-    """Another attempt at this very send reserved it less than `send_lease` ago and may still be between SES
-    and its record: come back `until` its lease ends, when it has either recorded the send or is known to have
-    died. A kind of SendLogBusy, so a caller that only knows "busy, try again soon" is right too."""
-
-    def __init__(self, key: str, until: datetime) -> None:
-        super().__init__(key)
-        self.until = until
-
-
-def send_key(execution: str, step: int) -> str:
-    return f"{execution}#{step}"
-
-
-def send_step_email(
-    task: SendTask,
-    *,
-    candidate: Candidate,
-    sequence: Sequence,
-    ports: EngagePorts,
-    now: datetime,
-    log: SendLog | None = None,
-) -> SendResult:
-    """Reserve a slot in the send log, send through SES, mark it sent and record it: at most once per key.
-
-    The send log is the idempotency record (docs/sequences.md, "Sending exactly once"). The reservation is
-    written (with the log's version as condition) before SES is called, so a retried task finds its own
-    record: "sent" returns what happened; "reserved" means an earlier attempt is still sending (reserved less
-    than `send_lease` ago: ReservationHeld) or died between reserving and recording, maybe after SES accepted
-    the mail, so it is never sent again and the timeline says the outcome is unknown.
-
-    `log` is the candidate's send log as the caller last read it (read here when None); the conditional
-    writes guard against it being stale.
-    """
-    return _deliver(task, candidate=candidate, sequence=sequence, ports=ports, now=now, log=log)[0]
-
-
-def _deliver(
-    task: SendTask,
-    *,
-    candidate: Candidate,
-    sequence: Sequence,
-    ports: EngagePorts,
-    now: datetime,
-    log: SendLog | None,
-) -> tuple[SendResult, SendLog]:
-    """`send_step_email`, also answering the send log as this send left it, so a round reads it only once."""
-    key = send_key(task.execution, task.step)
-    moment = parse_iso(task.at)
-    log = log if log is not None else ports.send_log.read(task.candidate_id)
-    if log.find(key) is not None:
-        return _known(task, log, key, ports, now)
-    email = _render(task, candidate, sequence, ports, now)
-    reserved, log = _reserve(task, key, moment, candidate, sequence, ports, now, log)
-    if reserved is None:
-        return _known(task, log, key, ports, now)
-    try:
-        message_id = ports.mailer.send(email)
-    except NotSent:
-        _release(ports, task.candidate_id, key, log)
-        raise
-    except Rejected as exc:
-        log = _release(ports, task.candidate_id, key, log)
-        ports.candidates.append_timeline([_entry(task, "email_failed", now, error=exc.code)])
-        metrics.add_metric(name="SequenceEmailsRejected", unit=MetricUnit.Count, value=1)
-        logger.warning("email rejected", extra={**_ids(task), "code": exc.code})
-        return SendResult(status="rejected", error=exc.code), log
-    except Exception:
-        _abandon(task, key, log, ports, now)
-        raise
-    sent = reserved.model_copy(update={"status": "sent", "message_id": message_id})
-    try:
-        log = _update_record(
-            ports, task.candidate_id, sent, moment, [_entry(task, "email_sent", now, message_id=message_id)], log
-        )
-    except Exception:
-        _abandon(task, key, log, ports, now)
-        raise
-    _announce(task, sent, now, ports)
-    metrics.add_metric(name="SequenceEmailsSent", unit=MetricUnit.Count, value=1)
-    return SendResult(status="sent", message_id=message_id), log
-
-
-def _render(
-    task: SendTask, candidate: Candidate, sequence: Sequence, ports: EngagePorts, now: datetime
-) -> OutgoingEmail:
-    return render_marketing_email(
-        candidate=candidate,
-        sequence=sequence,
-        step_index=task.step,
-        branding=Branding(company_name=ports.settings.company_name, sender_email=ports.settings.sender_email),
-        links=_links(candidate.candidate_id, ports, now),
-        tags={
-            "candidate_id": candidate.candidate_id,
-            "sequence_id": sequence.sequence_id,
-            "step": str(task.step),
-            "kind": "marketing",
-        },
-    )
-
-
-def _reserve(
-    task: SendTask,
-    key: str,
-    moment: datetime,
-    candidate: Candidate,
-    sequence: Sequence,
-    ports: EngagePorts,
-    now: datetime,
-    log: SendLog,
-) -> tuple[SendRecord | None, SendLog]:
-    """(the new reservation, the log with it), or (None, the log) when a record for `key` already exists.
-
-    The first attempt writes over the log the caller read; a condition failure means someone wrote it since,
-    so the log is read again and the decision taken again."""
-    for attempt in range(_WRITE_ATTEMPTS):
-        if attempt:
-            log = ports.send_log.read(task.candidate_id)
-        if log.find(key) is not None:
-            return None, log
-        # The same rule that planned the round, applied to the log as it is now, inside the same write.
-        slot = plan_send(candidate, sequence, earliest=moment, log=log, settings=ports.settings)
-        if slot > moment:
-            raise SlotTaken(slot)
-        record = SendRecord(
-            key=key,
-            at=isoformat(moment),
-            status="reserved",
-            sequence_id=task.sequence_id,
-            step=task.step,
-            # A ULID minted now: it also says when this attempt took the reservation (see `_lease_end`).
-            event_id=new_id(at_ms=int(now.timestamp() * 1000)),
-        )
-        try:
-            return record, ports.send_log.write(log.with_record(record, now=moment), [])
-        except SendLogChanged:
-            continue
-    raise SendLogBusy(task.candidate_id)
-
-
-def _known(task: SendTask, log: SendLog, key: str, ports: EngagePorts, now: datetime) -> tuple[SendResult, SendLog]:
-    """What became of a send whose key is already in the log: never a second email."""
-    record = log.find(key)
-    if record is not None and record.status == "reserved":
-        lease_ends = _lease_end(record, ports.settings)
-        if lease_ends is not None and now < lease_ends:
-            logger.info("send in progress elsewhere", extra=_ids(task))
-            raise ReservationHeld(key, lease_ends)
-        log = _give_up(task, key, log, ports, now)
-        record = log.find(key)
-    if record is not None and record.status == "sent":
-        # Recorded before an earlier attempt died: announce again with the same event id (consumers dedupe).
-        _announce(task, record, now, ports)
-        return SendResult(status="sent", message_id=record.message_id), log
-    return SendResult(status="unknown"), log
-
-
-def _lease_end(record: SendRecord, settings: EngageSettings) -> datetime | None:
-    """Until when the attempt that reserved `record` may still be running: `send_lease` (the longest an
-    invocation lives) after it reserved. The reservation's event id is a ULID minted when it was taken."""
-    taken = _minted_at(record.event_id)
-    return taken + settings.send_lease if taken is not None else None
-
-
-def _minted_at(identifier: str) -> datetime | None:
-    """When a ULID from `talentpool.ids.new_id` was minted (its first ten characters are the milliseconds);
-    None for an id of another shape."""
-    if not is_id(identifier):
-        return None
-    millis = 0
-    for char in identifier[:10]:
-        millis = millis * 32 + _ULID_ALPHABET.index(char)
-    return datetime.fromtimestamp(millis / 1000, UTC)
-
-
-def _give_up(task: SendTask, key: str, log: SendLog, ports: EngagePorts, now: datetime) -> SendLog:
-    """The reservation's attempt is over (it died, or it is failing now) without a recorded result; SES may
-    have accepted the mail. The record becomes "unknown": it is never sent again and it counts toward the cap.
-
-    If this fails too, the reservation stays "reserved" and the next attempt gives it up once its lease has
-    run out.
-    """
-    for attempt in range(_WRITE_ATTEMPTS):
-        if attempt:
-            log = ports.send_log.read(task.candidate_id)
-        record = log.find(key)
-        if record is None or record.status != "reserved":
-            return log  # recorded (or taken back) meanwhile
-        unknown = record.model_copy(update={"status": "unknown"})
-        entry = _entry(task, "send_outcome_unknown", now)
-        try:
-            log = ports.send_log.write(log.with_record(unknown, now=parse_iso(record.at)), [entry])
-        except SendLogChanged:
-            continue
-        metrics.add_metric(name="SequenceSendOutcomeUnknown", unit=MetricUnit.Count, value=1)
-        logger.warning("send outcome unknown; not sending again", extra=_ids(task))
-        return log
-    raise SendLogBusy(task.candidate_id)
-
-
-def _abandon(task: SendTask, key: str, log: SendLog, ports: EngagePorts, now: datetime) -> None:
-    """While this attempt fails between reserving and recording: give the reservation up, so a retry need
-    not wait for its lease. The failure being raised is what matters; this one's own failure is only logged."""
-    try:
-        _give_up(task, key, log, ports, now)
-    except Exception:
-        logger.exception("could not mark the send's outcome unknown", extra=_ids(task))
-
-
-def _update_record(
-    ports: EngagePorts,
-    candidate_id: str,
-    record: SendRecord,
-    moment: datetime,
-    entries: list[TimelineEntry],
-    log: SendLog,
-) -> SendLog:
-    for attempt in range(_WRITE_ATTEMPTS):
-        if attempt:
-            log = ports.send_log.read(candidate_id)
-        try:
-            return ports.send_log.write(log.with_record(record, now=moment), entries)
-        except SendLogChanged:
-            continue
-    raise SendLogBusy(candidate_id)
-
-
-def _release(ports: EngagePorts, candidate_id: str, key: str, log: SendLog) -> SendLog:
-    """Take back a reservation SES refused: nothing went out, so it must not count toward the cap."""
-    for attempt in range(_WRITE_ATTEMPTS):
-        if attempt:
-            log = ports.send_log.read(candidate_id)
-        if log.find(key) is None:
-            return log
-        try:
-            return ports.send_log.write(log.without(key), [])
-        except SendLogChanged:
-            continue
-    raise SendLogBusy(candidate_id)
-
-
-def _announce(task: SendTask, record: SendRecord, now: datetime, ports: EngagePorts) -> None:
-    ports.bus.publish(
-        EmailSent(
-            id=record.event_id,
-            candidate_id=task.candidate_id,
-            occurred_at=isoformat(now),
-            message_id=record.message_id or "",
-            kind="marketing",
-            sequence_id=task.sequence_id,
-            sequence_version=task.version,
-            step=task.step,
-        )
-    )
-
-
-def _links(candidate_id: str, ports: EngagePorts, now: datetime) -> Links:
-    secret, base = ports.secret(), ports.settings.public_base_url
-    return Links(
-        unsubscribe_url=unsubscribe_url(base, secret, candidate_id, now),
-        preferences_url=preferences_url(base, secret, candidate_id, now),
-    )
-
-
-def _ids(task: SendTask) -> dict[str, object]:
-    return {"candidate_id": task.candidate_id, "sequence_id": task.sequence_id, "step": task.step}
-
-
-def _entry(task: SendTask, kind: str, now: datetime, **data: object) -> TimelineEntry:
-    return timeline_entry(
-        task.candidate_id, kind, now, sequence_id=task.sequence_id, version=task.version, step=task.step, **data
-    )
-
-
-def timeline_entry(candidate_id: str, kind: str, now: datetime, **data: object) -> TimelineEntry:
-    """A timeline entry written by the sequence itself; `data` holds ids and facts (None values left out)."""
-    return TimelineEntry(
-        entry_id=new_id(),
-        candidate_id=candidate_id,
-        kind=kind,
-        at=isoformat(now),
-        actor=ACTOR,
-        data={k: v for k, v in data.items() if v is not None},
-    )
-
-
-# --- Rules: who may get marketing email, and when ----------------------------------------------------------
-
-
-def exit_reason(candidate: Candidate, rules: ExitRules) -> str | None:
-    """Why this candidate must not get (more) email from a sequence with these rules; None if they may.
-
-    Unsubscribe, suppression and consent are checked whatever the rules say: they are the law, not a choice.
-    """
-    if candidate.unsubscribed_at:
-        return "unsubscribed"
-    if candidate.suppressed_at:
-        return "suppressed"
-    if candidate.consent.status is ConsentStatus.WITHDRAWN:
-        return "consent_withdrawn"
-    if candidate.consent.status is not ConsentStatus.ACTIVE:
-        return "no_consent"
-    if candidate.stage in rules.stages:
-        return f"stage_{candidate.stage.value}"
-    return None
-
-
-def candidate_zone(candidate: Candidate, settings: EngageSettings) -> ZoneInfo:
-    zone = candidate.location.timezone if candidate.location and candidate.location.timezone else None
-    return ZoneInfo(zone or settings.default_timezone)
-
-
-def frequency_cap(candidate: Candidate, settings: EngageSettings) -> int:
-    """The global cap, or the candidate's own lower one from the preference centre (never a higher one)."""
-    chosen = candidate.preferences.max_per_week
-    return min(settings.frequency_cap, chosen) if chosen else settings.frequency_cap
-
-
-def plan_send(
-    candidate: Candidate, sequence: Sequence, *, earliest: datetime, log: SendLog, settings: EngageSettings
-) -> datetime:
-    """The first instant at or after `earliest` in the sequence's window where the candidate is, after any
-    pause they chose, keeping them under the cap counted over every sequence's sends in the log."""
-    paused = candidate.preferences.paused_until
-    return next_send_time(
-        earliest=earliest,
-        zone=candidate_zone(candidate, settings),
-        window=sequence.send_window,
-        recent_sends=log.times(),
-        cap=frequency_cap(candidate, settings),
-        paused_until=parse_iso(paused) if paused else None,
-    )
 
 
 # --- A round -----------------------------------------------------------------------------------------------
@@ -815,7 +406,7 @@ def _send(
         at=isoformat(moment),
     )
     try:
-        return _deliver(task, candidate=candidate, sequence=sequence, ports=round_.ports, now=round_.now, log=log)
+        return deliver(task, candidate=candidate, sequence=sequence, ports=round_.ports, now=round_.now, log=log)
     except SlotTaken as taken:
         return taken.until
     except ReservationHeld as held:

@@ -7,16 +7,15 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from talentpool.adapters.aws.keys import TIMELINE_PREFIX
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
 from talentpool.logic.profiles import get_candidate
 from talentpool.models.candidate import TimelineEntry
 from talentpool.models.events import CandidateErased
 from talentpool.observability import logger, metrics
+from talentpool.ports.item_kinds import ENROLMENT_PREFIX, TIMELINE_PREFIX
 from talentpool.ports.repositories import CandidateAdmin, EventPublisher, WorkflowControl
 
-ENROLMENT_PREFIX = "ENROL#"
 _INTERNAL = frozenset({"pk", "sk", "entity"})
 
 

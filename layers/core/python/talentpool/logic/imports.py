@@ -14,10 +14,9 @@ from typing import BinaryIO, Protocol, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from talentpool.adapters.aws.events import EventPublishFailed
 from talentpool.auth import Principal
 from talentpool.clock import isoformat
-from talentpool.errors import EmailTaken, NotFound, VersionConflict
+from talentpool.errors import EmailTaken, EventPublishFailed, NotFound, VersionConflict
 from talentpool.ids import is_id, new_id
 from talentpool.logic.capture import merge_profile
 from talentpool.models.candidate import (

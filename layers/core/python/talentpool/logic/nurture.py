@@ -40,27 +40,17 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from talentpool.adapters.aws.clients import is_transient
-from talentpool.adapters.aws.mail import NotSent
 from talentpool.auth import Principal
 from talentpool.clock import isoformat, parse_iso
-from talentpool.errors import Conflict, NotFound
-from talentpool.ids import new_id
+from talentpool.errors import Conflict, NotFound, NotSent
+from talentpool.ids import new_id, ulid
 from talentpool.logic import workflow_limits as limits
-from talentpool.logic.engage import (
-    EngagePorts,
-    SendLogBusy,
-    SendResult,
-    SendTask,
-    SlotTaken,
-    exit_reason,
-    plan_send,
-    send_key,
-    timeline_entry,
-)
 from talentpool.logic.search import IndexReader, iter_matching
 from talentpool.logic.segments import SegmentRepository, evaluate_segment
+from talentpool.logic.sending.eligibility import exit_reason, plan_send
+from talentpool.logic.sending.send_once import SendingPorts, SendLogBusy, SendResult, SendTask, SlotTaken, send_key
 from talentpool.logic.sequences import CandidateLookup, SequenceSource, current_sequence, pinned_sequence
+from talentpool.logic.timeline import timeline_entry
 from talentpool.models.campaigns import (
     BatchOutcome,
     BatchRequest,
@@ -82,7 +72,7 @@ from talentpool.models.events import BusEvent, EmailSent
 from talentpool.models.search import CandidateFilter
 from talentpool.models.sequences import SendLog, Sequence, SequenceKind
 from talentpool.observability import logger, metrics
-from talentpool.ports.repositories import EventPublisher, MailSender
+from talentpool.ports.repositories import Continuations, EventPublisher, MailSender
 
 BATCH_SIZE = 100  # one BatchGetItem of profiles, and well inside a 300 s task at the slowest send rate
 MAX_DEFERRAL = timedelta(days=7)  # the cap's window: anyone not sendable within it is given up on
@@ -91,7 +81,6 @@ PER_TASK_RATE = 10  # emails a second one SendBatch sustains (SES answers in 50-
 MAX_MAP_CONCURRENCY = 40  # an inline Map runs at most 40 iterations at once
 RETRY_SOON = timedelta(minutes=1)  # a candidate whose send log or send is busy right now
 _WRITE_ATTEMPTS = 5
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 class CampaignNotFound(NotFound):
@@ -168,8 +157,12 @@ class NurturePorts:
     runs: CampaignRunRepository
     segments: SegmentRepository
     index: IndexReader
-    send: EngagePorts  # the engage send path's ports, used as they are
+    send: SendingPorts  # the send path engage uses too: one send log, cap, rendering and records
     settings: NurtureSettings
+    workflows: Continuations  # the execution that carries a run on near Step Functions' limits
+    # Whether a failed call may work later (the adapters' judgement of a timeout, throttling or a service fault):
+    # such a candidate waits for a later pass instead of failing the batch.
+    is_transient: Callable[[BaseException], bool] = lambda exc: False
 
 
 SendOnce = Callable[..., SendResult]
@@ -234,7 +227,7 @@ def start_campaign_send(
     already sent (a one-step campaign, or the step the rotation has come back to) is refused the same way:
     sending it again would email the same people the same thing. A new version can be sent.
     """
-    from talentpool.adapters.aws.campaign_runs import CampaignStateChanged, RunClaimed
+    from talentpool.errors import CampaignStateChanged, RunClaimed
 
     campaign = current_sequence(sequences, campaign_id)
     if campaign is None or campaign.kind is not SequenceKind.NURTURE:
@@ -427,8 +420,7 @@ def scheduled_run_id(campaign_id: str, scheduled_at: str) -> str:
     hash of (campaign, firing). A second delivery of the same firing therefore names the same run."""
     at = parse_iso(scheduled_at)
     digest = int.from_bytes(hashlib.sha256(f"{campaign_id}@{isoformat(at)}".encode()).digest()[:10], "big")
-    value = (int(at.timestamp() * 1000) << 80) | digest
-    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+    return ulid(int(at.timestamp() * 1000), digest)
 
 
 def _claim(
@@ -436,7 +428,7 @@ def _claim(
 ) -> CampaignRun:
     """This execution's run: claimed now, or found again on a retried Resolve. A run of another execution
     comes back as it is (a duplicate start); an inactive or busy campaign gets a skipped run."""
-    from talentpool.adapters.aws.campaign_runs import CampaignStateChanged, RunClaimed
+    from talentpool.errors import CampaignStateChanged, RunClaimed
 
     if start.run_id:
         run_id = start.run_id
@@ -580,7 +572,7 @@ class _BatchSend:
         except NotSent:
             return False
         except Exception as exc:
-            if not is_transient(exc):
+            if not self.ports.is_transient(exc):
                 raise
             logger.warning(
                 "campaign send will be retried", extra={"candidate_id": candidate_id, "error": type(exc).__name__}
@@ -751,7 +743,7 @@ def _continue_run(
         not_before=isoformat(due),
     )
     payload = start.model_dump(mode="json", exclude_none=True)
-    ports.send.workflows.start_continuation(request.execution, generation, payload)
+    ports.workflows.start_continuation(request.execution, generation, payload)
     metrics.add_metric(name="CampaignRunsContinued", unit=MetricUnit.Count, value=1)
     logger.info("campaign run continued", extra={"run_id": run.run_id, "generation": generation})
     return RunState(run=request.run, max_concurrency=concurrency, done=True, continued=True)

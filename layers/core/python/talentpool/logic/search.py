@@ -22,7 +22,7 @@ from typing import Protocol
 from talentpool import cursor
 from talentpool.clock import isoformat
 from talentpool.errors import FieldError, ValidationFailed
-from talentpool.ids import new_id
+from talentpool.ids import ulid
 from talentpool.models.candidate import ConsentStatus
 from talentpool.models.search import (
     CandidateFilter,
@@ -78,7 +78,7 @@ class Meter:
 def id_floor(moment: datetime) -> str:
     """The smallest id minted at `moment` (less the clock slack): ids sort by capture time."""
     millis = int((moment - ID_CLOCK_SLACK).timestamp() * 1000)
-    return new_id(max(millis, 0))[:10] + "0" * 16
+    return ulid(max(millis, 0), 0)
 
 
 def person_plan(text: str) -> Plan:

@@ -21,7 +21,7 @@ from talentpool.errors import Conflict, FieldError, NotFound, ValidationFailed
 from talentpool.ids import is_id, new_id
 from talentpool.logic import workflow_limits
 from talentpool.logic.builtin_sequences import builtin, builtin_sequences
-from talentpool.logic.send_planning import longest_closed
+from talentpool.logic.sending.planning import longest_closed
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import EnrollmentRequested
 from talentpool.models.sequences import (
@@ -36,6 +36,7 @@ from talentpool.models.sequences import (
     SequenceList,
     SequenceSummary,
     SkippedCandidate,
+    summary_of,
 )
 from talentpool.observability import logger, metrics
 from talentpool.ports.repositories import EventPublisher, WorkflowControl
@@ -115,8 +116,6 @@ def get_sequence(source: SequenceSource, sequence_id: str, version: int | None =
 
 def list_sequences(repo: SequenceRepository) -> SequenceList:
     """Stored sequences and the built-ins nobody has edited yet, built-ins first, then by name."""
-    from talentpool.adapters.aws.sequences import summary_of
-
     stored = {summary.sequence_id: summary for summary in repo.directory()}
     code = {i: summary_of(s) for i, s in builtin_sequences().items() if i not in stored}
     items = sorted([*code.values(), *stored.values()], key=lambda s: (not s.builtin, s.name.lower(), s.sequence_id))
@@ -174,7 +173,7 @@ def update_sequence(
     repo: SequenceRepository, sequence_id: str, definition: SequenceDefinition, *, caller: Principal, now: datetime
 ) -> Sequence:
     """Save `definition` as the next version. Running enrolments keep the version they pinned."""
-    from talentpool.adapters.aws.sequences import SequenceVersionTaken
+    from talentpool.errors import SequenceVersionTaken
 
     check_duration(definition)
     current = get_sequence(repo, sequence_id)
@@ -262,7 +261,7 @@ def enrol(
 
 
 def _skip_reason(candidate: Candidate | None, enrolment: Enrolment | None, sequence: Sequence) -> str | None:
-    from talentpool.logic.engage import exit_reason
+    from talentpool.logic.sending.eligibility import exit_reason
 
     if candidate is None:
         return "not_found"

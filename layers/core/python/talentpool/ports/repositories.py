@@ -118,6 +118,14 @@ class CandidateAdmin(CandidateRepository, Protocol):
     def timeline_entry(self, candidate_id: str, at: str, entry_id: str) -> TimelineEntry | None: ...
 
 
+class Continuations(Protocol):
+    """Starting the execution that carries an enrolment on when this one is near Step Functions' limits."""
+
+    def continuation_arn(self, execution_arn: str, generation: int) -> str: ...
+
+    def start_continuation(self, execution_arn: str, generation: int, payload: dict[str, object]) -> str: ...
+
+
 class WorkflowControl(Protocol):
     def stop(self, execution_arn: str, *, cause: str) -> None: ...
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from talentpool.adapters.aws import keys
 from talentpool.adapters.aws.table import Table
 from talentpool.models.stages import CONVERTED
+from talentpool.ports.item_kinds import TIMELINE_PREFIX
 
 STAGE_CHANGED = "stage_changed"
 
@@ -25,7 +26,7 @@ class StageHistoryApplications:
         """
         entries = self.table.query_all(
             keys.candidate_pk(candidate_id),
-            sk_prefix=keys.TIMELINE_PREFIX,
+            sk_prefix=TIMELINE_PREFIX,
             filter_contains=("kind", STAGE_CHANGED),
             consistent=True,
         )

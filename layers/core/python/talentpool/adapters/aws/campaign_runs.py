@@ -18,6 +18,7 @@ from talentpool.adapters.aws.schema import PK, SK, TTL_ATTRIBUTE
 from talentpool.adapters.aws.send_log import send_log_key
 from talentpool.adapters.aws.table import Table, TransactionCancelled, Write, is_conditional_failure
 from talentpool.clock import utcnow
+from talentpool.errors import CampaignStateChanged, RunClaimed
 from talentpool.models.campaigns import CampaignBatch, CampaignRun, CampaignState
 from talentpool.models.sequences import SendLog
 
@@ -27,14 +28,6 @@ BATCH_PREFIX = "BATCH#"
 STATE_SK = "STATE"
 # Longer than a run can last (deferred candidates are given up after 7 days), so a batch outlives its run.
 BATCH_RETENTION = timedelta(days=14)
-
-
-class RunClaimed(Exception):
-    """An item for this run id exists already: a duplicate start, or this execution's own earlier attempt."""
-
-
-class CampaignStateChanged(Exception):
-    """Another run of the campaign changed its state since it was read: re-read and decide again."""
 
 
 def run_key(run_id: str) -> dict[str, str]:

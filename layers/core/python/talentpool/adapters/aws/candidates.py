@@ -23,6 +23,7 @@ from talentpool.adapters.aws.table import Table, TransactionCancelled, Write, is
 from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import EmailTaken, VersionConflict
 from talentpool.models.candidate import Candidate, EmailedLink, PendingChange, TimelineEntry
+from talentpool.ports.item_kinds import TIMELINE_PREFIX
 
 
 def summary(candidate: Candidate) -> dict[str, Any]:
@@ -329,7 +330,7 @@ class CandidateStore:
         start = {PK: keys.candidate_pk(candidate_id), SK: after} if after else None
         page = self.table.query(
             keys.candidate_pk(candidate_id),
-            sk_prefix=keys.TIMELINE_PREFIX,
+            sk_prefix=TIMELINE_PREFIX,
             forward=False,
             limit=limit,
             start_key=start,

@@ -11,12 +11,7 @@ from talentpool.adapters.aws.schema import PK, SK
 from talentpool.adapters.aws.table import Table, TransactionCancelled, Write, is_conditional_failure
 from talentpool.models.candidate import TimelineEntry
 from talentpool.models.sequences import Enrolment
-
-ENROLMENT_PREFIX = "ENROL#"  # the prefix erasure (logic.gdpr) looks under for running executions
-
-
-def enrolment_sk(sequence_id: str) -> str:
-    return f"{ENROLMENT_PREFIX}{sequence_id}"
+from talentpool.ports.item_kinds import ENROLMENT_PREFIX, enrolment_sk
 
 
 def enrolment_key(candidate_id: str, sequence_id: str) -> dict[str, str]:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from talentpool.adapters.aws.clients import client
+from talentpool.errors import EventPublishFailed
 from talentpool.models.events import BusEvent
 from talentpool.observability import logger
 
 SOURCE = "talentpool"
 MAX_ENTRIES_PER_CALL = 10  # PutEvents' limit
-
-
-class EventPublishFailed(Exception):
-    pass
 
 
 class EventBus:

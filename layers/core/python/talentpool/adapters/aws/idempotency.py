@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from talentpool.adapters.aws.clients import client
-from talentpool.adapters.aws.keys import IDEMPOTENCY_PREFIX
 from talentpool.adapters.aws.schema import PK, SK, TTL_ATTRIBUTE
+from talentpool.ports.item_kinds import IDEMPOTENCY_PREFIX
 
 
 def persistence(table_name: str, scope: str) -> DynamoDBPersistenceLayer:

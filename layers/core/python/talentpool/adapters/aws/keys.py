@@ -7,10 +7,9 @@ import hashlib
 from talentpool.adapters.aws.schema import PK, SK
 from talentpool.models.email_address import email_identity
 from talentpool.models.text import folded
+from talentpool.ports.item_kinds import TIMELINE_PREFIX
 
 PROFILE = "PROFILE"
-TIMELINE_PREFIX = "TL#"
-IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"  # Powertools records: pk=IDEMPOTENCY#<scope>, sk=<hash>
 NO_EXPERIENCE = "--"  # sorts before "00", so experience ranges never include candidates without a figure
 
 

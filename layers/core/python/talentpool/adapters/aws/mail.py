@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from talentpool.adapters.aws.clients import client, error_code, never_sent
+from talentpool.errors import NotSent, Rejected
 from talentpool.models.email_message import OutgoingEmail
 
 # SES (and the API in front of it) refusing for rate or quota: nothing was sent, try again later.
@@ -26,24 +27,12 @@ _THROTTLING_MESSAGES = ("sending rate exceeded", "message quota exceeded")
 REJECTED_CODES = frozenset({"MessageRejected", "BadRequestException", "InvalidParameterValue"})
 
 
-class NotSent(Exception):
-    """SES surely did not take the message: nothing was sent, so the caller may try again later."""
-
-
 class Throttled(NotSent):
     """SES refused for rate or quota."""
 
 
 class Unreachable(NotSent):
     """No connection to SES could be made, so the request never reached it."""
-
-
-class Rejected(Exception):
-    """SES refused this message permanently; `code` is SES's error code (no address or content in it)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 class Mailer:

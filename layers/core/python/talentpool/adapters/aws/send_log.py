@@ -8,14 +8,11 @@ from talentpool.adapters.aws import keys
 from talentpool.adapters.aws.enrolments import is_write_conflict, timeline_writes
 from talentpool.adapters.aws.schema import PK, SK
 from talentpool.adapters.aws.table import Table, TransactionCancelled, Write
+from talentpool.errors import SendLogChanged
 from talentpool.models.candidate import TimelineEntry
 from talentpool.models.sequences import SendLog
 
 SEND_LOG_SK = "SENDLOG"
-
-
-class SendLogChanged(Exception):
-    """Another send for the same candidate wrote the log since it was read: re-read and decide again."""
 
 
 def send_log_key(candidate_id: str) -> dict[str, str]:

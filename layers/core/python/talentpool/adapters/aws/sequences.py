@@ -6,15 +6,12 @@ from typing import Any
 
 from talentpool.adapters.aws.schema import PK, SK
 from talentpool.adapters.aws.table import Table, TransactionCancelled, Write
-from talentpool.models.sequences import Sequence, SequenceSummary
+from talentpool.errors import SequenceVersionTaken
+from talentpool.models.sequences import Sequence, SequenceSummary, summary_of
 
 DIRECTORY_PK = "SEQUENCES"
 SEQUENCE_PREFIX = "SEQ#"
 VERSION_PREFIX = "V#"
-
-
-class SequenceVersionTaken(Exception):
-    """Someone saved a version of this sequence since it was read: the caller reloads (409)."""
 
 
 def version_key(sequence_id: str, version: int) -> dict[str, str]:
@@ -24,20 +21,6 @@ def version_key(sequence_id: str, version: int) -> dict[str, str]:
 
 def directory_key(sequence_id: str) -> dict[str, str]:
     return {PK: DIRECTORY_PK, SK: sequence_id}
-
-
-def summary_of(sequence: Sequence) -> SequenceSummary:
-    return SequenceSummary(
-        sequence_id=sequence.sequence_id,
-        name=sequence.name,
-        kind=sequence.kind,
-        current_version=sequence.version,
-        builtin=sequence.builtin,
-        active=sequence.active,
-        topic=sequence.topic,
-        schedule=sequence.schedule,
-        updated_at=sequence.updated_at,
-    )
 
 
 class SequenceStore:

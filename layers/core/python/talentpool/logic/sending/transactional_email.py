@@ -8,13 +8,13 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from talentpool import templating
-from talentpool.adapters.aws.mail import NotSent
 from talentpool.clock import isoformat
 from talentpool.emails import Site, recruiter_email, render_email
+from talentpool.errors import NotSent
 from talentpool.ids import new_id
 from talentpool.logic.capture import changed_fields
 from talentpool.logic.confirm import change_token, confirmation_token
-from talentpool.logic.links import preferences_url
+from talentpool.logic.sending.links import preferences_url
 from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
