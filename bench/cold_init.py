@@ -345,7 +345,7 @@ def prepare_aggregates(backend: support.Backend) -> Prepared:
 
 def prepare_campaign_step(backend: support.Backend) -> Prepared:
     """The nurture machine's first task: resolve a built-in campaign's audience into batches."""
-    from talentpool.logic.builtin_sequences import builtin_sequences
+    from talentpool.logic.sequences.builtin import builtin_sequences
     from talentpool.models.sequences import SequenceKind
 
     campaign = next(s for s in builtin_sequences().values() if s.kind is SequenceKind.NURTURE)

@@ -252,7 +252,7 @@ def run() -> dict[str, object]:
         from talentpool.adapters.aws.table import Table
         from talentpool.auth import Principal
         from talentpool.clock import utcnow
-        from talentpool.logic.imports import create_import
+        from talentpool.logic.capture.imports import create_import
 
         clients.reset()
         with mock_aws():

@@ -423,7 +423,7 @@ class _MeteredRuntime:
 
 
 class _Pacing:
-    """The nurture batch's pacing (logic.nurture.monotonic and pause) on a simulated clock: no real sleep,
+    """The nurture batch's pacing (logic.campaigns.nurture.monotonic and pause) on a simulated clock: no real sleep,
     but the pauses are billed Lambda time, so they are added to the projected duration."""
 
     def __init__(self) -> None:
@@ -446,7 +446,7 @@ def metered(harness: Any, meter: Meter) -> Iterator[None]:
     """Meter every invocation the harness makes (its _OneAtATime keeps the real runtime in `.runtime`)."""
     from infra import spec
     from talentpool.adapters.aws import clients
-    from talentpool.logic import nurture
+    from talentpool.logic.campaigns import nurture
 
     memory = {f.name: f.memory_mb for f in spec.FUNCTIONS}
     one_at_a_time = harness.runtime

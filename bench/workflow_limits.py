@@ -44,7 +44,7 @@ def _patched(**values: Any) -> Iterator[None]:
 @contextlib.contextmanager
 def _unpaced() -> Iterator[None]:
     """The nurture batch's pacing to the SES rate off: it only sleeps, and the history is what is counted."""
-    from talentpool.logic import nurture
+    from talentpool.logic.campaigns import nurture
 
     saved = nurture.pause
     nurture.pause = lambda seconds: None

@@ -23,7 +23,7 @@ from infra import spec
 from talentpool.observability import NAMESPACE, SERVICE
 
 PERIOD = Duration.minutes(5)
-# Emitted by talentpool.logic.capture when the bus refuses a domain event after its retry.
+# Emitted by talentpool.logic.capture.submissions when the bus refuses a domain event after its retry.
 EVENT_PUBLISH_FAILED = "EventPublishFailed"
 # Emitted by talentpool.adapters.aws.workflows each time Talentpool itself stops an execution (un-enrolment, erasure).
 WORKFLOWS_STOPPED = "WorkflowsStopped"

@@ -618,7 +618,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
 STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec(
         "aggregates",
-        # What talentpool.logic.aggregates.relevance keeps: any change to a profile, a new timeline entry or segment.
+        # What talentpool.logic.reports.aggregates.relevance keeps: a changed profile, a new timeline entry or segment.
         filters=(
             {"dynamodb": {"NewImage": {"entity": {"S": ["candidate"]}}}},
             {"eventName": ["REMOVE"], "dynamodb": {"OldImage": {"entity": {"S": ["candidate"]}}}},

@@ -16,7 +16,7 @@ from talentpool.adapters.aws.search import SearchIndex
 from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import AggregatesEnv, load
-from talentpool.logic.aggregates import Aggregation, Outcome, Settings, batch_name, keep_event_log
+from talentpool.logic.reports.aggregates import Aggregation, Outcome, Settings, batch_name, keep_event_log
 from talentpool.observability import logger, metrics, tracer
 
 

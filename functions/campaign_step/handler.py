@@ -19,7 +19,7 @@ from talentpool import clock
 from talentpool.adapters.aws.table import Table
 from talentpool.composition import nurture_ports
 from talentpool.config import CampaignStepEnv, load
-from talentpool.logic.nurture import run_campaign_task
+from talentpool.logic.campaigns.nurture import run_campaign_task
 from talentpool.logic.sending.send_once import SendingPorts, SendResult, SendTask, send_step_email
 from talentpool.models.campaigns import CampaignRequest
 from talentpool.models.candidate import Candidate

@@ -24,7 +24,7 @@ from talentpool.adapters.aws.secrets import token_secret
 from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
-from talentpool.logic.confirm import LinkKind, LinkView, use_link, view_link
+from talentpool.logic.capture.confirm import LinkKind, LinkView, use_link, view_link
 from talentpool.logic.sending.transactional_email import describe_fields
 from talentpool.models.base import Model
 from talentpool.observability import logger, metrics, tracer

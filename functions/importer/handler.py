@@ -13,7 +13,7 @@ from talentpool.adapters.aws.imports import ImportCandidateStore, ImportStatusSt
 from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import ImporterEnv, load
-from talentpool.logic.imports import ImportServices, Upload, run_import
+from talentpool.logic.capture.imports import ImportServices, Upload, run_import
 from talentpool.observability import logger, metrics, tracer
 
 ENV = load(ImporterEnv)

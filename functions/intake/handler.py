@@ -13,7 +13,7 @@ from talentpool.adapters.aws.events import EventBus
 from talentpool.adapters.aws.submissions import SubmissionStore
 from talentpool.adapters.aws.table import Table
 from talentpool.config import IntakeEnv, load
-from talentpool.logic.capture import process_submission
+from talentpool.logic.capture.submissions import process_submission
 from talentpool.models.events import SubmissionReceived
 from talentpool.observability import logger, metrics, tracer
 

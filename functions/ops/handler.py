@@ -17,7 +17,7 @@ from talentpool.adapters.aws.failures import AwsReplays, ReplayMarkStore, SqsFai
 from talentpool.adapters.aws.table import Table
 from talentpool.api import deps
 from talentpool.config import OpsEnv, load
-from talentpool.logic.failures import consumers_from, list_failures, redrive
+from talentpool.logic.ops.failures import consumers_from, list_failures, redrive
 from talentpool.models.failures import Consumer, FailureList, RedriveRequest, RedriveResult
 from talentpool.observability import logger, metrics, tracer
 

@@ -18,7 +18,7 @@ from talentpool.adapters.aws.reports import ReportStore
 from talentpool.adapters.aws.table import Table
 from talentpool.clock import parse_iso, utcnow
 from talentpool.config import ReportEnv, load
-from talentpool.logic.reports import run_report
+from talentpool.logic.reports.build import run_report
 from talentpool.models.reports import ReportRequest
 from talentpool.observability import logger, metrics, tracer
 

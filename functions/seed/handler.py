@@ -14,7 +14,7 @@ from talentpool.adapters.aws.schedules import SchedulerSchedules
 from talentpool.adapters.aws.sequences import SequenceStore
 from talentpool.adapters.aws.table import Table
 from talentpool.config import SeedEnv, load
-from talentpool.logic.campaign_schedules import ScheduleSettings, sync_all
+from talentpool.logic.campaigns.schedules import ScheduleSettings, sync_all
 from talentpool.observability import logger, metrics, tracer
 
 ENV = load(SeedEnv)

@@ -23,7 +23,14 @@ from talentpool.adapters.aws.table import Table
 from talentpool.adapters.aws.workflows import Workflows
 from talentpool.composition import engage_ports
 from talentpool.config import SequenceStepEnv, load
-from talentpool.logic.engage import EngagePorts, StepOutcome, record_failure, report_outcome, retry_round, run_step
+from talentpool.logic.sequences.engage import (
+    EngagePorts,
+    StepOutcome,
+    record_failure,
+    report_outcome,
+    retry_round,
+    run_step,
+)
 from talentpool.models.sequences import StepRequest
 from talentpool.observability import logger, metrics, tracer
 

@@ -14,7 +14,7 @@ from talentpool.adapters.aws.events import EventBus
 from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import SesEventsEnv, load
-from talentpool.logic.delivery_events import Outcome, record_ses_event
+from talentpool.logic.sending.delivery_events import Outcome, record_ses_event
 from talentpool.models.ses import SesEventRecord
 from talentpool.observability import logger, metrics, tracer
 

@@ -14,7 +14,7 @@ from infra.failures import ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS
 from infra.observability import SES_BOUNCE_RATE, SES_COMPLAINT_RATE, WORKFLOWS_STOPPED
 from infra.settings import Settings
 from talentpool.adapters.aws.aggregates import stream_change
-from talentpool.logic.aggregates import relevance
+from talentpool.logic.reports.aggregates import relevance
 from tests.infra.queries import arn, ref
 from tests.infra.synth import Synth
 

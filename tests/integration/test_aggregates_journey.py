@@ -32,7 +32,7 @@ from talentpool.adapters.aws.candidates import CandidateStore
 from talentpool.adapters.aws.table import Table
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
-from talentpool.logic.confirm import confirmation_token
+from talentpool.logic.capture.confirm import confirmation_token
 from talentpool.logic.sending import links
 from talentpool.models import aggregates as agg
 from talentpool.models.candidate import TimelineEntry
@@ -179,7 +179,7 @@ class Journey:
         self.tick(11)
 
     def send(self, person: Person, step: int) -> str:
-        """The entry the sequence step writes when SES accepts a welcome email (logic/engage.py)."""
+        """The entry the sequence step writes when SES accepts a welcome email (logic/sequences/engage.py)."""
         message_id = f"0100019a-{person.index:02d}-{step}"
         data = {"sequence_id": SEQUENCE, "version": 1, "step": step, "message_id": message_id}
         entry = TimelineEntry(

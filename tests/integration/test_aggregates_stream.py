@@ -17,7 +17,7 @@ import pytest
 from talentpool.adapters.aws.aggregates import AggregateStore, nonzero
 from talentpool.adapters.aws.segments import SegmentStore, directory_key
 from talentpool.adapters.aws.table import Table
-from talentpool.logic.confirm import confirmation_token
+from talentpool.logic.capture.confirm import confirmation_token
 from talentpool.models import aggregates as agg
 from talentpool.models.search import CandidateFilter, Segment
 from tests import factories

@@ -9,7 +9,7 @@ from talentpool.adapters.aws.email_limits import MailboxLimit
 from talentpool.adapters.aws.events import EventBus
 from talentpool.adapters.aws.submissions import SubmissionStore
 from talentpool.adapters.aws.table import Table
-from talentpool.logic.capture import CaptureContext, accept_submission, process_submission
+from talentpool.logic.capture.submissions import CaptureContext, accept_submission, process_submission
 from talentpool.models.candidate import CaptureRequest
 from tests import factories
 from tests.integration.helpers import candidates, timeline

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from talentpool.logic.confirm import confirmation_token
+from talentpool.logic.capture.confirm import confirmation_token
 from tests import factories
 from tests.integration.helpers import call, candidates, capture, captured_id, timeline
 

@@ -30,7 +30,7 @@ ADVICE = "Grow your career, {{first_name|there}}"
 
 @dataclass
 class PacedClock:
-    """The pacer's clock and sleep (logic.nurture.monotonic / pause), simulated: pauses are recorded."""
+    """The pacer's clock and sleep (logic.campaigns.nurture.monotonic / pause), simulated: pauses are recorded."""
 
     now: float = 0.0
     pauses: list[float] = field(default_factory=list)
@@ -45,7 +45,7 @@ class PacedClock:
 
 @pytest.fixture
 def pacing(monkeypatch: pytest.MonkeyPatch) -> PacedClock:
-    from talentpool.logic import nurture
+    from talentpool.logic.campaigns import nurture
 
     paced = PacedClock()
     monkeypatch.setattr(nurture, "monotonic", paced.monotonic)
@@ -516,7 +516,7 @@ def test_the_map_sends_as_many_batches_at_once_as_the_send_rate_allows_each_pace
     import time
 
     from talentpool.adapters.aws.mail import Mailer
-    from talentpool.logic import nurture
+    from talentpool.logic.campaigns import nurture
 
     account, harness = machine
     monkeypatch.setattr(nurture, "BATCH_SIZE", 3)

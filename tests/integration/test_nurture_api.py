@@ -39,7 +39,7 @@ def nurture(aws: Account) -> Iterator[str]:
 
     from talentpool.adapters.aws.campaign_runs import CampaignLauncher
     from talentpool.api import campaigns
-    from talentpool.logic.campaign_schedules import ScheduleSettings
+    from talentpool.logic.campaigns.schedules import ScheduleSettings
 
     machine = boto3.client("stepfunctions").create_state_machine(
         name="nurture", definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}), roleArn=ROLE

@@ -11,7 +11,7 @@ from talentpool.adapters.aws.segments import SegmentStore
 from talentpool.adapters.aws.table import Table
 from talentpool.auth import Principal
 from talentpool.errors import SegmentNotFound
-from talentpool.logic import segments
+from talentpool.logic.people import segments
 from talentpool.models.search import SegmentRequest
 from tests import factories
 from tests.integration.helpers import call, header

@@ -369,7 +369,7 @@ def nurture_worst_case(budget: int) -> Iterator[tuple[Account, EngageHarness, Nu
     in Los Angeles, where it is 01:00 (their batches wait for the window there). Started, not run."""
     from botocore.exceptions import ReadTimeoutError
 
-    from talentpool.logic import nurture
+    from talentpool.logic.campaigns import nurture
     from tests.integration.test_engage import fail_calls, ses_refuses
     from tests.integration.test_nurture import campaign, segment, start
 

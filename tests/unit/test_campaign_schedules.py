@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from talentpool.adapters.aws.sequences import summary_of
-from talentpool.logic import builtin_sequences
-from talentpool.logic.campaign_schedules import (
+from talentpool.logic.campaigns.schedules import (
     SCHEDULED_TIME,
     ScheduleSettings,
     desired_schedule,
@@ -14,6 +13,7 @@ from talentpool.logic.campaign_schedules import (
     sync_all,
     sync_schedule,
 )
+from talentpool.logic.sequences import builtin as builtin_sequences
 from talentpool.models.campaigns import CampaignSchedule
 from talentpool.models.sequences import Sequence, SequenceSummary
 

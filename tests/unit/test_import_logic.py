@@ -11,8 +11,15 @@ from talentpool.adapters.aws.events import EventPublishFailed
 from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import EmailTaken, VersionConflict
-from talentpool.logic import imports
-from talentpool.logic.imports import ImportServices, Upload, import_id_for_key, merge_row, new_candidate, run_import
+from talentpool.logic.capture import imports
+from talentpool.logic.capture.imports import (
+    ImportServices,
+    Upload,
+    import_id_for_key,
+    merge_row,
+    new_candidate,
+    run_import,
+)
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, Source
 from talentpool.models.imports import ImportRecord, ImportRow, ImportStatus, PoolEntry
 

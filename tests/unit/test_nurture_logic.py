@@ -12,9 +12,9 @@ from talentpool.adapters.aws.campaign_runs import CampaignStateChanged, RunClaim
 from talentpool.auth import Principal
 from talentpool.errors import Conflict
 from talentpool.ids import is_id
-from talentpool.logic import builtin_sequences, nurture
 from talentpool.logic import workflow_limits as limits
-from talentpool.logic.nurture import (
+from talentpool.logic.campaigns import nurture
+from talentpool.logic.campaigns.nurture import (
     CampaignAlreadySent,
     CampaignBusy,
     CampaignNotFound,
@@ -30,6 +30,7 @@ from talentpool.logic.nurture import (
     tally_run,
     task_send_rate,
 )
+from talentpool.logic.sequences import builtin as builtin_sequences
 from talentpool.models.campaigns import (
     CampaignBatch,
     CampaignRun,

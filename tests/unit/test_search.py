@@ -13,7 +13,7 @@ from talentpool.adapters.aws.schema import GLOBAL_INDEXES, PK, SK
 from talentpool.adapters.aws.search import GSI_PARTITIONS, is_position, key_range
 from talentpool.errors import ValidationFailed
 from talentpool.ids import new_id
-from talentpool.logic import search
+from talentpool.logic.people import search
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, Location, Source, Stage
 from talentpool.models.search import CandidateFilter, CandidateSummary, Driver, IndexEntry, IndexPage, SearchParams
 

@@ -17,10 +17,10 @@ from talentpool.adapters.aws.sequences import SequenceStore
 from talentpool.adapters.aws.table import Table
 from talentpool.adapters.aws.workflows import Workflows
 from talentpool.config import CampaignStepEnv, SequenceStepEnv
-from talentpool.logic.engage import EngagePorts
-from talentpool.logic.nurture import NurturePorts, NurtureSettings
+from talentpool.logic.campaigns.nurture import NurturePorts, NurtureSettings
 from talentpool.logic.sending.send_once import SendingPorts
 from talentpool.logic.sending.settings import SendingSettings
+from talentpool.logic.sequences.engage import EngagePorts
 
 
 def sending_ports(env: SequenceStepEnv, table: Table) -> SendingPorts:

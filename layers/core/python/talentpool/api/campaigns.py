@@ -19,7 +19,7 @@ from talentpool.adapters.aws.table import Table
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
-from talentpool.logic.campaign_schedules import ScheduleSettings, sync_schedule
+from talentpool.logic.campaigns.schedules import ScheduleSettings, sync_schedule
 from talentpool.models.api_errors import ErrorResponse
 from talentpool.models.campaigns import CampaignSendAccepted
 from talentpool.models.sequences import Sequence, SequenceKind
@@ -110,7 +110,9 @@ Launcher = Annotated[CampaignLauncher, Depends(launcher)]
 def post_campaign_send(
     sequence_id: CampaignId, caller: Recruiter, sequences: Sequences, runs: Runs, starter: Launcher
 ) -> Response[Any]:
-    from talentpool.logic import nurture  # the send logic (engage's send path, search) only when a send starts
+    from talentpool.logic.campaigns import (
+        nurture,  # the send logic (engage's send path, search) only when a send starts
+    )
 
     accepted = nurture.start_campaign_send(sequences, runs, starter, sequence_id, caller=caller, now=utcnow())
     return http.json_response(HTTPStatus.ACCEPTED, accepted.model_dump(mode="json"))

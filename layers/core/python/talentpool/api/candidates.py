@@ -17,7 +17,8 @@ from talentpool.adapters.aws.workflows import Workflows
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
-from talentpool.logic import gdpr, profiles, stages
+from talentpool.logic.people import profiles, stages
+from talentpool.logic.privacy import gdpr
 from talentpool.models.candidate import Owner, TimelineEntry
 from talentpool.models.recruiter import (
     CandidateExport,

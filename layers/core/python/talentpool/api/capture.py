@@ -26,7 +26,7 @@ from talentpool import errors, http
 from talentpool.adapters.aws.idempotency import persistence
 from talentpool.api import capture_deps as deps
 from talentpool.clock import utcnow
-from talentpool.logic.capture import CaptureContext, accept_submission, hash_ip
+from talentpool.logic.capture.submissions import CaptureContext, accept_submission, hash_ip
 from talentpool.models.base import Model
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
 

@@ -17,7 +17,7 @@ from talentpool.adapters.aws.table import Table
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
-from talentpool.logic import imports
+from talentpool.logic.capture import imports
 from talentpool.models.imports import CreateImportRequest, ImportCreated, ImportRecord
 
 router = http.Router()

@@ -18,7 +18,7 @@ from talentpool.api.segments import known_params
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
 from talentpool.errors import FieldError, ValidationFailed
-from talentpool.logic import reports
+from talentpool.logic.reports import build as reports
 from talentpool.models.base import Model
 from talentpool.models.reports import Period, ReportDates, ReportView
 from talentpool.observability import logger

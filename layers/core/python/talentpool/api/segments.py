@@ -20,7 +20,7 @@ from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
 from talentpool.errors import FieldError, ValidationFailed
-from talentpool.logic import search, segments
+from talentpool.logic.people import search, segments
 from talentpool.models.search import (
     CandidatePage,
     PageParams,

@@ -16,7 +16,7 @@ from talentpool import errors, http, pages
 from talentpool.api import self_service_deps as deps
 from talentpool.clock import utcnow
 from talentpool.limits import parse_json
-from talentpool.logic import self_service
+from talentpool.logic.privacy import self_service
 from talentpool.models.recruiter import CandidateExport
 from talentpool.views import preferences as views
 

@@ -22,7 +22,7 @@ from talentpool.adapters.aws.workflows import Workflows
 from talentpool.api import campaigns, deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
-from talentpool.logic import sequences
+from talentpool.logic.sequences import definitions as sequences
 from talentpool.models.sequences import (
     EnrollmentRequest,
     EnrollmentResult,
@@ -56,7 +56,7 @@ def segment_members() -> sequences.SegmentMembers:
     """Who a saved segment matches now, from the segments feature's evaluator (index reads, never a scan)."""
     from talentpool.adapters.aws.search import SearchIndex
     from talentpool.adapters.aws.segments import SegmentStore
-    from talentpool.logic.segments import evaluate_segment
+    from talentpool.logic.people.segments import evaluate_segment
 
     table = Table(deps.env().table_name)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from talentpool import errors, pages
 from talentpool.clock import parse_iso
-from talentpool.logic.self_service import day_label
+from talentpool.logic.privacy.self_service import day_label
 from talentpool.models.candidate import Candidate, Channel, ConsentStatus
 from talentpool.models.geography import countries
 from talentpool.models.preferences import (

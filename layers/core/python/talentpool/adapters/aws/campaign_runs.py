@@ -92,7 +92,7 @@ class CampaignRunStore:
 
     def hand_over(self, run: CampaignRun, previous_execution: str, execution: str) -> bool:
         """Give a running run, and the campaign it holds, to `execution`, which continues `previous_execution`
-        (logic.nurture); False if the run is no longer that execution's, or no longer holds the campaign."""
+        (logic.campaigns.nurture); False if the run is no longer that execution's, or no longer holds the campaign."""
         writes = [
             Write(
                 "Update",

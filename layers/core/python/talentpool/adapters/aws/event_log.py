@@ -1,12 +1,12 @@
 """The event log in the reports bucket: JSON lines under events/dt=<yyyy-mm-dd>/, ready for Athena.
 
-One object per day per stream batch, named by the batch (logic.aggregates.batch_name), so a redelivered
+One object per day per stream batch, named by the batch (logic.reports.aggregates.batch_name), so a redelivered
 batch overwrites its own objects with the same lines. A record that comes back in a batch of another shape
 (after a partial failure) can appear in two objects: its `event_id` is the same in both, so a query that
 counts events counts DISTINCT event_id.
 
 Erasure: the table remembers which objects hold each candidate's lines (`AGG#LOG#<id>`, one item per object),
-and erasing someone writes those objects again without their lines (logic.aggregates.keep_event_log).
+and erasing someone writes those objects again without their lines (logic.reports.aggregates.keep_event_log).
 """
 
 from __future__ import annotations

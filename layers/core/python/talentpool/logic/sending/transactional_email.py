@@ -12,8 +12,8 @@ from talentpool.clock import isoformat
 from talentpool.emails import Site, recruiter_email, render_email
 from talentpool.errors import NotSent
 from talentpool.ids import new_id
-from talentpool.logic.capture import changed_fields
-from talentpool.logic.confirm import change_token, confirmation_token
+from talentpool.logic.capture.confirm import change_token, confirmation_token
+from talentpool.logic.capture.submissions import changed_fields
 from talentpool.logic.sending.links import preferences_url
 from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry

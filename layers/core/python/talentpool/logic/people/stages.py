@@ -10,7 +10,7 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import Conflict, FieldError, VersionConflict
 from talentpool.ids import new_id
-from talentpool.logic.profiles import get_candidate
+from talentpool.logic.people.profiles import get_candidate
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import StageChanged
 from talentpool.models.recruiter import StageRequest

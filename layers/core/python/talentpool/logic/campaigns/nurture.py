@@ -5,7 +5,7 @@ A run is one execution of `state_machines/nurture.asl.json`, whose tasks all cal
 - **resolve**: pin the campaign's current version, claim the run (one run of a campaign at a time), page
   through the audience and store it in batches of 100;
 - **send_batch**, in a Map whose concurrency follows the SES send rate: for each candidate, the eligibility
-  check, then the engage send path itself (`logic.engage.send_step_email`: a reservation in the shared send
+  check, then the engage send path itself (`logic.sequences.engage.send_step_email`: a reservation in the shared send
   log under the frequency cap, content chosen by the candidate's interests, SES, `email_sent` on the
   timeline). Someone blocked only by the cap or the send window is *deferred*, not dropped;
 - **tally**: batches not sent yet, or deferred candidates left? Then the machine sends the next page of
@@ -45,11 +45,11 @@ from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import Conflict, NotFound, NotSent
 from talentpool.ids import new_id, ulid
 from talentpool.logic import workflow_limits as limits
-from talentpool.logic.search import IndexReader, iter_matching
-from talentpool.logic.segments import SegmentRepository, evaluate_segment
+from talentpool.logic.people.search import IndexReader, iter_matching
+from talentpool.logic.people.segments import SegmentRepository, evaluate_segment
 from talentpool.logic.sending.eligibility import exit_reason, plan_send
 from talentpool.logic.sending.send_once import SendingPorts, SendLogBusy, SendResult, SendTask, SlotTaken, send_key
-from talentpool.logic.sequences import CandidateLookup, SequenceSource, current_sequence, pinned_sequence
+from talentpool.logic.sequences.definitions import CandidateLookup, SequenceSource, current_sequence, pinned_sequence
 from talentpool.logic.timeline import timeline_entry
 from talentpool.models.campaigns import (
     BatchOutcome,

@@ -1,7 +1,7 @@
 """Sequence definitions and enrolments, as recruiters manage them: versions, built-ins, enrol and stop.
 
 A definition is saved as a new version each time; an enrolment pins the version it started with, so an
-edit applies to new enrolments only. Built-ins (logic.builtin_sequences) are version 1 of their id until
+edit applies to new enrolments only. Built-ins (logic.sequences.builtin) are version 1 of their id until
 an admin saves a version 2.
 """
 
@@ -20,8 +20,8 @@ from talentpool.clock import isoformat
 from talentpool.errors import Conflict, FieldError, NotFound, ValidationFailed
 from talentpool.ids import is_id, new_id
 from talentpool.logic import workflow_limits
-from talentpool.logic.builtin_sequences import builtin, builtin_sequences
 from talentpool.logic.sending.planning import longest_closed
+from talentpool.logic.sequences.builtin import builtin, builtin_sequences
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import EnrollmentRequested
 from talentpool.models.sequences import (
@@ -85,7 +85,7 @@ class CandidateLookup(Protocol):
 
 
 class SegmentMembers(Protocol):
-    """The ids a saved segment matches now, lazily (logic.segments.evaluate_segment behind it)."""
+    """The ids a saved segment matches now, lazily (logic.people.segments.evaluate_segment behind it)."""
 
     def __call__(self, segment_id: str) -> Iterator[str]: ...
 
@@ -131,7 +131,7 @@ def check_duration(definition: SequenceDefinition) -> None:
     (Step Functions Standard runs an execution at most a year; logic.workflow_limits keeps a margin).
 
     What a candidate adds (a pause they choose, their cap, SES throttling) is not the definition's doing: an
-    execution that would outlast its year for those hands over to a new one (logic.engage)."""
+    execution that would outlast its year for those hands over to a new one (logic.sequences.engage)."""
     if definition.kind is not SequenceKind.ENGAGE:
         return  # a campaign's runs start on its schedule; its steps' delays do not apply
     held_back = longest_closed(definition.send_window)

@@ -16,8 +16,8 @@ from talentpool import tokens
 from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import InvalidToken, VersionConflict
 from talentpool.ids import is_id, new_id
-from talentpool.logic.capture import changed_fields, merge_profile
-from talentpool.logic.engagement import Interaction, credit
+from talentpool.logic.capture.submissions import changed_fields, merge_profile
+from talentpool.logic.people.engagement import Interaction, credit
 from talentpool.models import engagement
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, PendingChange, TimelineEntry
 from talentpool.models.events import CandidateConfirmed, CandidateUpdated, DomainEvent

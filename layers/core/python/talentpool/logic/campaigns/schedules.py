@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from talentpool.logic.sequences import SequenceRepository, current_sequence, list_sequences
+from talentpool.logic.sequences.definitions import SequenceRepository, current_sequence, list_sequences
 from talentpool.models.campaigns import CampaignSchedule, CampaignTrigger
 from talentpool.models.sequences import Sequence, SequenceKind
 from talentpool.observability import logger
@@ -21,7 +21,7 @@ SCHEDULE_PREFIX = "campaign-"
 MAX_NAME = 64  # Scheduler's limit on schedule names
 # Scheduler replaces this context attribute with the firing's own scheduled time. Two deliveries of one firing
 # (Scheduler delivers at least once) therefore name the same instant, and the run started by the second
-# finds the first's run and sends nothing (logic/nurture.py).
+# finds the first's run and sends nothing (logic/campaigns/nurture.py).
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 
 SyncResult = Literal["created", "updated", "deleted", "none"]

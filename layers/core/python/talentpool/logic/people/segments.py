@@ -11,7 +11,7 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import FieldError, SegmentNotFound, ValidationFailed
 from talentpool.ids import is_id, new_id
-from talentpool.logic.search import IndexReader, count_matching, iter_matching, search_page
+from talentpool.logic.people.search import IndexReader, count_matching, iter_matching, search_page
 from talentpool.models.search import (
     CandidatePage,
     CandidateSummary,

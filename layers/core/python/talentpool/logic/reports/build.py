@@ -436,7 +436,7 @@ def build_summary(
 
 def sequence_names(stored: Mapping[str, str]) -> dict[str, str]:
     """Names of every sequence: the built-ins', overridden by stored versions (an edited built-in)."""
-    from talentpool.logic.builtin_sequences import builtin_sequences
+    from talentpool.logic.sequences.builtin import builtin_sequences
 
     return {**{sid: s.name for sid, s in builtin_sequences().items()}, **stored}
 

@@ -18,7 +18,7 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import EmailTaken, EventPublishFailed, NotFound, VersionConflict
 from talentpool.ids import is_id, new_id
-from talentpool.logic.capture import merge_profile
+from talentpool.logic.capture.submissions import merge_profile
 from talentpool.models.candidate import (
     MAX_TAGS,
     Candidate,

@@ -25,8 +25,8 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from talentpool.clock import isoformat, parse_iso
-from talentpool.logic.delivery_events import is_self_service_link
-from talentpool.logic.search import IndexReader, count_matching, matches
+from talentpool.logic.people.search import IndexReader, count_matching, matches
+from talentpool.logic.sending.delivery_events import is_self_service_link
 from talentpool.models import aggregates as agg
 from talentpool.models.aggregate_changes import (
     CounterKey,

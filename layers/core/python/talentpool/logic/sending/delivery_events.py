@@ -20,7 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool.clock import isoformat
 from talentpool.errors import VersionConflict
 from talentpool.ids import is_id
-from talentpool.logic.engagement import Interaction, credit
+from talentpool.logic.people.engagement import Interaction, credit
 from talentpool.models import engagement as engagement_model
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import CandidateSuppressed
@@ -142,7 +142,7 @@ def _announce(event: SesEvent, change: _Change | None, repo: DeliveryEventReposi
 def timeline_entry_for(event: SesEvent, candidate_id: str, kind: str) -> TimelineEntry:
     """The event's timeline entry: when it happened, what happened, and the mail's ids from its tags."""
     # When the email was sent: reports count every event of an email on that day, so a delivery after
-    # midnight still meets its send (see logic.aggregates).
+    # midnight still meets its send (see logic.reports.aggregates).
     data: dict[str, object] = {"message_id": event.mail.message_id, "sent_at": isoformat(event.mail.timestamp)}
     email_kind = event.mail.tag("kind")
     if email_kind:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
-from talentpool.logic.profiles import get_candidate
+from talentpool.logic.people.profiles import get_candidate
 from talentpool.models.candidate import TimelineEntry
 from talentpool.models.events import CandidateErased
 from talentpool.observability import logger, metrics

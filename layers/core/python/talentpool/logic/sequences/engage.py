@@ -29,7 +29,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import NotSent
 from talentpool.logic import workflow_limits as limits
-from talentpool.logic.builtin_sequences import WELCOME_ID
 from talentpool.logic.sending.eligibility import exit_reason, plan_send
 from talentpool.logic.sending.send_once import (
     ReservationHeld,
@@ -41,7 +40,8 @@ from talentpool.logic.sending.send_once import (
     deliver,
     send_key,
 )
-from talentpool.logic.sequences import SequenceSource, current_sequence, pinned_sequence
+from talentpool.logic.sequences.builtin import WELCOME_ID
+from talentpool.logic.sequences.definitions import SequenceSource, current_sequence, pinned_sequence
 from talentpool.logic.timeline import timeline_entry
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.sequences import (

@@ -18,7 +18,7 @@ from talentpool import tokens
 from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import Conflict, InvalidToken, ValidationFailed, VersionConflict
 from talentpool.ids import is_id, new_id
-from talentpool.logic import gdpr
+from talentpool.logic.privacy import gdpr
 from talentpool.logic.sending import links
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, TimelineEntry
 from talentpool.models.events import CandidateUnsubscribed, CandidateUpdated, DomainEvent
