@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 
 from talentpool import clock
 from talentpool.adapters.aws.table import Table
-from talentpool.composition import nurture_ports
+from talentpool.composition.sending import nurture_ports
 from talentpool.config import CampaignStepEnv, load
 from talentpool.logic.campaigns.nurture import run_campaign_task
 from talentpool.logic.sending.send_once import SendingPorts, SendResult, SendTask, send_step_email

@@ -17,7 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ConfigDict, StringConstraints
 
-from talentpool import errors, http, pages, snapstart
+from talentpool import errors, http, snapstart
 from talentpool.adapters.aws.candidates import CandidateStore
 from talentpool.adapters.aws.events import EventBus
 from talentpool.adapters.aws.secrets import token_secret
@@ -28,6 +28,7 @@ from talentpool.logic.capture.confirm import LinkKind, LinkView, use_link, view_
 from talentpool.logic.sending.transactional_email import describe_fields
 from talentpool.models.base import Model
 from talentpool.observability import logger, metrics, tracer
+from talentpool.views import pages
 
 snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(ConfirmEnv)

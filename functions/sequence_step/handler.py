@@ -21,7 +21,7 @@ from talentpool import clock
 from talentpool.adapters.aws.clients import is_transient
 from talentpool.adapters.aws.table import Table
 from talentpool.adapters.aws.workflows import Workflows
-from talentpool.composition import engage_ports
+from talentpool.composition.sending import engage_ports
 from talentpool.config import SequenceStepEnv, load
 from talentpool.logic.sequences.engage import (
     EngagePorts,

@@ -11,12 +11,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from talentpool import http
-from talentpool.adapters.aws.candidates import CandidateStore
-from talentpool.adapters.aws.events import EventBus
-from talentpool.adapters.aws.workflows import Workflows
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
+from talentpool.composition import recruiter_api as wiring
 from talentpool.logic.people import profiles, stages
 from talentpool.logic.privacy import gdpr
 from talentpool.models.candidate import Owner, TimelineEntry
@@ -36,9 +34,9 @@ router = http.Router()
 CandidateId = Annotated[str, Path(min_length=1, max_length=64, description="The candidate's id")]
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
 Admin = Annotated[Principal, Depends(deps.admin)]
-Repo = Annotated[CandidateStore, Depends(deps.candidates)]
-Bus = Annotated[EventBus, Depends(deps.bus)]
-Flows = Annotated[Workflows, Depends(deps.workflows)]
+Repo = Annotated[wiring.CandidateStore, Depends(wiring.candidates)]
+Bus = Annotated[wiring.EventBus, Depends(wiring.bus)]
+Flows = Annotated[wiring.Workflows, Depends(wiring.workflows)]
 
 ERRORS: dict[int, OpenAPIResponse] = {
     401: {"description": "No valid token"},

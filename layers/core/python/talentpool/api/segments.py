@@ -14,11 +14,10 @@ from aws_lambda_powertools.event_handler.request import Request
 from pydantic import BaseModel
 
 from talentpool import http
-from talentpool.adapters.aws.search import SearchIndex
-from talentpool.adapters.aws.segments import SegmentStore
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
+from talentpool.composition import recruiter_api as wiring
 from talentpool.errors import FieldError, ValidationFailed
 from talentpool.logic.people import search, segments
 from talentpool.models.search import (
@@ -54,8 +53,8 @@ def known_params(*models: type[BaseModel]) -> Callable[[Request], None]:
 
 
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
-Index = Annotated[SearchIndex, Depends(deps.search_index)]
-Segments = Annotated[SegmentStore, Depends(deps.segment_store)]
+Index = Annotated[wiring.SearchIndex, Depends(wiring.search_index)]
+Segments = Annotated[wiring.SegmentStore, Depends(wiring.segment_store)]
 SegmentId = Annotated[str, Path(min_length=1, max_length=64, description="The segment's id")]
 SearchQuery = Annotated[None, Depends(known_params(SearchParams))]
 PagingQuery = Annotated[None, Depends(known_params(PageParams))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -10,11 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import Field
 
 from talentpool import http
-from talentpool.adapters.aws.table import Table
-from talentpool.adapters.aws.templates import TemplateStore
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import isoformat, utcnow
+from talentpool.composition import recruiter_api as wiring
 from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.base import Model
 from talentpool.models.candidate import Stage
@@ -34,13 +32,8 @@ class StageTemplateList(Model):
     templates: dict[str, StageTemplateView]
 
 
-@cache
-def templates() -> TemplateStore:
-    return TemplateStore(Table(deps.env().table_name))
-
-
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
-Templates = Annotated[TemplateStore, Depends(templates)]
+Templates = Annotated[wiring.TemplateStore, Depends(wiring.template_store)]
 
 
 @router.get(

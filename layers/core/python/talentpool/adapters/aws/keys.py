@@ -7,7 +7,7 @@ import hashlib
 from talentpool.adapters.aws.schema import PK, SK
 from talentpool.models.email_address import email_identity
 from talentpool.models.text import folded
-from talentpool.ports.item_kinds import TIMELINE_PREFIX
+from talentpool.ports.item_kinds import TIMELINE_PREFIX as TIMELINE_PREFIX
 
 PROFILE = "PROFILE"
 NO_EXPERIENCE = "--"  # sorts before "00", so experience ranges never include candidates without a figure

@@ -40,6 +40,7 @@ from talentpool.models.preferences import (
 )
 from talentpool.observability import logger, metrics
 from talentpool.ports.repositories import CandidateAdmin, EventPublisher, WorkflowControl
+from talentpool.views.dates import day_label
 
 ACTOR = "candidate"
 UnsubscribeVia = Literal["one_click", "preferences"]
@@ -83,11 +84,6 @@ def _held(candidate: Candidate | None) -> Candidate:
         # Only we can sign a link, so a genuine one for nobody means the person was erased.
         raise NoLongerHeld("We no longer hold any data about you")
     return candidate
-
-
-def day_label(moment: datetime) -> str:
-    """'3 March 2027': the way dates read on the candidate's pages and in our emails."""
-    return f"{moment.day} {moment:%B %Y}"
 
 
 def _day(stamp: str) -> str:

@@ -1,4 +1,4 @@
-"""The one composition root: adapters wired to the ports logic works through, for Lambda, tests and `make run`."""
+"""Wiring for the send path: the ports engage (sequence_step) and nurture (campaign_step) send through."""
 
 from __future__ import annotations
 

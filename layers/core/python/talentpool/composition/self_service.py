@@ -1,4 +1,5 @@
-"""What the self-service routes depend on, built once per process from the function's environment."""
+"""Wiring for the self-service routes: the candidate store, the bus, the workflows and the link secret, built once
+per process from the function's environment."""
 
 from __future__ import annotations
 
