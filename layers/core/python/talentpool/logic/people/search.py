@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from talentpool import cursor
-from talentpool.clock import isoformat
+from talentpool.clock import isoformat, parse_iso, utcnow
 from talentpool.errors import FieldError, ValidationFailed
 from talentpool.ids import ulid
+from talentpool.logic.people.engagement import engagement_now
 from talentpool.models.candidate import ConsentStatus
 from talentpool.models.search import (
     CandidateFilter,
@@ -122,10 +123,11 @@ def plans(query: CandidateFilter) -> tuple[Plan, ...]:
     return (Plan("consent:*", tuple(Stream(Driver.CONSENT, s.value, since_id=since) for s in ConsentStatus)),)
 
 
-def matches(query: CandidateFilter, summary: CandidateSummary) -> bool:
+def matches(query: CandidateFilter, summary: CandidateSummary, *, engagement: float | None = None) -> bool:
     """Every filter, checked on the summary. The driver's own condition is checked again: it costs nothing
     and keeps the answer right whichever index drove the read. `q` is the exception: only its driver can
-    apply it, as summaries carry no name."""
+    apply it, as summaries carry no name. `engagement` is the score decayed to now (`current_engagement`),
+    which is what `min_engagement` compares with; the stored score when not given."""
     skills = set(summary.skills)
     wanted = set(query.skills)
     if wanted and not (wanted <= skills if query.skills_mode is SkillsMode.ALL else wanted & skills):
@@ -135,7 +137,10 @@ def matches(query: CandidateFilter, summary: CandidateSummary) -> bool:
     return (
         _in_range(summary.years_experience, query.min_experience, query.max_experience)
         and (query.captured_after is None or summary.captured_at >= isoformat(query.captured_after))
-        and (query.min_engagement is None or summary.engagement >= query.min_engagement)
+        and (
+            query.min_engagement is None
+            or (summary.engagement if engagement is None else engagement) >= query.min_engagement
+        )
         and (query.tag is None or query.tag in summary.tags)
         and (query.city is None or (summary.city or "").lower() == query.city.lower())
         and all(
@@ -225,6 +230,14 @@ def _sparsest(runs: Sequence[_Run]) -> int:
     return min(range(len(runs)), key=density)
 
 
+def current_engagement(score: float, at: object, now: datetime) -> float:
+    """A stored score read as of `now` (docs/engagement.md): decayed from `engagement_at`, the instant it is
+    valid at, by the same formula the profile's score follows. A score without an instant is taken as stored."""
+    if not isinstance(at, str) or not at:
+        return score
+    return engagement_now(score, parse_iso(at), now)
+
+
 @dataclass
 class Walk:
     """A query in progress: the chosen plan, its merged runs, and what has been read and matched."""
@@ -237,6 +250,7 @@ class Walk:
     evaluated: int = 0
     matched: int = 0
     _seen: set[str] = field(default_factory=set)
+    now: datetime = field(default_factory=utcnow)  # the instant engagement scores are decayed to
 
     def fetch_size(self, wanted: int | None, budget: int | None) -> int | None:
         """Entries to ask DynamoDB for: enough for `wanted` matches at the pass rate seen so far, plus one
@@ -258,7 +272,8 @@ class Walk:
             self.position = entry.position
             self.evaluated += 1
             summary = CandidateSummary.model_validate(entry.summary)
-            if summary.candidate_id not in self._seen and matches(self.query, summary):
+            engagement = current_engagement(summary.engagement, entry.summary.get("engagement_at"), self.now)
+            if summary.candidate_id not in self._seen and matches(self.query, summary, engagement=engagement):
                 # An entry can move while it is being read (a PATCH changes the years or the city, and with
                 # them the position): never show the same candidate twice in one answer.
                 self._seen.add(summary.candidate_id)
