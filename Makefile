@@ -39,7 +39,8 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict layers/core/python/talentpool local
+	$(BIN)/mypy --strict layers/core/python/talentpool local infra functions app.py
+	$(BIN)/mypy --strict -p talentpool_client
 
 pytest: $(STAMP) $(CDK)
 	$(BIN)/python -m pytest tests

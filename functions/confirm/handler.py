@@ -128,7 +128,7 @@ def post_confirm(form: LinkForm) -> Response[Any]:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # A person follows this link in a browser: errors come back as pages, not JSON.
-    app.append_context(wants_html=True)
+    app.append_context(wants_html=True)  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
     return http.resolve(app, event, context, form_adapter=form_to_body)
 
 

@@ -47,7 +47,7 @@ class Delivered(Model):
     message_id: str | None
 
 
-@idempotent_function(
+@idempotent_function(  # type: ignore[untyped-decorator]  # Powertools leaves it unannotated
     data_keyword_argument="event",
     config=ONCE,
     persistence_store=persistence(ENV.table_name, "notify"),
@@ -60,7 +60,7 @@ def notice_once(event: CandidateCaptured) -> Delivered:
     )
 
 
-@idempotent_function(
+@idempotent_function(  # type: ignore[untyped-decorator]  # Powertools leaves it unannotated
     data_keyword_argument="event",
     config=ONCE,
     persistence_store=persistence(ENV.table_name, "notify"),
@@ -99,7 +99,8 @@ def on_captured(event: CandidateCaptured) -> Delivered:
             )
         )
     if event.notice_requested:
-        return notice_once(event=event)
+        noticed: Delivered = notice_once(event=event)  # the untyped decorator's answer, as its serializer made it
+        return noticed
     return Delivered(message_id=None)
 
 
