@@ -71,7 +71,7 @@ from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import BusEvent, EmailSent
 from talentpool.models.search import CandidateFilter
 from talentpool.models.sequences import SendLog, Sequence, SequenceKind
-from talentpool.observability import logger, metrics
+from talentpool.observability import logger, metrics, tracer
 from talentpool.ports.repositories import Continuations, EventPublisher, MailSender
 
 BATCH_SIZE = 100  # one BatchGetItem of profiles, and well inside a 300 s task at the slowest send rate
@@ -325,6 +325,7 @@ def _holds(state: CampaignState, now: datetime) -> bool:
 # --- The machine's tasks -----------------------------------------------------------------------------------
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def run_campaign_task(
     request: ResolveRequest | BatchRequest | TallyRequest | FailureRequest,
     ports: NurturePorts,

@@ -21,7 +21,7 @@ from talentpool.logic.people.engagement import Interaction, credit
 from talentpool.models import engagement
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, PendingChange, TimelineEntry
 from talentpool.models.events import CandidateConfirmed, CandidateUpdated, DomainEvent
-from talentpool.observability import metrics
+from talentpool.observability import metrics, tracer
 from talentpool.ports.repositories import EventPublisher, HeldChanges
 
 CONFIRM_PURPOSE = "confirm"
@@ -102,6 +102,7 @@ def view_link(token: str, *, secret: bytes, now: datetime, repo: HeldChanges) ->
     return LinkView(kind, tuple(changed_fields(held.candidate, held.change.profile, now)))
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def use_link(token: str, *, secret: bytes, now: datetime, repo: HeldChanges, bus: EventPublisher) -> ConfirmOutcome:
     """Do what the link is for, once: confirm the address, or apply the held change. A tampered, expired or
     already-used link changes nothing."""

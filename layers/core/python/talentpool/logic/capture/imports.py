@@ -54,7 +54,7 @@ from talentpool.models.imports import (
     read_records,
     scan,
 )
-from talentpool.observability import logger, metrics
+from talentpool.observability import logger, metrics, tracer
 from talentpool.ports.repositories import CandidateRepository, EventPublisher
 
 CHUNK_ROWS = 100  # one batched lookup (tombstones, guards, then profiles) per chunk
@@ -167,6 +167,7 @@ def get_import(book: StatusBook, import_id: str) -> ImportRecord:
     return record
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def run_import(
     upload: Upload,
     services: ImportServices,

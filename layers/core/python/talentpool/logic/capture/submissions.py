@@ -43,7 +43,7 @@ from talentpool.models.candidate import (
 from talentpool.models.email_address import mailbox_key
 from talentpool.models.events import CandidateCaptured, SubmissionReceived
 from talentpool.models.submissions import Submission
-from talentpool.observability import metrics
+from talentpool.observability import metrics, tracer
 from talentpool.ports.repositories import CandidateRepository, EventPublisher, MailboxAllowance, SubmissionInbox
 
 # A resubmission within this window does not send another confirmation email: stops mail-bombing an address.
@@ -72,6 +72,7 @@ def hash_ip(ip: str, salt: str) -> str | None:
 # --- The request path: the same for everyone ---------------------------------------------------------------
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def accept_submission(
     request: CaptureRequest,
     context: CaptureContext,
@@ -101,6 +102,7 @@ def accept_submission(
 # --- After the answer --------------------------------------------------------------------------------------
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def process_submission(
     submission_id: str, *, inbox: SubmissionInbox, repo: CandidateRepository, bus: EventPublisher
 ) -> CandidateCaptured | None:

@@ -25,6 +25,7 @@ from talentpool.models.failures import (
     RedriveResult,
     Replayed,
 )
+from talentpool.observability import tracer
 
 ERROR_LENGTH = 500  # an error message is shown, truncated; a stack trace is not
 
@@ -98,6 +99,7 @@ def list_failures(consumers: Mapping[str, Consumer], queues: FailureQueues, *, l
     return FailureList(failures=failures[:limit], queues=depths)
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def redrive(
     request: RedriveRequest,
     consumers: Mapping[str, Consumer],

@@ -47,6 +47,7 @@ from talentpool.models.reports import (
     StepPerformance,
     TimeToApply,
 )
+from talentpool.observability import tracer
 
 Counters = Mapping[str, int]  # sort key (metric path) -> count, as one aggregate partition holds them
 
@@ -441,6 +442,7 @@ def sequence_names(stored: Mapping[str, str]) -> dict[str, str]:
     return {**{sid: s.name for sid, s in builtin_sequences().items()}, **stored}
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def run_report(
     reader: AggregateReader, writer: ReportWriter, request: ReportRequest, *, now: datetime
 ) -> ReportWritten:

@@ -25,7 +25,7 @@ from talentpool.models import engagement as engagement_model
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import CandidateSuppressed
 from talentpool.models.ses import SesEvent, SesEventType
-from talentpool.observability import logger, metrics
+from talentpool.observability import logger, metrics, tracer
 from talentpool.ports.repositories import EventPublisher
 
 ACTOR = "ses"
@@ -87,6 +87,7 @@ class _Change:
     suppressed: TimelineEntry | None = None
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def record_ses_event(event: SesEvent, *, repo: DeliveryEventRepository, bus: EventPublisher, now: datetime) -> Outcome:
     """Record one SES event on its candidate's timeline, credit engagement, and suppress on a hard bounce or
     complaint. Safe to call again with the same event."""

@@ -28,7 +28,7 @@ from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import EmailSent
 from talentpool.models.sequences import SendLog, SendRecord, Sequence
-from talentpool.observability import logger, metrics
+from talentpool.observability import logger, metrics, tracer
 from talentpool.ports.repositories import EventPublisher, MailSender
 from talentpool.ports.sending import CandidateReader, SendLogRepository
 
@@ -92,6 +92,7 @@ def send_key(execution: str, step: int) -> str:
     return f"{execution}#{step}"
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def send_step_email(
     task: SendTask,
     *,

@@ -55,7 +55,7 @@ from talentpool.models.sequences import (
     SequenceKind,
     StepRequest,
 )
-from talentpool.observability import logger, metrics
+from talentpool.observability import logger, metrics, tracer
 from talentpool.ports.item_kinds import enrolment_sk
 from talentpool.ports.repositories import Continuations
 
@@ -201,6 +201,7 @@ class _Retry:
     at: datetime
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def run_step(request: StepRequest, ports: EngagePorts, *, now: datetime) -> StepOutcome:
     """One round: the first one enrols and plans; every later one sends the step that is due, then plans. The
     first round of an execution that continues another takes the enrolment over and waits."""
@@ -544,6 +545,7 @@ def _complete(round_: _Round, enrolment: Enrolment) -> StepOutcome:
     return Finished()
 
 
+@tracer.capture_method(capture_response=False)  # a span per step; answers may hold PII, so not recorded
 def record_failure(request: StepRequest, ports: EngagePorts, *, now: datetime) -> None:
     """The machine's Catch-all: say on the timeline that the sequence stopped, and why (the error's name only:
     a cause can quote an address), and mark the enrolment failed."""
