@@ -17,6 +17,7 @@ from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import InvalidToken, VersionConflict
 from talentpool.ids import is_id, new_id
 from talentpool.logic.capture.submissions import changed_fields, merge_profile
+from talentpool.logic.optimistic import optimistic
 from talentpool.logic.people.engagement import Interaction, credit
 from talentpool.models import engagement
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, PendingChange, TimelineEntry
@@ -107,18 +108,19 @@ def use_link(token: str, *, secret: bytes, now: datetime, repo: HeldChanges, bus
     """Do what the link is for, once: confirm the address, or apply the held change. A tampered, expired or
     already-used link changes nothing."""
     kind, claims = _claims(token, secret, now)
-    for _ in range(SAVE_ATTEMPTS):
+
+    def attempt(_: int) -> ConfirmOutcome:
         held = _holder(kind, claims, repo, now)
-        try:
-            events = _confirm(held.candidate, now, repo) if held.change is None else _apply(held, now, repo)
-        except VersionConflict:
-            continue
+        events = _confirm(held.candidate, now, repo) if held.change is None else _apply(held, now, repo)
         metrics.add_metric(
             name="CandidatesConfirmed" if kind is LinkKind.CONFIRM else "ChangesApplied", unit=MetricUnit.Count, value=1
         )
         bus.publish(*events)
         return ConfirmOutcome(held.candidate.candidate_id, kind)
-    raise VersionConflict(claims.subject)
+
+    return optimistic(
+        attempt, conflicts=VersionConflict, exhausted=lambda: VersionConflict(claims.subject), attempts=SAVE_ATTEMPTS
+    )
 
 
 def _activated(candidate: Candidate, consent: ConsentRecord, now: datetime, *, credited: bool = True) -> Candidate:

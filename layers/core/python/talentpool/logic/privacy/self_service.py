@@ -18,6 +18,7 @@ from talentpool import tokens
 from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import Conflict, InvalidToken, ValidationFailed, VersionConflict
 from talentpool.ids import is_id, new_id
+from talentpool.logic.optimistic import optimistic
 from talentpool.logic.privacy import gdpr
 from talentpool.logic.sending import links
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, TimelineEntry
@@ -151,19 +152,21 @@ def _apply(
     repo: CandidateAdmin, bus: EventPublisher, candidate: Candidate, change: Callable[[Candidate], Change | None]
 ) -> tuple[Candidate, bool]:
     """Save `change(candidate)` unless someone saved first, then re-read and recompute; (profile, changed)."""
-    for _ in range(_SAVE_ATTEMPTS):
-        computed = change(candidate)
+    candidate_id = candidate.candidate_id
+
+    def attempt(number: int) -> tuple[Candidate, bool]:
+        current = candidate if number == 0 else _held(repo.get(candidate_id))
+        computed = change(current)
         if computed is None:
-            return candidate, False
+            return current, False
         updated, entries, events = computed
-        try:
-            saved = repo.save(candidate, updated, entries)
-        except VersionConflict:
-            candidate = _held(repo.get(candidate.candidate_id))
-            continue
+        saved = repo.save(current, updated, entries)
         bus.publish(*events)
         return saved, True
-    raise VersionConflict(candidate.candidate_id)
+
+    return optimistic(
+        attempt, conflicts=VersionConflict, exhausted=lambda: VersionConflict(candidate_id), attempts=_SAVE_ATTEMPTS
+    )
 
 
 def _unsubscribed(via: UnsubscribeVia, now: datetime) -> Callable[[Candidate], Change | None]:
