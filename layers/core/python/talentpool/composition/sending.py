@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from talentpool.adapters.aws.campaign_runs import CampaignRunStore, SendLogBatch
-from talentpool.adapters.aws.candidate_batch import CandidateBatch
+from typing import TYPE_CHECKING
+
 from talentpool.adapters.aws.candidates import CandidateStore
-from talentpool.adapters.aws.clients import is_transient
-from talentpool.adapters.aws.enrolments import EnrolmentStore
 from talentpool.adapters.aws.events import EventBus
 from talentpool.adapters.aws.mail import Mailer
-from talentpool.adapters.aws.search import SearchIndex
 from talentpool.adapters.aws.secrets import token_secret
-from talentpool.adapters.aws.segments import SegmentStore
 from talentpool.adapters.aws.send_log import SendLogStore
 from talentpool.adapters.aws.sequences import SequenceStore
 from talentpool.adapters.aws.table import Table
 from talentpool.adapters.aws.workflows import Workflows
-from talentpool.config import CampaignStepEnv, SequenceStepEnv
-from talentpool.logic.campaigns.nurture import NurturePorts, NurtureSettings
 from talentpool.logic.sending.send_once import SendingPorts
 from talentpool.logic.sending.settings import SendingSettings
-from talentpool.logic.sequences.engage import EngagePorts
+
+if TYPE_CHECKING:  # each function imports only its own consumer's logic and adapters (cold start)
+    from talentpool.config import CampaignStepEnv, SequenceStepEnv
+    from talentpool.logic.campaigns.nurture import NurturePorts
+    from talentpool.logic.sequences.engage import EngagePorts
 
 
 def sending_ports(env: SequenceStepEnv, table: Table) -> SendingPorts:
@@ -43,6 +41,9 @@ def sending_ports(env: SequenceStepEnv, table: Table) -> SendingPorts:
 
 def engage_ports(env: SequenceStepEnv, table: Table) -> EngagePorts:
     """sequence_step's ports: the send path's, plus sequences, enrolments and continuations."""
+    from talentpool.adapters.aws.enrolments import EnrolmentStore
+    from talentpool.logic.sequences.engage import EngagePorts
+
     send = sending_ports(env, table)
     return EngagePorts(
         candidates=send.candidates,
@@ -59,6 +60,13 @@ def engage_ports(env: SequenceStepEnv, table: Table) -> EngagePorts:
 
 def nurture_ports(env: CampaignStepEnv, table: Table) -> NurturePorts:
     """campaign_step's ports: the audience, the runs and the same send path as engage."""
+    from talentpool.adapters.aws.campaign_runs import CampaignRunStore, SendLogBatch
+    from talentpool.adapters.aws.candidate_batch import CandidateBatch
+    from talentpool.adapters.aws.clients import is_transient
+    from talentpool.adapters.aws.search import SearchIndex
+    from talentpool.adapters.aws.segments import SegmentStore
+    from talentpool.logic.campaigns.nurture import NurturePorts, NurtureSettings
+
     candidates = CandidateStore(table)
     return NurturePorts(
         sequences=SequenceStore(table),
