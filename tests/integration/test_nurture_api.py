@@ -39,6 +39,7 @@ def nurture(aws: Account) -> Iterator[str]:
 
     from talentpool.adapters.aws.campaign_runs import CampaignLauncher
     from talentpool.api import campaigns
+    from talentpool.composition import recruiter_api
     from talentpool.logic.campaigns.schedules import ScheduleSettings
 
     machine = boto3.client("stepfunctions").create_state_machine(
@@ -47,12 +48,12 @@ def nurture(aws: Account) -> Iterator[str]:
     boto3.client("scheduler").create_schedule_group(Name=GROUP)
     settings = ScheduleSettings(group=GROUP, role_arn=ROLE, state_machine_arn=machine)
     overrides = factories.load_handler("recruiter_api").app.dependency_overrides
-    overrides[campaigns.launcher] = lambda: CampaignLauncher(machine)
+    overrides[recruiter_api.launcher] = lambda: CampaignLauncher(machine)
     overrides[campaigns.schedule_sync] = lambda: campaigns.syncing(settings)
     try:
         yield machine
     finally:
-        overrides.pop(campaigns.launcher, None)
+        overrides.pop(recruiter_api.launcher, None)
         overrides.pop(campaigns.schedule_sync, None)
 
 
