@@ -12,6 +12,7 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import CandidateNotFound, Conflict, EmailTaken, StaleVersion, VersionConflict
 from talentpool.ids import is_id, new_id
+from talentpool.logic.optimistic import optimistic
 from talentpool.models.candidate import (
     Candidate,
     Channel,
@@ -89,14 +90,17 @@ def update_profile(
 def _save_with_retry(
     repo: CandidateAdmin, candidate_id: str, change: dict[str, Any], entry: TimelineEntry
 ) -> Candidate:
-    for _ in range(3):
+    def attempt(_: int) -> Candidate:
         candidate = get_candidate(repo, candidate_id)
         updated = candidate.model_copy(update={**change, "updated_at": entry.at})
-        try:
-            return repo.save(candidate, updated, [entry])
-        except VersionConflict:
-            continue
-    raise Conflict("The candidate is being changed by someone else; try again")
+        return repo.save(candidate, updated, [entry])
+
+    return optimistic(
+        attempt,
+        conflicts=VersionConflict,
+        exhausted=lambda: Conflict("The candidate is being changed by someone else; try again"),
+        attempts=3,
+    )
 
 
 def add_note(repo: CandidateAdmin, candidate_id: str, text: str, *, caller: Principal, now: datetime) -> TimelineEntry:

@@ -10,6 +10,7 @@ from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import Conflict, FieldError, VersionConflict
 from talentpool.ids import new_id
+from talentpool.logic.optimistic import optimistic
 from talentpool.logic.people.profiles import get_candidate
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.events import StageChanged
@@ -40,7 +41,8 @@ def change_stage(
     now: datetime,
 ) -> Candidate:
     """Move the candidate, record why, and announce it (which ends sequences and sends the status email)."""
-    for _ in range(3):
+
+    def attempt(_: int) -> Candidate:
         candidate = get_candidate(repo, candidate_id)
         allowed = allowed_moves(candidate.stage)
         if request.stage not in allowed:
@@ -62,10 +64,7 @@ def change_stage(
             },
         )
         moved = candidate.model_copy(update={"stage": request.stage, "updated_at": stamp})
-        try:
-            saved = repo.save(candidate, moved, [entry])
-        except VersionConflict:
-            continue
+        saved = repo.save(candidate, moved, [entry])  # VersionConflict: someone saved first, so decide again
         metrics.add_metric(name="StageChanges", unit=MetricUnit.Count, value=1)
         bus.publish(
             StageChanged(
@@ -79,4 +78,10 @@ def change_stage(
             )
         )
         return saved
-    raise Conflict("The candidate is being changed by someone else; try again")
+
+    return optimistic(
+        attempt,
+        conflicts=VersionConflict,
+        exhausted=lambda: Conflict("The candidate is being changed by someone else; try again"),
+        attempts=3,
+    )

@@ -20,6 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool.clock import isoformat
 from talentpool.errors import VersionConflict
 from talentpool.ids import is_id
+from talentpool.logic.optimistic import optimistic
 from talentpool.logic.people.engagement import Interaction, credit
 from talentpool.models import engagement as engagement_model
 from talentpool.models.candidate import Candidate, TimelineEntry
@@ -99,22 +100,27 @@ def record_ses_event(event: SesEvent, *, repo: DeliveryEventRepository, bus: Eve
         logger.info("SES event for mail we did not tag", extra=_log(event))
         return Outcome.NOT_OURS
     entry = timeline_entry_for(event, candidate_id, kind)
-    for _ in range(_MAX_ATTEMPTS):
+
+    def attempt(_: int) -> tuple[_Change | None, bool] | None:
         candidate = repo.get(candidate_id)
         if candidate is None:
-            logger.info("SES event for a candidate no longer here", extra=_log(event, candidate_id))
-            return Outcome.UNKNOWN_CANDIDATE
+            return None
         change = _profile_change(event, entry, candidate, repo, now)
-        try:
-            recorded = _write(entry, candidate, change, repo)
-        except VersionConflict:
-            continue  # someone saved the profile meanwhile: re-read, and decide again on fresh data
-        if not recorded:
-            _finish_publication(event, entry, repo, bus)
-            return Outcome.DUPLICATE
-        _announce(event, change, repo, bus)
-        return Outcome.RECORDED
-    raise VersionConflict(candidate_id)
+        # A VersionConflict here: someone saved the profile meanwhile, so re-read and decide again on fresh data.
+        return change, _write(entry, candidate, change, repo)
+
+    written = optimistic(
+        attempt, conflicts=VersionConflict, exhausted=lambda: VersionConflict(candidate_id), attempts=_MAX_ATTEMPTS
+    )
+    if written is None:
+        logger.info("SES event for a candidate no longer here", extra=_log(event, candidate_id))
+        return Outcome.UNKNOWN_CANDIDATE
+    change, recorded = written
+    if not recorded:
+        _finish_publication(event, entry, repo, bus)
+        return Outcome.DUPLICATE
+    _announce(event, change, repo, bus)
+    return Outcome.RECORDED
 
 
 def _write(entry: TimelineEntry, candidate: Candidate, change: _Change | None, repo: DeliveryEventRepository) -> bool:
