@@ -45,6 +45,7 @@ from talentpool.clock import isoformat, parse_iso
 from talentpool.errors import Conflict, NotFound, NotSent
 from talentpool.ids import new_id, ulid
 from talentpool.logic import workflow_limits as limits
+from talentpool.logic.optimistic import optimistic
 from talentpool.logic.people.search import IndexReader, iter_matching
 from talentpool.logic.people.segments import SegmentRepository, evaluate_segment
 from talentpool.logic.sending.eligibility import exit_reason, plan_send
@@ -80,7 +81,6 @@ RUN_HOLD = MAX_DEFERRAL + timedelta(days=1)  # how long a run can hold its campa
 PER_TASK_RATE = 10  # emails a second one SendBatch sustains (SES answers in 50-100 ms, sends are sequential)
 MAX_MAP_CONCURRENCY = 40  # an inline Map runs at most 40 iterations at once
 RETRY_SOON = timedelta(minutes=1)  # a candidate whose send log or send is busy right now
-_WRITE_ATTEMPTS = 5
 
 
 class CampaignNotFound(NotFound):
@@ -437,7 +437,8 @@ def _claim(
         run_id = scheduled_run_id(start.campaign_id, start.scheduled_at)
     else:
         run_id = new_id()  # started by hand in the console: a retried Resolve finds its run through the state
-    for _ in range(_WRITE_ATTEMPTS):
+
+    def attempt(_: int) -> CampaignRun:
         state = runs.state(campaign.sequence_id)
         mine = runs.get(state.active_run) if state.active_execution == execution and state.active_run else None
         existing = mine or runs.get(run_id)
@@ -450,12 +451,18 @@ def _claim(
             runs.save_run(run)
             metrics.add_metric(name="CampaignRunsSkipped", unit=MetricUnit.Count, value=1)
             return run
-        try:
-            runs.claim(run, _taken(state, run, now))
-            return run
-        except (RunClaimed, CampaignStateChanged):
-            continue  # read again: the run or the state is someone else's now (or our own earlier attempt's)
-    raise CampaignBusy(f"Campaign {campaign.sequence_id} kept changing while run {run_id} was starting")
+        # RunClaimed or CampaignStateChanged: the run or the state is someone else's now (or our own earlier
+        # attempt's), so read again.
+        runs.claim(run, _taken(state, run, now))
+        return run
+
+    return optimistic(
+        attempt,
+        conflicts=(RunClaimed, CampaignStateChanged),
+        exhausted=lambda: CampaignBusy(
+            f"Campaign {campaign.sequence_id} kept changing while run {run_id} was starting"
+        ),
+    )
 
 
 def send_batch(
