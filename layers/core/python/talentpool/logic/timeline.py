@@ -6,12 +6,12 @@ from datetime import datetime
 
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
-from talentpool.models.candidate import TimelineEntry
+from talentpool.models.candidate import TimelineEntry, TimelineKind
 
 SEQUENCE_ACTOR = "sequence"
 
 
-def timeline_entry(candidate_id: str, kind: str, now: datetime, **data: object) -> TimelineEntry:
+def timeline_entry(candidate_id: str, kind: TimelineKind, now: datetime, **data: object) -> TimelineEntry:
     """A timeline entry written by the sequence itself; `data` holds ids and facts (None values left out)."""
     return TimelineEntry(
         entry_id=new_id(),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from talentpool.adapters.aws import keys
 from talentpool.adapters.aws.table import Table
+from talentpool.models.candidate import TimelineKind
 from talentpool.models.stages import CONVERTED
 from talentpool.ports.item_kinds import TIMELINE_PREFIX
 
-STAGE_CHANGED = "stage_changed"
+STAGE_CHANGED = TimelineKind.STAGE_CHANGED
 
 
 class StageHistoryApplications:

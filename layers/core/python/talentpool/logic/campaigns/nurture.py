@@ -67,7 +67,7 @@ from talentpool.models.campaigns import (
     RunState,
     TallyRequest,
 )
-from talentpool.models.candidate import Candidate, ConsentStatus
+from talentpool.models.candidate import Candidate, ConsentStatus, TimelineKind
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import BusEvent, EmailSent
 from talentpool.models.search import CandidateFilter
@@ -645,7 +645,7 @@ class _BatchSend:
         self.outcomes[candidate_id] = "skipped:deferred_too_long"
         entry = timeline_entry(
             candidate_id,
-            "campaign_deferred_too_long",
+            TimelineKind.CAMPAIGN_DEFERRED_TOO_LONG,
             self.now,
             sequence_id=self.campaign.sequence_id,
             version=self.campaign.version,

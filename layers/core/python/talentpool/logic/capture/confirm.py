@@ -20,7 +20,14 @@ from talentpool.logic.capture.submissions import changed_fields, merge_profile
 from talentpool.logic.optimistic import optimistic
 from talentpool.logic.people.engagement import Interaction, credit
 from talentpool.models import engagement
-from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, PendingChange, TimelineEntry
+from talentpool.models.candidate import (
+    Candidate,
+    ConsentRecord,
+    ConsentStatus,
+    PendingChange,
+    TimelineEntry,
+    TimelineKind,
+)
 from talentpool.models.events import CandidateConfirmed, CandidateUpdated, DomainEvent
 from talentpool.observability import metrics, tracer
 from talentpool.ports.repositories import EventPublisher, HeldChanges
@@ -139,7 +146,7 @@ def _activated(candidate: Candidate, consent: ConsentRecord, now: datetime, *, c
     return engagement.onto(confirmed, credit(engagement.of(candidate), Interaction.CONFIRMED, now))
 
 
-def _entry(candidate: Candidate, kind: str, now: datetime, data: dict[str, object]) -> TimelineEntry:
+def _entry(candidate: Candidate, kind: TimelineKind, now: datetime, data: dict[str, object]) -> TimelineEntry:
     return TimelineEntry(
         entry_id=new_id(), candidate_id=candidate.candidate_id, kind=kind, at=isoformat(now), data=data
     )
@@ -153,7 +160,7 @@ def _confirm_event(candidate: Candidate, now: datetime) -> CandidateConfirmed:
 
 def _confirm(candidate: Candidate, now: datetime, repo: HeldChanges) -> list[DomainEvent]:
     confirmed = _activated(candidate, candidate.consent, now).model_copy(update={"confirmation_nonce": None})
-    entry = _entry(candidate, "confirmed", now, {"consent_text_version": candidate.consent.text_version})
+    entry = _entry(candidate, TimelineKind.CONFIRMED, now, {"consent_text_version": candidate.consent.text_version})
     repo.save(candidate, confirmed, [entry])
     return [_confirm_event(candidate, now)]
 
@@ -171,7 +178,7 @@ def _apply(held: _Held, now: datetime, repo: HeldChanges) -> list[DomainEvent]:
     reactivated = candidate.consent.status is not ConsentStatus.ACTIVE
     applied = _activated(merge_profile(candidate, change.profile, now), change.consent, now, credited=reactivated)
     data: dict[str, object] = {"fields": fields, "consent_text_version": change.consent.text_version}
-    repo.apply_change(candidate, applied, change, [_entry(candidate, "change_applied", now, data)])
+    repo.apply_change(candidate, applied, change, [_entry(candidate, TimelineKind.CHANGE_APPLIED, now, data)])
     events: list[DomainEvent] = [
         CandidateUpdated(candidate_id=candidate.candidate_id, occurred_at=isoformat(now), fields=fields)
     ]

@@ -28,6 +28,7 @@ from talentpool.models.candidate import (
     ProfileFields,
     Source,
     TimelineEntry,
+    TimelineKind,
 )
 from talentpool.models.events import CandidateCaptured
 from talentpool.models.imports import (
@@ -404,7 +405,7 @@ class _ImportRun:
         return TimelineEntry(
             entry_id=new_id(),
             candidate_id=candidate.candidate_id,
-            kind="imported",
+            kind=TimelineKind.IMPORTED,
             at=isoformat(now),
             actor=self.actor,
             data={"import_id": self.import_id, "row": number, "merged": merged},

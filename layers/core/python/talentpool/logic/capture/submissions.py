@@ -39,6 +39,7 @@ from talentpool.models.candidate import (
     SkillNames,
     Source,
     TimelineEntry,
+    TimelineKind,
 )
 from talentpool.models.email_address import mailbox_key
 from talentpool.models.events import CandidateCaptured, SubmissionReceived
@@ -242,7 +243,7 @@ def _captured_entry(candidate: Candidate, request: CaptureRequest) -> TimelineEn
     return TimelineEntry(
         entry_id=new_id(),
         candidate_id=candidate.candidate_id,
-        kind="captured",
+        kind=TimelineKind.CAPTURED,
         at=candidate.captured_at,
         data=_source_data(request),
     )
@@ -301,7 +302,7 @@ def resubmission(
     entry = TimelineEntry(
         entry_id=new_id(),
         candidate_id=existing.candidate_id,
-        kind="resubmitted",
+        kind=TimelineKind.RESUBMITTED,
         at=merged.updated_at,
         data={**_source_data(request), "confirmation_requested": confirmation_requested},
     )
@@ -344,7 +345,7 @@ def hold_change(
     entry = TimelineEntry(
         entry_id=new_id(),
         candidate_id=existing.candidate_id,
-        kind="change_requested",
+        kind=TimelineKind.CHANGE_REQUESTED,
         at=change.submitted_at,
         data={**_source_data(request), "fields": changed_fields(existing, change.profile, context.now)},
     )

@@ -21,6 +21,7 @@ from talentpool.models.candidate import (
     Owner,
     Source,
     TimelineEntry,
+    TimelineKind,
 )
 from talentpool.models.events import CandidateCaptured, CandidateUpdated
 from talentpool.models.recruiter import ProfilePatch, RecruiterCandidateRequest, TimelinePage, etag
@@ -42,7 +43,7 @@ def _check_etag(candidate: Candidate, if_match: str | None) -> None:
         raise StaleVersion(f"The candidate changed since you read it (now {etag(candidate)}); reload and try again")
 
 
-def _entry(candidate_id: str, kind: str, now: datetime, actor: str, data: dict[str, Any]) -> TimelineEntry:
+def _entry(candidate_id: str, kind: TimelineKind, now: datetime, actor: str, data: dict[str, Any]) -> TimelineEntry:
     return TimelineEntry(
         entry_id=new_id(), candidate_id=candidate_id, kind=kind, at=isoformat(now), actor=actor, data=data
     )
@@ -78,7 +79,7 @@ def update_profile(
         return candidate
     updated = candidate.model_copy(update={**changes, "updated_at": isoformat(now)})
     updated = Candidate.model_validate(updated.model_dump())
-    entry = _entry(candidate_id, "profile_updated", now, caller.actor, {"fields": changed})
+    entry = _entry(candidate_id, TimelineKind.PROFILE_UPDATED, now, caller.actor, {"fields": changed})
     try:
         saved = repo.save(candidate, updated, [entry])
     except VersionConflict as exc:
@@ -105,7 +106,7 @@ def _save_with_retry(
 
 def add_note(repo: CandidateAdmin, candidate_id: str, text: str, *, caller: Principal, now: datetime) -> TimelineEntry:
     get_candidate(repo, candidate_id)
-    entry = _entry(candidate_id, "note", now, caller.actor, {"text": text})
+    entry = _entry(candidate_id, TimelineKind.NOTE, now, caller.actor, {"text": text})
     repo.append_timeline([entry])
     return entry
 
@@ -113,7 +114,7 @@ def add_note(repo: CandidateAdmin, candidate_id: str, text: str, *, caller: Prin
 def set_tags(
     repo: CandidateAdmin, bus: EventPublisher, candidate_id: str, tags: list[str], *, caller: Principal, now: datetime
 ) -> Candidate:
-    entry = _entry(candidate_id, "tags_changed", now, caller.actor, {"tags": tags})
+    entry = _entry(candidate_id, TimelineKind.TAGS_CHANGED, now, caller.actor, {"tags": tags})
     saved = _save_with_retry(repo, candidate_id, {"tags": tags}, entry)
     bus.publish(CandidateUpdated(candidate_id=candidate_id, occurred_at=entry.at, fields=["tags"]))
     return saved
@@ -122,7 +123,7 @@ def set_tags(
 def set_owner(
     repo: CandidateAdmin, bus: EventPublisher, candidate_id: str, owner: Owner, *, caller: Principal, now: datetime
 ) -> Candidate:
-    entry = _entry(candidate_id, "owner_changed", now, caller.actor, {"owner_id": owner.id})
+    entry = _entry(candidate_id, TimelineKind.OWNER_CHANGED, now, caller.actor, {"owner_id": owner.id})
     saved = _save_with_retry(repo, candidate_id, {"owner": owner}, entry)
     bus.publish(CandidateUpdated(candidate_id=candidate_id, occurred_at=entry.at, fields=["owner"]))
     return saved
@@ -167,7 +168,9 @@ def create_by_recruiter(
         captured_at=stamp,
         updated_at=stamp,
     )
-    entry = _entry(candidate.candidate_id, "captured", now, caller.actor, {"channel": Channel.RECRUITER.value})
+    entry = _entry(
+        candidate.candidate_id, TimelineKind.CAPTURED, now, caller.actor, {"channel": Channel.RECRUITER.value}
+    )
     try:
         repo.create(candidate, [entry], clear_tombstone=False)
     except EmailTaken as taken:

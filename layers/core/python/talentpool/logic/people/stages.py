@@ -12,7 +12,7 @@ from talentpool.errors import Conflict, FieldError, VersionConflict
 from talentpool.ids import new_id
 from talentpool.logic.optimistic import optimistic
 from talentpool.logic.people.profiles import get_candidate
-from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.candidate import Candidate, TimelineEntry, TimelineKind
 from talentpool.models.events import StageChanged
 from talentpool.models.recruiter import StageRequest
 from talentpool.models.stages import allowed_moves
@@ -51,7 +51,7 @@ def change_stage(
         entry = TimelineEntry(
             entry_id=new_id(),
             candidate_id=candidate_id,
-            kind="stage_changed",
+            kind=TimelineKind.STAGE_CHANGED,
             at=stamp,
             actor=caller.actor,
             data={

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
 from talentpool.logic.people.profiles import get_candidate
-from talentpool.models.candidate import TimelineEntry
+from talentpool.models.candidate import TimelineEntry, TimelineKind
 from talentpool.models.events import CandidateErased
 from talentpool.observability import logger, metrics
 from talentpool.ports.item_kinds import ENROLMENT_PREFIX, TIMELINE_PREFIX
@@ -30,7 +30,9 @@ def export_candidate(repo: CandidateAdmin, candidate_id: str, *, actor: str, now
     timeline = sorted((_public(i) for i in items if str(i["sk"]).startswith(TIMELINE_PREFIX)), key=lambda e: e["at"])
     other = [_public(i) for i in items if not str(i["sk"]).startswith((TIMELINE_PREFIX, "PROFILE"))]
     profile = candidate.shown(also=frozenset({"version"}))
-    entry = TimelineEntry(entry_id=new_id(), candidate_id=candidate_id, kind="exported", at=isoformat(now), actor=actor)
+    entry = TimelineEntry(
+        entry_id=new_id(), candidate_id=candidate_id, kind=TimelineKind.EXPORTED, at=isoformat(now), actor=actor
+    )
     repo.append_timeline([entry])
     return {
         "exported_at": entry.at,

@@ -21,7 +21,7 @@ from talentpool.ids import is_id, new_id
 from talentpool.logic.optimistic import optimistic
 from talentpool.logic.privacy import gdpr
 from talentpool.logic.sending import links
-from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, TimelineEntry
+from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, TimelineEntry, TimelineKind
 from talentpool.models.events import CandidateUnsubscribed, CandidateUpdated, DomainEvent
 from talentpool.models.preferences import (
     Action,
@@ -142,7 +142,7 @@ def unsubscribe_page(token: str, *, secret: bytes, now: datetime, repo: Candidat
 # --- Changing ------------------------------------------------------------------------------------------
 
 
-def _entry(candidate_id: str, kind: str, now: datetime, data: dict[str, Any] | None = None) -> TimelineEntry:
+def _entry(candidate_id: str, kind: TimelineKind, now: datetime, data: dict[str, Any] | None = None) -> TimelineEntry:
     return TimelineEntry(
         entry_id=new_id(), candidate_id=candidate_id, kind=kind, at=isoformat(now), actor=ACTOR, data=data or {}
     )
@@ -185,7 +185,7 @@ def _unsubscribed(via: UnsubscribeVia, now: datetime) -> Callable[[Candidate], C
         updated = candidate.model_copy(
             update={"consent": consent, "consent_history": history, "unsubscribed_at": stamp, "updated_at": stamp}
         )
-        entry = _entry(candidate.candidate_id, "unsubscribed", now, {"via": via})
+        entry = _entry(candidate.candidate_id, TimelineKind.UNSUBSCRIBED, now, {"via": via})
         return (
             updated,
             [entry],
@@ -240,7 +240,7 @@ def _save_choices(request: SaveChoices, now: datetime) -> Callable[[Candidate], 
         preferences = candidate.preferences.model_copy(update={"max_per_week": max_per_week})
         updated = candidate.model_copy(update={"interests": interests, "preferences": preferences, "updated_at": stamp})
         data = {"fields": changed, "interests": [t.value for t in interests], "max_per_week": max_per_week}
-        entry = _entry(candidate.candidate_id, "preferences_changed", now, data)
+        entry = _entry(candidate.candidate_id, TimelineKind.PREFERENCES_CHANGED, now, data)
         profile_fields = sorted({"interests" if name == "interests" else "preferences" for name in changed})
         return updated, [entry], [_updated_event(candidate.candidate_id, stamp, profile_fields)]
 
@@ -252,7 +252,7 @@ def _pause(request: PauseEmails, now: datetime) -> Callable[[Candidate], Change 
         stamp, until = isoformat(now), isoformat(now + timedelta(weeks=request.weeks))
         preferences = candidate.preferences.model_copy(update={"paused_until": until})
         updated = candidate.model_copy(update={"preferences": preferences, "updated_at": stamp})
-        entry = _entry(candidate.candidate_id, "paused", now, {"weeks": request.weeks, "until": until})
+        entry = _entry(candidate.candidate_id, TimelineKind.PAUSED, now, {"weeks": request.weeks, "until": until})
         return updated, [entry], [_updated_event(candidate.candidate_id, stamp, ["preferences"])]
 
     return change
@@ -265,7 +265,7 @@ def _resume(now: datetime) -> Callable[[Candidate], Change | None]:
         stamp = isoformat(now)
         preferences = candidate.preferences.model_copy(update={"paused_until": None})
         updated = candidate.model_copy(update={"preferences": preferences, "updated_at": stamp})
-        entry = _entry(candidate.candidate_id, "resumed", now)
+        entry = _entry(candidate.candidate_id, TimelineKind.RESUMED, now)
         return updated, [entry], [_updated_event(candidate.candidate_id, stamp, ["preferences"])]
 
     return change

@@ -40,7 +40,7 @@ from talentpool.models.aggregate_changes import (
     StreamChange,
 )
 from talentpool.models.base import Model
-from talentpool.models.candidate import ConsentStatus, Stage
+from talentpool.models.candidate import ConsentStatus, Stage, TimelineKind
 from talentpool.models.search import CandidateSummary, Segment
 from talentpool.ports.item_kinds import IDEMPOTENCY_PREFIX
 
@@ -63,13 +63,13 @@ _STAGE_STEP: dict[str, str] = {
 
 # Timeline kinds that count, and the email event each is.
 EMAIL_EVENT_OF_KIND: dict[str, str] = {
-    "email_sent": "sent",
-    "email_delivered": "delivered",
-    "email_opened": "opened",
-    "email_clicked": "clicked",
-    "email_bounced": "bounced",
-    "email_complained": "complained",
-    "unsubscribed": "unsubscribed",
+    TimelineKind.EMAIL_SENT: "sent",
+    TimelineKind.EMAIL_DELIVERED: "delivered",
+    TimelineKind.EMAIL_OPENED: "opened",
+    TimelineKind.EMAIL_CLICKED: "clicked",
+    TimelineKind.EMAIL_BOUNCED: "bounced",
+    TimelineKind.EMAIL_COMPLAINED: "complained",
+    TimelineKind.UNSUBSCRIBED: "unsubscribed",
 }
 # What each email event shows happened before it: a delivered email was sent, an opened one delivered, a click
 # is an open (with images blocked no open is reported), a complaint comes from a delivered email. Counting

@@ -23,7 +23,7 @@ from talentpool.ids import is_id
 from talentpool.logic.optimistic import optimistic
 from talentpool.logic.people.engagement import Interaction, credit
 from talentpool.models import engagement as engagement_model
-from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.candidate import Candidate, TimelineEntry, TimelineKind
 from talentpool.models.events import CandidateSuppressed
 from talentpool.models.ses import SesEvent, SesEventType
 from talentpool.observability import logger, metrics, tracer
@@ -38,15 +38,15 @@ _TAGS = ("sequence_id", "step", "campaign_run_id")
 _NAMESPACE = uuid.UUID("5b0c3f6e-9d7e-4d0a-8c3a-7f1e2b6a9c41")
 _MAX_ATTEMPTS = 5
 
-TIMELINE_KINDS: dict[SesEventType, str] = {
-    SesEventType.DELIVERY: "email_delivered",
-    SesEventType.OPEN: "email_opened",
-    SesEventType.CLICK: "email_clicked",
-    SesEventType.BOUNCE: "email_bounced",
-    SesEventType.COMPLAINT: "email_complained",
-    SesEventType.REJECT: "email_rejected",
-    SesEventType.DELIVERY_DELAY: "email_delayed",
-    SesEventType.RENDERING_FAILURE: "email_rendering_failed",
+TIMELINE_KINDS: dict[SesEventType, TimelineKind] = {
+    SesEventType.DELIVERY: TimelineKind.EMAIL_DELIVERED,
+    SesEventType.OPEN: TimelineKind.EMAIL_OPENED,
+    SesEventType.CLICK: TimelineKind.EMAIL_CLICKED,
+    SesEventType.BOUNCE: TimelineKind.EMAIL_BOUNCED,
+    SesEventType.COMPLAINT: TimelineKind.EMAIL_COMPLAINED,
+    SesEventType.REJECT: TimelineKind.EMAIL_REJECTED,
+    SesEventType.DELIVERY_DELAY: TimelineKind.EMAIL_DELAYED,
+    SesEventType.RENDERING_FAILURE: TimelineKind.EMAIL_RENDERING_FAILED,
 }
 # Send is absent on purpose: the sender already wrote `email_sent` with the same message id when SES accepted
 # the mail, and a second entry would only double what reports count. Subscription (SES list management) is
@@ -146,7 +146,7 @@ def _announce(event: SesEvent, change: _Change | None, repo: DeliveryEventReposi
         _publish_suppression(change.suppressed, repo, bus)
 
 
-def timeline_entry_for(event: SesEvent, candidate_id: str, kind: str) -> TimelineEntry:
+def timeline_entry_for(event: SesEvent, candidate_id: str, kind: TimelineKind) -> TimelineEntry:
     """The event's timeline entry: when it happened, what happened, and the mail's ids from its tags."""
     # When the email was sent: reports count every event of an email on that day, so a delivery after
     # midnight still meets its send (see logic.reports.aggregates).
@@ -248,7 +248,7 @@ def _profile_change(
     suppressed = TimelineEntry(
         entry_id=_derived_id(event, "suppressed"),
         candidate_id=candidate.candidate_id,
-        kind="suppressed",
+        kind=TimelineKind.SUPPRESSED,
         at=entry.at,
         actor=ACTOR,
         data={

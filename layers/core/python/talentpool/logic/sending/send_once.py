@@ -24,7 +24,7 @@ from talentpool.logic.sending.marketing_email import Branding, Links, render_mar
 from talentpool.logic.sending.settings import SendingSettings
 from talentpool.logic.timeline import timeline_entry
 from talentpool.models.base import Model
-from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.candidate import Candidate, TimelineEntry, TimelineKind
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import EmailSent
 from talentpool.models.sequences import SendLog, SendRecord, Sequence
@@ -142,7 +142,7 @@ def deliver(
         raise
     except Rejected as exc:
         log = _release(ports, task.candidate_id, key, log)
-        ports.candidates.append_timeline([_entry(task, "email_failed", now, error=exc.code)])
+        ports.candidates.append_timeline([_entry(task, TimelineKind.EMAIL_FAILED, now, error=exc.code)])
         metrics.add_metric(name="SequenceEmailsRejected", unit=MetricUnit.Count, value=1)
         logger.warning("email rejected", extra={**_ids(task), "code": exc.code})
         return SendResult(status="rejected", error=exc.code), log
@@ -152,7 +152,12 @@ def deliver(
     sent = reserved.model_copy(update={"status": "sent", "message_id": message_id})
     try:
         log = _update_record(
-            ports, task.candidate_id, sent, moment, [_entry(task, "email_sent", now, message_id=message_id)], log
+            ports,
+            task.candidate_id,
+            sent,
+            moment,
+            [_entry(task, TimelineKind.EMAIL_SENT, now, message_id=message_id)],
+            log,
         )
     except Exception:
         _abandon(task, key, log, ports, now)
@@ -253,7 +258,7 @@ def _give_up(task: SendTask, key: str, log: SendLog, ports: SendingPorts, now: d
         if record is None or record.status != "reserved":
             return current  # recorded (or taken back) meanwhile
         unknown = record.model_copy(update={"status": "unknown"})
-        entry = _entry(task, "send_outcome_unknown", now)
+        entry = _entry(task, TimelineKind.SEND_OUTCOME_UNKNOWN, now)
         written = ports.send_log.write(current.with_record(unknown, now=parse_iso(record.at)), [entry])
         metrics.add_metric(name="SequenceSendOutcomeUnknown", unit=MetricUnit.Count, value=1)
         logger.warning("send outcome unknown; not sending again", extra=_ids(task))
@@ -329,7 +334,7 @@ def _ids(task: SendTask) -> dict[str, object]:
     return {"candidate_id": task.candidate_id, "sequence_id": task.sequence_id, "step": task.step}
 
 
-def _entry(task: SendTask, kind: str, now: datetime, **data: object) -> TimelineEntry:
+def _entry(task: SendTask, kind: TimelineKind, now: datetime, **data: object) -> TimelineEntry:
     return timeline_entry(
         task.candidate_id, kind, now, sequence_id=task.sequence_id, version=task.version, step=task.step, **data
     )

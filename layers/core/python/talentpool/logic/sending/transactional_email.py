@@ -16,7 +16,7 @@ from talentpool.logic.capture.confirm import change_token, confirmation_token
 from talentpool.logic.capture.submissions import changed_fields
 from talentpool.logic.sending.links import preferences_url
 from talentpool.logic.sending.stage_email import DEFAULTS
-from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry
+from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry, TimelineKind
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.models.stages import CONVERTED
@@ -138,11 +138,11 @@ def send_link_email(
     return message_id
 
 
-def _sent_entry(candidate_id: str, kind: str, message_id: str, now: datetime) -> TimelineEntry:
+def _sent_entry(candidate_id: str, kind: TimelineKind, message_id: str, now: datetime) -> TimelineEntry:
     return TimelineEntry(
         entry_id=new_id(),
         candidate_id=candidate_id,
-        kind="email_sent",
+        kind=TimelineKind.EMAIL_SENT,
         at=isoformat(now),
         data={"email": kind, "message_id": message_id},
     )
@@ -180,7 +180,7 @@ def send_notice_email(
             tags={"candidate_id": candidate.candidate_id, "kind": "notice"},
         )
     )
-    repo.append_timeline([_sent_entry(candidate.candidate_id, "notice", message_id, now)])
+    repo.append_timeline([_sent_entry(candidate.candidate_id, TimelineKind.NOTICE, message_id, now)])
     return message_id
 
 
@@ -246,5 +246,7 @@ def send_stage_email(
             tags={"candidate_id": candidate.candidate_id, "kind": f"stage_{event.to_stage.value}"},
         )
     )
-    repo.append_timeline([_sent_entry(candidate.candidate_id, f"stage_{event.to_stage.value}", message_id, now)])
+    repo.append_timeline(
+        [_sent_entry(candidate.candidate_id, TimelineKind(f"stage_{event.to_stage.value}"), message_id, now)]
+    )
     return message_id

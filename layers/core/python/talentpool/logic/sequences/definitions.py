@@ -22,7 +22,7 @@ from talentpool.ids import is_id, new_id
 from talentpool.logic import workflow_limits
 from talentpool.logic.sending.planning import longest_closed
 from talentpool.logic.sequences.builtin import builtin, builtin_sequences
-from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.candidate import Candidate, TimelineEntry, TimelineKind
 from talentpool.models.events import EnrollmentRequested
 from talentpool.models.sequences import (
     EnrollmentRequest,
@@ -305,7 +305,7 @@ def stop_enrolment(
         entry = TimelineEntry(
             entry_id=new_id(),
             candidate_id=candidate_id,
-            kind="sequence_stopped",
+            kind=TimelineKind.SEQUENCE_STOPPED,
             at=isoformat(now),
             actor=caller.actor,
             data={"sequence_id": sequence_id, "version": enrolment.version, "step": enrolment.step},

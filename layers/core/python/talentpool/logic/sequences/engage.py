@@ -43,7 +43,7 @@ from talentpool.logic.sending.send_once import (
 from talentpool.logic.sequences.builtin import WELCOME_ID
 from talentpool.logic.sequences.definitions import SequenceSource, current_sequence, pinned_sequence
 from talentpool.logic.timeline import timeline_entry
-from talentpool.models.candidate import Candidate, TimelineEntry
+from talentpool.models.candidate import Candidate, TimelineEntry, TimelineKind
 from talentpool.models.sequences import (
     SEQUENCE_CONTINUED,
     SEQUENCE_EXITED,
@@ -183,7 +183,7 @@ class _Round:
     now: datetime
     life: _Lifetime
 
-    def entry(self, kind: str, **data: object) -> TimelineEntry:
+    def entry(self, kind: TimelineKind, **data: object) -> TimelineEntry:
         return timeline_entry(
             self.candidate.candidate_id,
             kind,
@@ -300,7 +300,11 @@ def _enrol(
         event_id=state.event_id,
     )
     entry = timeline_entry(
-        candidate.candidate_id, "sequence_enrolled", now, sequence_id=sequence.sequence_id, version=sequence.version
+        candidate.candidate_id,
+        TimelineKind.SEQUENCE_ENROLLED,
+        now,
+        sequence_id=sequence.sequence_id,
+        version=sequence.version,
     )
     if not ports.enrolments.claim(enrolment, [entry]):
         return Exited("already_enrolled")
@@ -524,7 +528,9 @@ def _exit(round_: _Round, enrolment: Enrolment, reason: str, step: int) -> StepO
     exited = enrolment.model_copy(
         update={"status": "exited", "exit_reason": reason, "next_send_at": None, "updated_at": isoformat(round_.now)}
     )
-    if not round_.ports.enrolments.replace(exited, [round_.entry("sequence_exited", step=step, reason=reason)]):
+    if not round_.ports.enrolments.replace(
+        exited, [round_.entry(TimelineKind.SEQUENCE_EXITED, step=step, reason=reason)]
+    ):
         return Exited("enrolment_ended")
     metrics.add_metric(name="SequencesExited", unit=MetricUnit.Count, value=1)
     logger.info(
@@ -539,7 +545,7 @@ def _complete(round_: _Round, enrolment: Enrolment) -> StepOutcome:
     done = enrolment.model_copy(
         update={"status": "completed", "step": steps, "next_send_at": None, "updated_at": isoformat(round_.now)}
     )
-    if not round_.ports.enrolments.replace(done, [round_.entry("sequence_completed", steps=steps)]):
+    if not round_.ports.enrolments.replace(done, [round_.entry(TimelineKind.SEQUENCE_COMPLETED, steps=steps)]):
         return Exited("enrolment_ended")
     metrics.add_metric(name="SequencesCompleted", unit=MetricUnit.Count, value=1)
     return Finished()
@@ -560,7 +566,7 @@ def record_failure(request: StepRequest, ports: EngagePorts, *, now: datetime) -
         return  # erased, or never existed: nothing to write about, and no partition to recreate
     entry = timeline_entry(
         state.candidate_id,
-        "sequence_failed",
+        TimelineKind.SEQUENCE_FAILED,
         now,
         sequence_id=sequence_id,
         version=state.version,
