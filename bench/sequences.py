@@ -423,7 +423,7 @@ class _MeteredRuntime:
 
 
 class _Pacing:
-    """The nurture batch's pacing (logic.campaigns.nurture.monotonic and pause) on a simulated clock: no real sleep,
+    """The nurture batch's pacing (logic.campaigns.pacing.monotonic and pause) on a simulated clock: no real sleep,
     but the pauses are billed Lambda time, so they are added to the projected duration."""
 
     def __init__(self) -> None:
@@ -446,20 +446,20 @@ def metered(harness: Any, meter: Meter) -> Iterator[None]:
     """Meter every invocation the harness makes (its _OneAtATime keeps the real runtime in `.runtime`)."""
     from infra import spec
     from talentpool.adapters.aws import clients
-    from talentpool.logic.campaigns import nurture
+    from talentpool.logic.campaigns import pacing
 
     memory = {f.name: f.memory_mb for f in spec.FUNCTIONS}
     one_at_a_time = harness.runtime
     original = one_at_a_time.runtime
-    saved = nurture.monotonic, nurture.pause
+    saved = pacing.monotonic, pacing.pause
     one_at_a_time.runtime = _MeteredRuntime(original, meter, memory)
-    nurture.monotonic, nurture.pause = _PACING.monotonic, _PACING.pause
+    pacing.monotonic, pacing.pause = _PACING.monotonic, _PACING.pause
     meter.attach(clients._session())
     try:
         yield
     finally:
         one_at_a_time.runtime = original
-        nurture.monotonic, nurture.pause = saved
+        pacing.monotonic, pacing.pause = saved
 
 
 # --- the runs -------------------------------------------------------------------------------------------

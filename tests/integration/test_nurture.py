@@ -30,7 +30,7 @@ ADVICE = "Grow your career, {{first_name|there}}"
 
 @dataclass
 class PacedClock:
-    """The pacer's clock and sleep (logic.campaigns.nurture.monotonic / pause), simulated: pauses are recorded."""
+    """The pacer's clock and sleep (logic.campaigns.pacing.monotonic / pause), simulated: pauses are recorded."""
 
     now: float = 0.0
     pauses: list[float] = field(default_factory=list)
@@ -45,11 +45,11 @@ class PacedClock:
 
 @pytest.fixture
 def pacing(monkeypatch: pytest.MonkeyPatch) -> PacedClock:
-    from talentpool.logic.campaigns import nurture
+    from talentpool.logic.campaigns import pacing as nurture_pacing
 
     paced = PacedClock()
-    monkeypatch.setattr(nurture, "monotonic", paced.monotonic)
-    monkeypatch.setattr(nurture, "pause", paced.pause)
+    monkeypatch.setattr(nurture_pacing, "monotonic", paced.monotonic)
+    monkeypatch.setattr(nurture_pacing, "pause", paced.pause)
     return paced
 
 

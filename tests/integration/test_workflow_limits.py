@@ -370,12 +370,13 @@ def nurture_worst_case(budget: int) -> Iterator[tuple[Account, EngageHarness, Nu
     from botocore.exceptions import ReadTimeoutError
 
     from talentpool.logic.campaigns import nurture
+    from talentpool.logic.campaigns import pacing as nurture_pacing
     from tests.integration.test_engage import fail_calls, ses_refuses
     from tests.integration.test_nurture import campaign, segment, start
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(nurture, "BATCH_SIZE", 2)
-        patch.setattr(nurture, "pause", lambda seconds: None)  # the pacer's spacing is not what this is about
+        patch.setattr(nurture_pacing, "pause", lambda seconds: None)  # the pacer's spacing is not what this is about
         patch.setattr(limits, "NURTURE_PAGE", 3)
         patch.setattr(limits, "HISTORY_BUDGET", budget)
         patch.setattr(limits, "draw", random.Random(9).random)

@@ -13,22 +13,17 @@ from talentpool.auth import Principal
 from talentpool.errors import Conflict
 from talentpool.ids import is_id
 from talentpool.logic import workflow_limits as limits
-from talentpool.logic.campaigns import nurture
-from talentpool.logic.campaigns.nurture import (
+from talentpool.logic.campaigns import nurture, pacing
+from talentpool.logic.campaigns.batches import ineligibility
+from talentpool.logic.campaigns.nurture import record_run_failure, scheduled_run_id, tally_run
+from talentpool.logic.campaigns.pacing import Pacer, map_concurrency, task_send_rate
+from talentpool.logic.campaigns.ports import NurturePorts, NurtureSettings
+from talentpool.logic.campaigns.runs import (
     CampaignAlreadySent,
     CampaignBusy,
     CampaignNotFound,
-    NurturePorts,
-    NurtureSettings,
-    Pacer,
     execution_name,
-    ineligibility,
-    map_concurrency,
-    record_run_failure,
-    scheduled_run_id,
     start_campaign_send,
-    tally_run,
-    task_send_rate,
 )
 from talentpool.logic.sequences import builtin as builtin_sequences
 from talentpool.models.campaigns import (
@@ -212,8 +207,8 @@ def test_the_pacer_spaces_sends_at_its_rate(monkeypatch: pytest.MonkeyPatch) -> 
         pauses.append(seconds)
         clock["now"] += seconds
 
-    monkeypatch.setattr(nurture, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(nurture, "pause", pause)
+    monkeypatch.setattr(pacing, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(pacing, "pause", pause)
     pace = Pacer(4.0)
 
     pace()

@@ -89,9 +89,8 @@ Launcher = Annotated[wiring.CampaignLauncher, Depends(wiring.launcher)]
 def post_campaign_send(
     sequence_id: CampaignId, caller: Recruiter, sequences: Sequences, runs: Runs, starter: Launcher
 ) -> Response[Any]:
-    from talentpool.logic.campaigns import (
-        nurture,  # the send logic (engage's send path, search) only when a send starts
-    )
+    # Here, not at the top: the campaign logic (engage's send path, search) loads only when a send starts.
+    from talentpool.logic.campaigns.runs import start_campaign_send
 
-    accepted = nurture.start_campaign_send(sequences, runs, starter, sequence_id, caller=caller, now=utcnow())
+    accepted = start_campaign_send(sequences, runs, starter, sequence_id, caller=caller, now=utcnow())
     return http.json_response(HTTPStatus.ACCEPTED, accepted.model_dump(mode="json"))

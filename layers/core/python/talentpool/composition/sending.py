@@ -17,7 +17,7 @@ from talentpool.logic.sending.settings import SendingSettings
 
 if TYPE_CHECKING:  # each function imports only its own consumer's logic and adapters (cold start)
     from talentpool.config import CampaignStepEnv, SequenceStepEnv
-    from talentpool.logic.campaigns.nurture import NurturePorts
+    from talentpool.logic.campaigns.ports import NurturePorts
     from talentpool.logic.sequences.engage import EngagePorts
 
 
@@ -65,7 +65,7 @@ def nurture_ports(env: CampaignStepEnv, table: Table) -> NurturePorts:
     from talentpool.adapters.aws.clients import is_transient
     from talentpool.adapters.aws.search import SearchIndex
     from talentpool.adapters.aws.segments import SegmentStore
-    from talentpool.logic.campaigns.nurture import NurturePorts, NurtureSettings
+    from talentpool.logic.campaigns.ports import NurturePorts, NurtureSettings
 
     candidates = CandidateStore(table)
     return NurturePorts(
