@@ -36,9 +36,11 @@ test: $(STAMP) browser lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict layers/core/python/talentpool local
+	$(BIN)/mypy --strict layers/core/python/talentpool local infra functions app.py
+	$(BIN)/mypy --strict -p talentpool_client
 
 pytest: $(STAMP) $(CDK)
 	$(BIN)/python -m pytest tests

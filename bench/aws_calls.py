@@ -99,8 +99,8 @@ class Recorder:
 
 def _idempotency(params: dict[str, Any]) -> bool:
     """Whether a single-item DynamoDB request is on a Powertools idempotency record (pk=IDEMPOTENCY#...)."""
-    from talentpool.store.keys import IDEMPOTENCY_PREFIX
-    from talentpool.store.schema import PK
+    from talentpool.adapters.aws.schema import PK
+    from talentpool.ports.item_kinds import IDEMPOTENCY_PREFIX
 
     key = params.get("Key") or params.get("Item") or {}
     value = key.get(PK, {}) if isinstance(key, dict) else {}
@@ -345,7 +345,7 @@ def recruiter_erase(h: Harness, candidate_id: str) -> Operation:
 
 def journey(h: Harness, cold: bool) -> list[Operation]:
     """Every operation once, on fresh candidates. `cold`: per-process caches emptied first, as in a new Lambda."""
-    from talentpool.store import secrets
+    from talentpool.adapters.aws import secrets
 
     def fresh() -> None:
         if cold:
@@ -382,7 +382,7 @@ def run() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from talentpool.store import clients, secrets
+    from talentpool.adapters.aws import clients, secrets
     from tests import conftest  # noqa: F401 - sets the tests' process environment: names, region, credentials
 
     recorder = Recorder()

@@ -82,7 +82,7 @@ def run() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from talentpool.store import clients, secrets
+    from talentpool.adapters.aws import clients, secrets
     from tests import conftest  # noqa: F401 - sets the tests' process environment: names, region, credentials
 
     rng = random.Random(10)

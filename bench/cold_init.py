@@ -142,12 +142,12 @@ def prepare_capture(backend: support.Backend) -> Prepared:
 
 def prepare_intake(backend: support.Backend) -> Prepared:
     """A submission as capture leaves it in the table (not announced, so only the measured child settles it)."""
+    from talentpool.adapters.aws import codec, keys
     from talentpool.clock import isoformat, utcnow
     from talentpool.ids import new_id
     from talentpool.models.candidate import CaptureRequest
     from talentpool.models.events import SubmissionReceived
     from talentpool.models.submissions import Submission
-    from talentpool.store import codec, keys
 
     email = support.unique_email("cold-intake")
     submission = Submission(
@@ -345,7 +345,7 @@ def prepare_aggregates(backend: support.Backend) -> Prepared:
 
 def prepare_campaign_step(backend: support.Backend) -> Prepared:
     """The nurture machine's first task: resolve a built-in campaign's audience into batches."""
-    from talentpool.logic.builtin_sequences import builtin_sequences
+    from talentpool.logic.sequences.builtin import builtin_sequences
     from talentpool.models.sequences import SequenceKind
 
     campaign = next(s for s in builtin_sequences().values() if s.kind is SequenceKind.NURTURE)

@@ -247,12 +247,12 @@ def run() -> dict[str, object]:
     with environment(), item_level_transactions():
         from moto import mock_aws
 
+        from talentpool.adapters.aws import clients, schema
+        from talentpool.adapters.aws.imports import ImportStatusStore, ImportUploads
+        from talentpool.adapters.aws.table import Table
         from talentpool.auth import Principal
         from talentpool.clock import utcnow
-        from talentpool.logic.imports import create_import
-        from talentpool.store import clients, schema
-        from talentpool.store.imports import ImportStatusStore, ImportUploads
-        from talentpool.store.table import Table
+        from talentpool.logic.capture.imports import create_import
 
         clients.reset()
         with mock_aws():

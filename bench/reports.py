@@ -175,8 +175,8 @@ LAST_NAMES = ("Vandersloot", "Okonkwo-Reyes", "Fairweather", "Castellanos", "Lin
 def candidate_items(pool: int, *, seed: int = SEED) -> list[dict[str, Any]]:
     """Profile items for the pool (with the GSI keys the real store writes), with names and addresses made
     distinctive so a test can prove none of them reaches a report."""
+    from talentpool.adapters.aws.candidates import profile_item
     from talentpool.models.candidate import Candidate, ConsentRecord, Location, Source
-    from talentpool.store.candidates import profile_item
 
     rng = random.Random(seed)
     start = datetime(2025, 1, 1, tzinfo=UTC)
@@ -306,12 +306,12 @@ def _against_moto(pool: int) -> tuple[dict[str, Any], Any]:
     """One run of the real job against moto: DynamoDB's figures, and the reads recorded for replaying."""
     from moto import mock_aws
 
-    from talentpool.logic.reports import run_report
+    from talentpool.adapters.aws import clients, schema
+    from talentpool.adapters.aws.report_data import AggregateData
+    from talentpool.adapters.aws.reports import ReportStore
+    from talentpool.adapters.aws.table import Table
+    from talentpool.logic.reports.build import run_report
     from talentpool.models.reports import ReportRequest
-    from talentpool.store import clients, schema
-    from talentpool.store.report_data import AggregateData
-    from talentpool.store.reports import ReportStore
-    from talentpool.store.table import Table
 
     clients.reset()
     with mock_aws(), moto_shortcuts():
@@ -351,7 +351,7 @@ def _against_moto(pool: int) -> tuple[dict[str, Any], Any]:
 def _time_own_code(replays: list[Any]) -> list[list[float]]:
     """Milliseconds of each replayed job, the sizes taking turns so that a busy spell on a shared machine
     falls on both alike. As timeit does, no garbage collection runs inside a timed run."""
-    from talentpool.logic.reports import run_report
+    from talentpool.logic.reports.build import run_report
     from talentpool.models.reports import ReportRequest
 
     gc.collect()
@@ -416,7 +416,7 @@ Target (issue 5, section 4): the report job's reads and time at 100,000 candidat
 `bench/reports.py` gives each pool realistic aggregates (60 days, five channels, nine utm sources, two
 sequences of three steps, four segments; counts scaled to the pool) and puts the pool's own candidate profiles
 and the consumer's per-candidate funnel items in the same table, so a job that read candidates, or scanned
-`AGG#`, would show here. It runs the real job (`logic.reports.run_report` on the real store) once against moto,
+`AGG#`, would show here. It runs the real job (`logic.reports.build.run_report` on the real store) once against moto,
 counting DynamoDB's own figures, then times our code {figures["runs"]} times with those reads replayed, the two
 sizes taking turns (no AWS in the timing; the fastest run is the one least disturbed by other work on a shared
 machine). moto's item-size check and whole-table sort per Query are skipped for this benchmark only

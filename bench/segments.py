@@ -3,7 +3,7 @@
 The pool is generated with a fixed seed (skills from a 60-skill vocabulary with a Zipf-like spread, 0-30
 years with about 10% unknown, 40 countries, stages weighted towards lead, channels, consent, tags) and
 written with batch_write_item from the real `profile_item()` and `index_items()`, as the API would store it.
-Each query shape then runs through `logic.search` on `store.search.SearchIndex`: the first page at limit 25,
+Each query shape then runs through `logic.people.search` on `store.search.SearchIndex`: the first page at limit 25,
 and a full drain (what a count or a campaign audience reads). Reads are what DynamoDB reports and bills,
 counted by a botocore hook on the store's client: ScannedCount from every Query response, not moto's own
 work (moto filters a GSI by walking the whole table, which is slow but not what DynamoDB reads).
@@ -291,8 +291,8 @@ def _linear_item_size_check() -> Iterator[None]:
 
 
 def _load(pool: list[Any]) -> dict[str, Any]:
-    from talentpool.store.candidates import index_items, profile_item
-    from talentpool.store.table import Table
+    from talentpool.adapters.aws.candidates import index_items, profile_item
+    from talentpool.adapters.aws.table import Table
 
     items: list[dict[str, Any]] = []
     for candidate in pool:
@@ -308,10 +308,10 @@ def _load(pool: list[Any]) -> dict[str, Any]:
 def _measure(
     shape: tuple[str, dict[str, Any], float | None, bool], summaries: list[Any], meter: QueryMeter
 ) -> dict[str, Any]:
-    from talentpool.logic import search
+    from talentpool.adapters.aws.search import SearchIndex
+    from talentpool.adapters.aws.table import Table
+    from talentpool.logic.people import search
     from talentpool.models.search import CandidateFilter
-    from talentpool.store.search import SearchIndex
-    from talentpool.store.table import Table
 
     name, fields, target, drain = shape
     query = CandidateFilter.model_validate(fields)
@@ -361,9 +361,9 @@ def run() -> dict[str, Any]:
     with environment():
         from moto import mock_aws
 
+        from talentpool.adapters.aws import clients, schema
+        from talentpool.adapters.aws.candidates import summary
         from talentpool.models.search import CandidateSummary
-        from talentpool.store import clients, schema
-        from talentpool.store.candidates import summary
 
         started = time.perf_counter()
         pool = generate()
@@ -441,7 +441,7 @@ the drain reads the whole result in 1 MB pages, as a segment count or a campaign
 How: {pool["candidates"]:,} generated candidates (seed {pool["seed"]}) written as {pool["items_written"]:,} items
 (profile + skill and tag index items, from the real `profile_item()`/`index_items()`) with
 {pool["batch_write_calls"]:,} `BatchWriteItem` calls into in-process moto; each query then runs through
-`logic.search` and `store.search`, and every drained result is checked against the generated pool. No call
+`logic.people.search` and `store.search`, and every drained result is checked against the generated pool. No call
 other than `Query` was made on a search path. Query counts for GSI drains are higher under moto than in
 DynamoDB: moto sizes its 1 MB page by the whole profile item, DynamoDB by the projected summary. Times
 (moto walks the whole table for a GSI query) are not DynamoDB's and are left out.

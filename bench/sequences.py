@@ -6,7 +6,7 @@ on a simulated sequence clock):
 
 - transitions: the `*StateEntered` events of each execution's history, which is what Standard bills;
 - Lambda invocations: each one the harness's runtime ran (one per Task the machine scheduled);
-- AWS calls: a botocore hook on the session `talentpool.store.clients` builds every client from, counted
+- AWS calls: a botocore hook on the session `talentpool.adapters.aws.clients` builds every client from, counted
   only while a handler runs, so the interpreter's own calls (moto invoking the Lambda) are not ours;
 - DynamoDB request units from the items' sizes in moto, before and after each write (1 WRU a KB written,
   transactions 2, index entries that change 1 each; 0.5 RRU per 4 KB eventually consistent, 1 strongly);
@@ -136,7 +136,7 @@ def _read_units(size: int, consistent: bool) -> float:
 
 def _index_writes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
     """Write units the GSIs consume: an index entry put or deleted costs its projected size, a key change both."""
-    from talentpool.store import schema
+    from talentpool.adapters.aws import schema
 
     units = 0
     for index in schema.GLOBAL_INDEXES:
@@ -326,7 +326,7 @@ def _dispatch_after(**kwargs: Any) -> None:
 
 
 def _key_tuple(attrs: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    from talentpool.store import schema
+    from talentpool.adapters.aws import schema
 
     return tuple((name, json.dumps(attrs[name], sort_keys=True)) for name in (schema.PK, schema.SK))
 
@@ -423,7 +423,7 @@ class _MeteredRuntime:
 
 
 class _Pacing:
-    """The nurture batch's pacing (logic.nurture.monotonic and pause) on a simulated clock: no real sleep,
+    """The nurture batch's pacing (logic.campaigns.pacing.monotonic and pause) on a simulated clock: no real sleep,
     but the pauses are billed Lambda time, so they are added to the projected duration."""
 
     def __init__(self) -> None:
@@ -445,21 +445,21 @@ _PACING = _Pacing()
 def metered(harness: Any, meter: Meter) -> Iterator[None]:
     """Meter every invocation the harness makes (its _OneAtATime keeps the real runtime in `.runtime`)."""
     from infra import spec
-    from talentpool.logic import nurture
-    from talentpool.store import clients
+    from talentpool.adapters.aws import clients
+    from talentpool.logic.campaigns import pacing
 
     memory = {f.name: f.memory_mb for f in spec.FUNCTIONS}
     one_at_a_time = harness.runtime
     original = one_at_a_time.runtime
-    saved = nurture.monotonic, nurture.pause
+    saved = pacing.monotonic, pacing.pause
     one_at_a_time.runtime = _MeteredRuntime(original, meter, memory)
-    nurture.monotonic, nurture.pause = _PACING.monotonic, _PACING.pause
+    pacing.monotonic, pacing.pause = _PACING.monotonic, _PACING.pause
     meter.attach(clients._session())
     try:
         yield
     finally:
         one_at_a_time.runtime = original
-        nurture.monotonic, nurture.pause = saved
+        pacing.monotonic, pacing.pause = saved
 
 
 # --- the runs -------------------------------------------------------------------------------------------
@@ -602,7 +602,7 @@ def ses_events_downstream(candidate_id: str, emails: int, memory: dict[str, int]
         ("click", [batch(event("Click", 0, ses_samples.clicked("2026-03-03T12:01:00.000Z")))]),
     ):
         meter = Meter()
-        from talentpool.store import clients
+        from talentpool.adapters.aws import clients
 
         meter.attach(clients._session())
         for payload in batches:

@@ -295,7 +295,7 @@ class Backend:
     def unsubscribe_token(self, candidate_id: str) -> str:
         """A fresh one-click unsubscribe token, signed with the runtime's own secret as emails sign them."""
         from talentpool.clock import utcnow
-        from talentpool.logic import links
+        from talentpool.logic.sending import links
 
         secret = self.client("secretsmanager").get_secret_value(SecretId=self.info["token_secret_arn"])
         url = links.unsubscribe_url(self.info["base_url"], secret["SecretString"].encode(), candidate_id, utcnow())

@@ -44,14 +44,14 @@ def _patched(**values: Any) -> Iterator[None]:
 @contextlib.contextmanager
 def _unpaced() -> Iterator[None]:
     """The nurture batch's pacing to the SES rate off: it only sleeps, and the history is what is counted."""
-    from talentpool.logic import nurture
+    from talentpool.logic.campaigns import pacing
 
-    saved = nurture.pause
-    nurture.pause = lambda seconds: None
+    saved = pacing.pause
+    pacing.pause = lambda seconds: None
     try:
         yield
     finally:
-        nurture.pause = saved
+        pacing.pause = saved
 
 
 def _executions(harness: Any) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from infra import spec
 from infra.nag import acknowledge, arn_finding, default_policy
-from talentpool.store import schema
+from talentpool.adapters.aws import schema
 
 INDEX_QUERY = "dynamodb:Query"  # the one granted action that reads an index
 

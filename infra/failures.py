@@ -3,7 +3,7 @@
 A consumer is a function or a state machine. Its queue takes everything that gave up on it: events EventBridge
 could not deliver to it, asynchronous invocations (EventBridge, S3, schedules) that failed every retry, stream
 batches it could not process, buffered messages it kept failing. `talentpool ops failures` lists them and
-`talentpool ops redrive` replays them (talentpool.logic.failures); an alarm watches each queue's depth.
+`talentpool ops redrive` replays them (talentpool.logic.ops.failures); an alarm watches each queue's depth.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Replay:
         self._stream_arn = stream_arn
 
     def setting(self) -> str:
-        """JSON {consumer: {queue_url, kind, target, inputs}}: what talentpool.logic.failures reads."""
+        """JSON {consumer: {queue_url, kind, target, inputs}}: what talentpool.logic.ops.failures reads."""
         consumers = {name: self._consumer(name, queue) for name, queue in self._failures.by_consumer.items()}
         return str(Stack.of(self._failures).to_json_string(consumers))
 

@@ -37,8 +37,9 @@ def retain_helper_logs(stack: Stack, retention_days: int) -> list[logs.CfnLogGro
     ]
     groups = []
     for function in helpers:
+        parent = function.node.scope  # typed IConstruct; a resource's scope is always a Construct
         group = logs.CfnLogGroup(
-            function.node.scope or stack,
+            parent if isinstance(parent, Construct) else stack,
             f"{function.node.id}Logs",
             log_group_name=Fn.join("", ["/aws/lambda/", function.ref]),
             retention_in_days=retention_days,

@@ -23,9 +23,9 @@ from infra import spec
 from talentpool.observability import NAMESPACE, SERVICE
 
 PERIOD = Duration.minutes(5)
-# Emitted by talentpool.logic.capture when the bus refuses a domain event after its retry.
+# Emitted by talentpool.logic.capture.submissions when the bus refuses a domain event after its retry.
 EVENT_PUBLISH_FAILED = "EventPublishFailed"
-# Emitted by talentpool.store.workflows each time Talentpool itself stops an execution (un-enrolment, erasure).
+# Emitted by talentpool.adapters.aws.workflows each time Talentpool itself stops an execution (un-enrolment, erasure).
 WORKFLOWS_STOPPED = "WorkflowsStopped"
 # Longer than any API call may take (API Gateway stops waiting at 29 s): these run where no caller sees a
 # timeout, such as an import started by S3, so the operator hears before the work no longer fits.

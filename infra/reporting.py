@@ -19,10 +19,10 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from talentpool.adapters.aws.reports import ATHENA_TABLES, TABLES_PREFIX
 from talentpool.models.aggregates import EVENT_LOG_COLUMNS, EVENT_LOG_PREFIX
 from talentpool.models.reports import FUNNEL_FILE, SEQUENCES_FILE, SOURCES_FILE
 from talentpool.spreadsheet import FUNNEL_HEADER, SEQUENCES_HEADER, SOURCES_HEADER
-from talentpool.store.reports import ATHENA_TABLES, TABLES_PREFIX
 
 PARTITION = "dt"
 # The first day any report can exist; the projection enumerates days from here to today.

@@ -144,7 +144,6 @@ class FunctionSpec:
     run_on_deploy: bool = False
     memory_mb: int = 512
     timeout_s: int = 10
-    uses_web: bool = False
     # People wait on it (a form post, a link in an email, the recruiter API): Lambda SnapStart restores it
     # from a snapshot of its initialised memory, so its initialisation must leave nothing unique behind
     # (talentpool/snapstart.py, tests/infra/test_shipped.py).
@@ -277,7 +276,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             *_SITE_ENV,
         ),
         grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT),
-        uses_web=True,
         snap_start=True,
     ),
     FunctionSpec(
@@ -291,7 +289,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         description="Public links proving an address: double opt-in, and applying held changes (GET shows, POST acts)",
         env=(Env.TABLE_NAME, Env.EVENT_BUS_NAME, Env.TOKEN_SECRET_ARN, Env.WEB_ROOT, Env.PUBLIC_BASE_URL, *_SITE_ENV),
         grants=(Grant.TABLE_READ, Grant.TABLE_WRITE, Grant.BUS_PUT, Grant.TOKEN_SECRET_READ),
-        uses_web=True,
         snap_start=True,
     ),
     FunctionSpec(
@@ -386,7 +383,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
             Grant.TOKEN_SECRET_READ,
             Grant.WORKFLOW_STOP,
         ),
-        uses_web=True,
         snap_start=True,
     ),
     FunctionSpec(
@@ -447,7 +443,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         env=(Env.WEB_ROOT, Env.PUBLIC_BASE_URL, Env.CONSENT_TEXT_VERSION, *_SITE_ENV),
         grants=(),
         memory_mb=256,
-        uses_web=True,
         snap_start=True,
     ),
 )
@@ -618,7 +613,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
 STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec(
         "aggregates",
-        # What talentpool.logic.aggregates.relevance keeps: any change to a profile, a new timeline entry or segment.
+        # What talentpool.logic.reports.aggregates.relevance keeps: a changed profile, a new timeline entry or segment.
         filters=(
             {"dynamodb": {"NewImage": {"entity": {"S": ["candidate"]}}}},
             {"eventName": ["REMOVE"], "dynamodb": {"OldImage": {"entity": {"S": ["candidate"]}}}},

@@ -27,8 +27,8 @@ from infra.sequences import LogSettings, Sequences
 from infra.settings import Settings
 from infra.storage import Buckets
 from infra.streams import StreamConsumers
+from talentpool.adapters.aws.reports import REPORTS_PREFIX, TABLES_PREFIX
 from talentpool.models.aggregates import EVENT_LOG_PREFIX
-from talentpool.store.reports import REPORTS_PREFIX, TABLES_PREFIX
 
 WEB_ROOT = "/opt/web"  # where the core layer's web/ folder is mounted
 IMPORTS = "imports"  # the spec.BUCKETS entry the imports grants are about

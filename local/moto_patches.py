@@ -88,7 +88,7 @@ class ExecutionTimes:
 
     moto waits until a timestamp by subtracting real now. With Waits scaled down, an execution's sequence
     time runs ahead of real time: a round runs at its planned instant (`max(now, send_at)`, see
-    talentpool/logic/engage.py) and plans the next one from there, so "one day after this round" measured
+    talentpool/logic/sequences/engage.py) and plans the next one from there, so "one day after this round" measured
     from real now lasted one day *plus* everything the execution had already waited, and each Wait drifted
     further. Here a Wait begins at the execution's current instant, the later of real now and the timestamp
     it last waited until, so a Wait of N sequence-days lasts N x 86,400 / scale real seconds, whenever it runs.

@@ -13,7 +13,7 @@ from typing import Any
 from infra import spec
 from local import environment
 from local.environment import LocalSettings
-from talentpool.store import schema
+from talentpool.adapters.aws import schema
 
 ROLE_NAME = environment.ROLE_NAME
 DISPATCH_TARGET_ID = "local-dispatch"

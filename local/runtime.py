@@ -385,7 +385,7 @@ class LocalRuntime:
         limit = self.settings.submissions_per_minute
         if limit is None:
             return "  Rate limits    off (TALENTPOOL_RATE_LIMITS=off)"
-        from talentpool.store.email_limits import LIMIT
+        from talentpool.adapters.aws.email_limits import LIMIT
 
         return f"  Rate limits    {limit} public submissions per IP a minute; {LIMIT} emails per mailbox an hour"
 

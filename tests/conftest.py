@@ -65,7 +65,7 @@ class Account:
     def __init__(self) -> None:
         import boto3
 
-        from talentpool.store import schema
+        from talentpool.adapters.aws import schema
 
         self.ddb = boto3.client("dynamodb")
         self.ddb.create_table(**schema.table_definition(factories.TABLE))
@@ -109,7 +109,7 @@ class Account:
 
     def items(self) -> list[dict[str, Any]]:
         """Every item in the table (tests only: the application never scans)."""
-        from talentpool.store import codec
+        from talentpool.adapters.aws import codec
 
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"TableName": factories.TABLE}
@@ -125,7 +125,7 @@ class Account:
 def aws() -> Iterator[Account]:
     from moto import mock_aws
 
-    from talentpool.store import clients, secrets
+    from talentpool.adapters.aws import clients, secrets
 
     clients.reset()
     secrets.token_secret.cache_clear()

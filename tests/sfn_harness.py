@@ -286,7 +286,7 @@ def _machine(
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
     import talentpool.clock
-    from talentpool.store import clients, secrets
+    from talentpool.adapters.aws import clients, secrets
     from tests.conftest import Account
 
     clients.reset()

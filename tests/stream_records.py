@@ -1,6 +1,6 @@
 """DynamoDB stream records as Lambda receives them, built from the store's own item builders.
 
-Items come from talentpool.store (profile_item, timeline_item, the segment store's item shape), so a record
+Items come from talentpool.adapters.aws (profile_item, timeline_item, the segment store's item shape), so a record
 here has exactly the attributes a real write streams; images are DynamoDB JSON, times epoch seconds.
 `from_stream_api` turns records read with the dynamodbstreams API into the same Lambda shape.
 """
@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from talentpool.adapters.aws import codec, segments
+from talentpool.adapters.aws.candidates import profile_item, timeline_item
+from talentpool.adapters.aws.schema import PK, SK
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
 from talentpool.models.candidate import (
@@ -25,9 +28,6 @@ from talentpool.models.candidate import (
     TimelineEntry,
 )
 from talentpool.models.search import CandidateFilter, Segment
-from talentpool.store import codec, segments
-from talentpool.store.candidates import profile_item, timeline_item
-from talentpool.store.schema import PK, SK
 from tests import factories
 
 STREAM_ARN = (

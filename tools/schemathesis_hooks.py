@@ -115,7 +115,7 @@ def filter_body(context: Any, body: Any) -> bool:
 def _sequence_fits(context: Any, body: Any) -> bool:
     """Sequences whose waits add up past what one execution may run are left out of the examples.
 
-    The limit is a sum over the steps (logic.sequences.check_duration: each delay plus the longest the send
+    The limit is a sum over the steps (logic.sequences.definitions.check_duration: each delay plus the longest the send
     window can hold a step back, within a year of Step Functions); JSON Schema cannot state a sum across array
     items, so a body the document calls valid may still be refused for it, with a 422 naming the step. Only
     that rule is filtered: every other body, valid or not, is sent.
@@ -126,7 +126,7 @@ def _sequence_fits(context: Any, body: Any) -> bool:
     from pydantic import ValidationError
 
     from talentpool.errors import ValidationFailed
-    from talentpool.logic.sequences import check_duration
+    from talentpool.logic.sequences.definitions import check_duration
     from talentpool.models.sequences import SequenceDefinition
 
     try:

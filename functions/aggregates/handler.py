@@ -10,14 +10,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from talentpool.adapters.aws.aggregates import AggregateStore, stream_change
+from talentpool.adapters.aws.event_log import EventLog, EventLogRefs
+from talentpool.adapters.aws.search import SearchIndex
+from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import AggregatesEnv, load
-from talentpool.logic.aggregates import Aggregation, Outcome, Settings, batch_name, keep_event_log
+from talentpool.logic.reports.aggregates import Aggregation, Outcome, Settings, batch_name, keep_event_log
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.aggregates import AggregateStore, stream_change
-from talentpool.store.event_log import EventLog, EventLogRefs
-from talentpool.store.search import SearchIndex
-from talentpool.store.table import Table
 
 
 class StreamBatch(BatchProcessor):

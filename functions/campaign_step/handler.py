@@ -16,37 +16,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
 from talentpool import clock
-from talentpool.composition import engage_ports
+from talentpool.adapters.aws.table import Table
+from talentpool.composition.sending import nurture_ports
 from talentpool.config import CampaignStepEnv, load
-from talentpool.logic.engage import EngagePorts, SendResult, SendTask, send_step_email
-from talentpool.logic.nurture import NurturePorts, NurtureSettings, run_campaign_task
+from talentpool.logic.campaigns.nurture import run_campaign_task
+from talentpool.logic.sending.send_once import SendingPorts, SendResult, SendTask, send_step_email
 from talentpool.models.campaigns import CampaignRequest
 from talentpool.models.candidate import Candidate
 from talentpool.models.sequences import Sequence
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.campaign_runs import CampaignRunStore, SendLogBatch
-from talentpool.store.candidate_batch import CandidateBatch
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.search import SearchIndex
-from talentpool.store.segments import SegmentStore
-from talentpool.store.sequences import SequenceStore
-from talentpool.store.table import Table
 
 ENV = load(CampaignStepEnv)
-TABLE = Table(ENV.table_name)
-CANDIDATES = CandidateStore(TABLE)
-SEQUENCES = SequenceStore(TABLE)
-PORTS = NurturePorts(
-    sequences=SEQUENCES,
-    candidates=CandidateBatch(CANDIDATES),
-    send_logs=SendLogBatch(TABLE),
-    runs=CampaignRunStore(TABLE),
-    segments=SegmentStore(TABLE),
-    index=SearchIndex(TABLE),
-    # Campaign emails go through the engage send path as it is: the same send log, cap, rendering and records.
-    send=engage_ports(ENV, TABLE),
-    settings=NurtureSettings(send_rate=ENV.ses_send_rate),
-)
+PORTS = nurture_ports(ENV, Table(ENV.table_name))
 REQUEST: TypeAdapter[Any] = TypeAdapter(CampaignRequest)
 # No Powertools idempotency: as in sequence_step, each candidate's send log reservation, keyed on the run and
 # step, is the idempotency record (docs/sequences.md, "Sending exactly once"). A reservation counts as in
@@ -54,7 +35,7 @@ REQUEST: TypeAdapter[Any] = TypeAdapter(CampaignRequest)
 LEASE_MARGIN = timedelta(seconds=5)
 
 
-def send_once(*, task: SendTask, candidate: Candidate, sequence: Sequence, ports: EngagePorts) -> SendResult:
+def send_once(*, task: SendTask, candidate: Candidate, sequence: Sequence, ports: SendingPorts) -> SendResult:
     return send_step_email(task, candidate=candidate, sequence=sequence, ports=ports, now=clock.utcnow())
 
 

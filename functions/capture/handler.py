@@ -14,7 +14,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import errors, http, snapstart
-from talentpool.api import capture, capture_deps
+from talentpool.api import capture
+from talentpool.composition import capture as capture_deps
 from talentpool.models.capture_form import form_to_request
 from talentpool.observability import logger, metrics, tracer
 
@@ -28,7 +29,7 @@ capture.warm()
 
 def careers_page_with_errors(status: HTTPStatus, error: errors.TalentpoolError, fields: Any) -> str:
     # Here, not at the top: only a form with errors renders a page, so a good post never loads Jinja2.
-    from talentpool import pages
+    from talentpool.views import pages
 
     problems = error.fields or [errors.FieldError(["form"], error.message)]
     return pages.careers_form(consent_text_version="", submitted=fields, errors=problems)

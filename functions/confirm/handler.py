@@ -17,17 +17,18 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ConfigDict, StringConstraints
 
-from talentpool import errors, http, pages, snapstart
+from talentpool import errors, http, snapstart
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.secrets import token_secret
+from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
-from talentpool.logic.confirm import LinkKind, LinkView, use_link, view_link
+from talentpool.logic.capture.confirm import LinkKind, LinkView, use_link, view_link
 from talentpool.logic.sending.transactional_email import describe_fields
 from talentpool.models.base import Model
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.events import EventBus
-from talentpool.store.secrets import token_secret
-from talentpool.store.table import Table
+from talentpool.views import pages
 
 snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(ConfirmEnv)
@@ -127,7 +128,7 @@ def post_confirm(form: LinkForm) -> Response[Any]:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # A person follows this link in a browser: errors come back as pages, not JSON.
-    app.append_context(wants_html=True)
+    app.append_context(wants_html=True)  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
     return http.resolve(app, event, context, form_adapter=form_to_body)
 
 

@@ -8,13 +8,13 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.imports import ImportCandidateStore, ImportStatusStore, ImportUploads
+from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import ImporterEnv, load
-from talentpool.logic.imports import ImportServices, Upload, run_import
+from talentpool.logic.capture.imports import ImportServices, Upload, run_import
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.events import EventBus
-from talentpool.store.imports import ImportCandidateStore, ImportStatusStore, ImportUploads
-from talentpool.store.table import Table
 
 ENV = load(ImporterEnv)
 TABLE = Table(ENV.table_name)

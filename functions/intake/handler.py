@@ -8,14 +8,14 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.submissions import SubmissionStore
+from talentpool.adapters.aws.table import Table
 from talentpool.config import IntakeEnv, load
-from talentpool.logic.capture import process_submission
+from talentpool.logic.capture.submissions import process_submission
 from talentpool.models.events import SubmissionReceived
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.events import EventBus
-from talentpool.store.submissions import SubmissionStore
-from talentpool.store.table import Table
 
 ENV = load(IntakeEnv)
 TABLE = Table(ENV.table_name)

@@ -10,6 +10,13 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from talentpool.adapters.aws.applications import StageHistoryApplications
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.idempotency import persistence
+from talentpool.adapters.aws.mail import Mailer
+from talentpool.adapters.aws.secrets import token_secret
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.templates import TemplateStore
 from talentpool.clock import utcnow
 from talentpool.config import NotifyEnv, load
 from talentpool.emails import Site
@@ -23,13 +30,6 @@ from talentpool.models.base import Model
 from talentpool.models.candidate import EmailedLink
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.applications import StageHistoryApplications
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.idempotency import persistence
-from talentpool.store.mail import Mailer
-from talentpool.store.secrets import token_secret
-from talentpool.store.table import Table
-from talentpool.store.templates import TemplateStore
 
 ENV = load(NotifyEnv)
 TABLE = Table(ENV.table_name)
@@ -47,7 +47,7 @@ class Delivered(Model):
     message_id: str | None
 
 
-@idempotent_function(
+@idempotent_function(  # type: ignore[untyped-decorator]  # Powertools leaves it unannotated
     data_keyword_argument="event",
     config=ONCE,
     persistence_store=persistence(ENV.table_name, "notify"),
@@ -60,7 +60,7 @@ def notice_once(event: CandidateCaptured) -> Delivered:
     )
 
 
-@idempotent_function(
+@idempotent_function(  # type: ignore[untyped-decorator]  # Powertools leaves it unannotated
     data_keyword_argument="event",
     config=ONCE,
     persistence_store=persistence(ENV.table_name, "notify"),
@@ -99,7 +99,8 @@ def on_captured(event: CandidateCaptured) -> Delivered:
             )
         )
     if event.notice_requested:
-        return notice_once(event=event)
+        noticed: Delivered = notice_once(event=event)  # the untyped decorator's answer, as its serializer made it
+        return noticed
     return Delivered(message_id=None)
 
 

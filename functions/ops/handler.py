@@ -13,13 +13,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import auth, http
+from talentpool.adapters.aws.failures import AwsReplays, ReplayMarkStore, SqsFailureQueues
+from talentpool.adapters.aws.table import Table
 from talentpool.api import deps
 from talentpool.config import OpsEnv, load
-from talentpool.logic.failures import consumers_from, list_failures, redrive
+from talentpool.logic.ops.failures import consumers_from, list_failures, redrive
 from talentpool.models.failures import Consumer, FailureList, RedriveRequest, RedriveResult
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.failures import AwsReplays, ReplayMarkStore, SqsFailureQueues
-from talentpool.store.table import Table
 
 ENV = load(OpsEnv)
 QUEUES = SqsFailureQueues()

@@ -9,10 +9,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from talentpool import errors, http, pages, snapstart
+from talentpool import errors, http, snapstart
 from talentpool.config import PagesEnv, load
 from talentpool.models.capture_form import FORM_FIELDS
 from talentpool.observability import logger, tracer
+from talentpool.views import pages
 
 snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(PagesEnv)

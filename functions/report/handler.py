@@ -13,14 +13,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from talentpool.adapters.aws.report_data import AggregateData
+from talentpool.adapters.aws.reports import ReportStore
+from talentpool.adapters.aws.table import Table
 from talentpool.clock import parse_iso, utcnow
 from talentpool.config import ReportEnv, load
-from talentpool.logic.reports import run_report
+from talentpool.logic.reports.build import run_report
 from talentpool.models.reports import ReportRequest
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.report_data import AggregateData
-from talentpool.store.reports import ReportStore
-from talentpool.store.table import Table
 
 ENV = load(ReportEnv)
 DATA = AggregateData(Table(ENV.table_name))

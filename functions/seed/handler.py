@@ -10,12 +10,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from talentpool.adapters.aws.schedules import SchedulerSchedules
+from talentpool.adapters.aws.sequences import SequenceStore
+from talentpool.adapters.aws.table import Table
 from talentpool.config import SeedEnv, load
-from talentpool.logic.campaign_schedules import ScheduleSettings, sync_all
+from talentpool.logic.campaigns.schedules import ScheduleSettings, sync_all
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.schedules import SchedulerSchedules
-from talentpool.store.sequences import SequenceStore
-from talentpool.store.table import Table
 
 ENV = load(SeedEnv)
 SETTINGS = ScheduleSettings(

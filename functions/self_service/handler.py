@@ -13,7 +13,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import errors, http, snapstart
-from talentpool.api import self_service, self_service_deps
+from talentpool.api import self_service
+from talentpool.composition import self_service as self_service_deps
 from talentpool.models.preferences import form_to_request
 from talentpool.observability import logger, metrics, tracer
 from talentpool.views import preferences as views

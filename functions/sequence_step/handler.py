@@ -18,14 +18,21 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from talentpool import clock
-from talentpool.composition import engage_ports
+from talentpool.adapters.aws.clients import is_transient
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.workflows import Workflows
+from talentpool.composition.sending import engage_ports
 from talentpool.config import SequenceStepEnv, load
-from talentpool.logic.engage import EngagePorts, StepOutcome, record_failure, report_outcome, retry_round, run_step
+from talentpool.logic.sequences.engage import (
+    EngagePorts,
+    StepOutcome,
+    record_failure,
+    report_outcome,
+    retry_round,
+    run_step,
+)
 from talentpool.models.sequences import StepRequest
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.clients import is_transient
-from talentpool.store.table import Table
-from talentpool.store.workflows import Workflows
 
 ENV = load(SequenceStepEnv)
 TABLE = Table(ENV.table_name)

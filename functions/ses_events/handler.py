@@ -9,14 +9,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from talentpool.adapters.aws.delivery_events import DeliveryEventStore
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import SesEventsEnv, load
-from talentpool.logic.delivery_events import Outcome, record_ses_event
+from talentpool.logic.sending.delivery_events import Outcome, record_ses_event
 from talentpool.models.ses import SesEventRecord
 from talentpool.observability import logger, metrics, tracer
-from talentpool.store.delivery_events import DeliveryEventStore
-from talentpool.store.events import EventBus
-from talentpool.store.table import Table
 
 
 class SesEventBatch(BatchProcessor):

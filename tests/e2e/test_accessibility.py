@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local.environment import SAMPLE_PRIVACY_POLICY_URL
-from talentpool.logic import links
+from talentpool.logic.sending import links
 from tests.e2e import local_process
 from tests.e2e.local_process import LocalProcess
 from tests.e2e.test_browser_careers import browser  # noqa: F401 - the shared chromium fixture

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from talentpool.emails import Site
-from talentpool.logic import builtin_sequences
 from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
 from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.logic.sending.transactional_email import (
@@ -21,6 +20,7 @@ from talentpool.logic.sending.transactional_email import (
     send_notice_email,
     send_stage_email,
 )
+from talentpool.logic.sequences import builtin as builtin_sequences
 from talentpool.models.candidate import Candidate, EmailedLink, PendingChange, Stage, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged

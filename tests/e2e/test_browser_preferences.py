@@ -13,9 +13,9 @@ import boto3
 import pytest
 
 from infra import spec
+from talentpool.adapters.aws import codec, keys
 from talentpool.clock import utcnow
-from talentpool.logic import links
-from talentpool.store import codec, keys
+from talentpool.logic.sending import links
 from tests.e2e import local_process
 from tests.e2e.local_process import LocalProcess
 from tests.e2e.test_browser_careers import browser  # noqa: F401 - the shared chromium fixture

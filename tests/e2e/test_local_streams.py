@@ -20,7 +20,7 @@ from local import environment, resources
 from local.lambdas import LambdaRuntime
 from local.moto_locks import patch_dynamodb_serialised
 from local.streams import StreamDelivery, patch_stream_delivery
-from talentpool.store import schema
+from talentpool.adapters.aws import schema
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bench import reports as realistic
-from talentpool.logic.reports import Aggregates, build_summary, coverage, sequence_names
+from talentpool.logic.reports.build import Aggregates, build_summary, coverage, sequence_names
 from talentpool.models.aggregates import DAY_PREFIX, EXPIRY_PK, TOTAL_PK
 from talentpool.models.reports import ReportRequest, ReportSummary
 from talentpool.views import report

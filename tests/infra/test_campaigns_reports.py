@@ -18,9 +18,9 @@ from infra.deploy_hooks import CONTENT_HASH, assets_hash
 from infra.reporting import CSV_HEADERS, FIRST_DAY, RESULTS_PREFIX, table_specs
 from infra.settings import Settings
 from infra.streams import MAX_RECORD_AGE, RETRY_ATTEMPTS
-from talentpool.logic.nurture import map_concurrency
+from talentpool.adapters.aws.reports import ATHENA_TABLES
+from talentpool.logic.campaigns.pacing import map_concurrency
 from talentpool.models.aggregates import EVENT_LOG_COLUMNS
-from talentpool.store.reports import ATHENA_TABLES
 from tests.infra.context import TEST_VALUES
 from tests.infra.queries import (
     actions,

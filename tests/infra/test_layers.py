@@ -74,7 +74,7 @@ def test_a_failed_pip_leaves_no_cached_folder(tmp_path: Path, monkeypatch: pytes
 
 def test_core_layer_has_the_package_under_python_and_the_pages_under_web(tmp_path: Path) -> None:
     staged = layers.stage_core(tmp_path)
-    assert (staged / "python" / "talentpool" / "store" / "schema.py").is_file()
+    assert (staged / "python" / "talentpool" / "adapters" / "aws" / "schema.py").is_file()
     # Data files travel with the code: the skills vocabulary is read from the layer at run time.
     assert (staged / "python" / "talentpool" / "data" / "skills.json").is_file()
     assert (staged / "web").is_dir()

@@ -13,8 +13,8 @@ from infra import spec
 from infra.failures import ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS
 from infra.observability import SES_BOUNCE_RATE, SES_COMPLAINT_RATE, WORKFLOWS_STOPPED
 from infra.settings import Settings
-from talentpool.logic.aggregates import relevance
-from talentpool.store.aggregates import stream_change
+from talentpool.adapters.aws.aggregates import stream_change
+from talentpool.logic.reports.aggregates import relevance
 from tests.infra.queries import arn, ref
 from tests.infra.synth import Synth
 
@@ -132,7 +132,7 @@ def test_an_abort_alarms_unless_talentpool_stopped_the_execution_itself(
 
 
 def test_the_stop_metric_is_the_one_the_workflows_store_emits() -> None:
-    source = (spec.ROOT / "layers/core/python/talentpool/store/workflows.py").read_text()
+    source = (spec.ROOT / "layers/core/python/talentpool/adapters/aws/workflows.py").read_text()
     assert f'name="{WORKFLOWS_STOPPED}"' in source
 
 

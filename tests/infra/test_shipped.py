@@ -226,7 +226,7 @@ def _import_started(aws: Deployment, response: Any) -> None:
 
 
 def _campaign(_: Deployment) -> Any:
-    from talentpool.logic.builtin_sequences import builtin_sequences
+    from talentpool.logic.sequences.builtin import builtin_sequences
 
     campaign = next(s for s in builtin_sequences().values() if s.kind == "nurture")
     return {"action": "resolve", "execution": "shipped-smoke", "input": {"campaign_id": campaign.sequence_id}}
@@ -294,7 +294,7 @@ def _stepped(_: Deployment, response: Any) -> None:
 
 
 def _preferences(aws: Deployment) -> Any:
-    from talentpool.logic import links
+    from talentpool.logic.sending import links
 
     candidate_id = aws.learned["candidate_id"]
     url = links.preferences_url("https://talent.example.com", aws.secret(), candidate_id, datetime.now(UTC))
@@ -529,8 +529,8 @@ NOT_FOR_CAPTURE = (
     "talentpool.auth",
     "talentpool.api.sourcing",
     "talentpool.models.recruiter",
-    "talentpool.logic.profiles",
-    "talentpool.logic.imports",
+    "talentpool.logic.people.profiles",
+    "talentpool.logic.capture.imports",
     "talentpool.views.report",
     # The recruiter API's routers and their dependencies; capture's own routes are talentpool.api.capture.
     *(f"talentpool.api.{name}" for name in ("candidates", "campaigns", "deps", "imports", "reports", "segments")),

@@ -12,6 +12,7 @@ import pytest
 from infra import spec
 from infra.sequences import CALLBACK_RESOURCE, asl_path, placeholders
 from infra.settings import Settings
+from talentpool.models.events import EventType
 
 HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
@@ -58,6 +59,17 @@ def test_each_rule_targets_something_that_exists(rule: spec.RuleSpec) -> None:
     assert rule.bus in {spec.BUS_NAME, "default"}
     # CDK needs a typed part of the pattern to accept the rule (the template then gets the whole pattern).
     assert isinstance(rule.pattern.get("source"), list) and all(isinstance(s, str) for s in rule.pattern["source"])
+
+
+@pytest.mark.parametrize(
+    "rule", [r for r in spec.RULES if r.pattern.get("source") == [spec.EVENT_SOURCE]], ids=lambda r: r.name
+)
+def test_each_rule_on_our_bus_matches_a_detail_type_the_code_publishes(rule: spec.RuleSpec) -> None:
+    # Given a rule on the events our own code publishes
+    detail_types = rule.pattern["detail-type"]
+    # Then each detail-type it matches is one of the event types (a renamed event would leave the rule deaf)
+    assert isinstance(detail_types, list)
+    assert {str(d) for d in detail_types} <= {str(t) for t in EventType}
 
 
 def test_rule_and_schedule_names_are_unique() -> None:

@@ -18,8 +18,8 @@ from infra.observability import LONG_RUNNING_SECONDS, NEAR_TIMEOUT
 from infra.sequences import asl_path, placeholders
 from infra.settings import Settings
 from local.gateway import MethodNotAllowed, RouteTable
+from talentpool.adapters.aws import schema
 from talentpool.http import MAX_BODY_BYTES
-from talentpool.store import schema
 from tests.infra.context import TEST_VALUES
 from tests.infra.queries import (
     actions,

@@ -49,8 +49,8 @@ def candidate_id_of(email: str = "ana.silva@example.com") -> str | None:
     """Who holds an address now, through its guard: what a recruiter's `GET /candidates?q=` reads too."""
     import boto3
 
+    from talentpool.adapters.aws import codec, keys
     from talentpool.models.email_address import normalise_email
-    from talentpool.store import codec, keys
 
     key = codec.to_item(keys.email_guard_key(normalise_email(email)))
     item = boto3.client("dynamodb").get_item(TableName=factories.TABLE, Key=key)

@@ -27,15 +27,15 @@ from typing import Any
 
 import pytest
 
+from talentpool.adapters.aws.aggregates import AggregateStore, nonzero
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.table import Table
 from talentpool.clock import isoformat
 from talentpool.ids import new_id
-from talentpool.logic import links
-from talentpool.logic.confirm import confirmation_token
+from talentpool.logic.capture.confirm import confirmation_token
+from talentpool.logic.sending import links
 from talentpool.models import aggregates as agg
 from talentpool.models.candidate import TimelineEntry
-from talentpool.store.aggregates import AggregateStore, nonzero
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.table import Table
 from tests import factories, ses_samples
 from tests import stream_records as sr
 from tests.integration.helpers import call, candidate_id_of, settle_submissions
@@ -179,7 +179,7 @@ class Journey:
         self.tick(11)
 
     def send(self, person: Person, step: int) -> str:
-        """The entry the sequence step writes when SES accepts a welcome email (logic/engage.py)."""
+        """The entry the sequence step writes when SES accepts a welcome email (logic/sequences/engage.py)."""
         message_id = f"0100019a-{person.index:02d}-{step}"
         data = {"sequence_id": SEQUENCE, "version": 1, "step": step, "message_id": message_id}
         entry = TimelineEntry(
@@ -352,7 +352,7 @@ def journey() -> Iterator[Journey]:
     import boto3
     from moto import mock_aws
 
-    from talentpool.store import clients, secrets
+    from talentpool.adapters.aws import clients, secrets
     from tests.conftest import Account
 
     clients.reset()

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from talentpool.logic.confirm import confirmation_token
+from talentpool.adapters.aws.aggregates import AggregateStore, nonzero
+from talentpool.adapters.aws.segments import SegmentStore, directory_key
+from talentpool.adapters.aws.table import Table
+from talentpool.logic.capture.confirm import confirmation_token
 from talentpool.models import aggregates as agg
 from talentpool.models.search import CandidateFilter, Segment
-from talentpool.store.aggregates import AggregateStore, nonzero
-from talentpool.store.segments import SegmentStore, directory_key
-from talentpool.store.table import Table
 from tests import factories
 from tests import stream_records as sr
 from tests.integration.helpers import call, candidates, captured_id

@@ -207,7 +207,7 @@ def test_a_redelivered_submission_is_settled_once(aws):
 
 
 def test_a_settled_submission_whose_announcement_failed_announces_the_same_event_on_retry(aws, monkeypatch):
-    from talentpool.store.events import EventBus, EventPublishFailed
+    from talentpool.adapters.aws.events import EventBus, EventPublishFailed
 
     # Given the candidate is written but publishing its event fails
     capture(settle=False)

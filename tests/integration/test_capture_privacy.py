@@ -210,9 +210,9 @@ def test_a_held_change_lapses_after_seven_days(aws, monkeypatch):
 def test_a_confirmed_person_who_unsubscribed_rejoins_only_through_the_link(aws):
     # Given Ana confirmed, then withdrew her consent
     candidate_id = confirmed_ana(aws)
+    from talentpool.adapters.aws.candidates import CandidateStore
+    from talentpool.adapters.aws.table import Table
     from talentpool.models.candidate import ConsentStatus
-    from talentpool.store.candidates import CandidateStore
-    from talentpool.store.table import Table
 
     store = CandidateStore(Table(factories.TABLE))
     current = store.get(candidate_id)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from talentpool.logic.capture import CaptureContext, accept_submission, process_submission
+from talentpool.adapters.aws.candidates import CandidateStore
+from talentpool.adapters.aws.email_limits import MailboxLimit
+from talentpool.adapters.aws.events import EventBus
+from talentpool.adapters.aws.submissions import SubmissionStore
+from talentpool.adapters.aws.table import Table
+from talentpool.logic.capture.submissions import CaptureContext, accept_submission, process_submission
 from talentpool.models.candidate import CaptureRequest
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.email_limits import MailboxLimit
-from talentpool.store.events import EventBus
-from talentpool.store.submissions import SubmissionStore
-from talentpool.store.table import Table
 from tests import factories
 from tests.integration.helpers import candidates, timeline
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from talentpool.logic.confirm import confirmation_token
+from talentpool.logic.capture.confirm import confirmation_token
 from tests import factories
 from tests.integration.helpers import call, candidates, capture, captured_id, timeline
 
@@ -171,7 +171,7 @@ def test_resubmitting_soon_does_not_mail_bomb_but_later_sends_a_fresh_link(aws, 
 
 
 def test_throttled_send_is_released_so_the_retry_sends_it(aws, monkeypatch):
-    from talentpool.store import mail
+    from talentpool.adapters.aws import mail
 
     capture()
     [event] = aws.events("CandidateCaptured")

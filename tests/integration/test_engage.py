@@ -36,10 +36,10 @@ def machine() -> Iterator[Machine]:
 
 
 def add_candidate(**changes: Any) -> str:
+    from talentpool.adapters.aws.candidates import CandidateStore
+    from talentpool.adapters.aws.table import Table
     from talentpool.ids import new_id
     from talentpool.models.candidate import Candidate
-    from talentpool.store.candidates import CandidateStore
-    from talentpool.store.table import Table
 
     candidate_id = new_id()
     fields: dict[str, Any] = {
@@ -63,8 +63,8 @@ def add_candidate(**changes: Any) -> str:
 
 def change_candidate(candidate_id: str, **changes: Any) -> None:
     """What another part of the system does meanwhile (self-service, SES events): the profile changes."""
-    from talentpool.store.candidates import CandidateStore
-    from talentpool.store.table import Table
+    from talentpool.adapters.aws.candidates import CandidateStore
+    from talentpool.adapters.aws.table import Table
 
     store = CandidateStore(Table(factories.TABLE))
     before = store.get(candidate_id)
@@ -414,7 +414,7 @@ DEAD_TOKEN = "a-token-nobody-waits-for"  # what tests/sfn_harness.py's duplicate
 
 def reports(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
     """Every report a round made to a task token, (token, output or error), including to tokens nobody waits for."""
-    from talentpool.store.workflows import Workflows
+    from talentpool.adapters.aws.workflows import Workflows
 
     made: list[tuple[str, Any]] = []
     succeed, fail = Workflows.succeed, Workflows.fail
@@ -466,7 +466,7 @@ def test_a_send_task_run_twice_for_the_same_step_sends_once_and_answers_the_same
 def test_a_round_run_again_while_the_first_attempt_is_still_sending_sends_nothing_and_comes_back_when_it_is_done(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from talentpool.store.mail import Mailer
+    from talentpool.adapters.aws.mail import Mailer
 
     made = reports(monkeypatch)
     original = Mailer.send
@@ -504,7 +504,7 @@ def second_step(event: dict[str, Any]) -> bool:
 
 
 def test_a_crash_after_ses_accepted_is_never_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    from talentpool.store.mail import Mailer
+    from talentpool.adapters.aws.mail import Mailer
 
     original = Mailer.send
     crashes = iter([False, True])  # the first send works; the second dies just after SES took the mail
@@ -531,11 +531,11 @@ def test_a_crash_after_ses_accepted_is_never_sent_again(monkeypatch: pytest.Monk
 def test_an_attempt_that_died_without_a_word_is_given_up_once_its_time_ran_out_and_never_resent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from talentpool.logic import engage
-    from talentpool.store.mail import Mailer
+    from talentpool.adapters.aws.mail import Mailer
+    from talentpool.logic.sending import send_once
 
     original = Mailer.send
-    monkeypatch.setattr(engage, "_abandon", lambda *args: None)  # killed: not even the reservation is given up
+    monkeypatch.setattr(send_once, "_abandon", lambda *args: None)  # killed: not even the reservation is given up
     with engage_machine(MONDAY_10_UTC, duplicate=second_step) as (account, harness):
         died: list[str] = []
 
@@ -562,7 +562,7 @@ def test_an_attempt_that_died_without_a_word_is_given_up_once_its_time_ran_out_a
 def test_a_round_reads_the_send_log_candidate_and_enrolment_once_and_writes_no_one_item_transaction(
     machine: Machine,
 ) -> None:
-    from talentpool.store import clients
+    from talentpool.adapters.aws import clients
 
     account, harness = machine
     calls: list[tuple[int, str, dict[str, Any]]] = []
@@ -592,7 +592,7 @@ def ses_refuses(until: Callable[[], bool], code: str, message: str = "Rate excee
     AWS, through botocore); returns the codes it answered, one per refused call."""
     from botocore.exceptions import ClientError
 
-    from talentpool.store.clients import client
+    from talentpool.adapters.aws.clients import client
 
     refused: list[str] = []
 
@@ -652,7 +652,7 @@ def fail_calls(service: str, operation: str, error: Exception, when: Callable[[]
     Returns one entry per failed call."""
     from moto.core.models import botocore_stubber
 
-    from talentpool.store.clients import client
+    from talentpool.adapters.aws.clients import client
 
     failed: list[str] = []
 
@@ -731,7 +731,7 @@ def test_ses_out_of_reach_is_retried_and_the_email_goes_once(machine: Machine) -
 def test_a_permanently_rejected_email_ends_the_sequence_with_the_reason(
     machine: Machine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from talentpool.store.mail import Mailer, Rejected
+    from talentpool.adapters.aws.mail import Mailer, Rejected
 
     account, harness = machine
 
@@ -755,7 +755,7 @@ def test_a_permanently_rejected_email_ends_the_sequence_with_the_reason(
 def test_an_unexpected_fault_is_caught_and_recorded_on_the_timeline(
     machine: Machine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from talentpool.store.mail import Mailer
+    from talentpool.adapters.aws.mail import Mailer
 
     account, harness = machine
 

@@ -117,7 +117,7 @@ def test_an_imported_file_is_deleted_once_its_import_has_finished(world):
 
 
 def test_an_erasure_whose_cleanup_failed_is_cleaned_when_the_batch_comes_again(aws, world, monkeypatch):
-    from talentpool.store.event_log import EventLog
+    from talentpool.adapters.aws.event_log import EventLog
 
     _, tap = world
     capture()

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from talentpool import cursor
+from talentpool.adapters.aws import clients
+from talentpool.adapters.aws.candidates import CandidateStore, profile_item
+from talentpool.adapters.aws.table import Table
 from talentpool.ids import new_id
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, Location, Source
-from talentpool.store import clients
-from talentpool.store.candidates import CandidateStore, profile_item
-from talentpool.store.table import Table
 from tests import factories
 from tests.integration.helpers import call
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from talentpool.logic.imports import ERASED_REASON
+from talentpool.logic.capture.imports import ERASED_REASON
 from tests import factories
 from tests.integration.helpers import call, candidates, captured_id, timeline
 
@@ -274,7 +274,7 @@ def test_a_file_that_cannot_be_imported_fails_clearly_and_writes_nobody(imports,
 
 
 def test_a_file_over_the_size_limit_fails_before_it_is_read(imports, monkeypatch):
-    monkeypatch.setattr("talentpool.logic.imports.MAX_FILE_BYTES", 64)
+    monkeypatch.setattr("talentpool.logic.capture.imports.MAX_FILE_BYTES", 64)
     status = imports.run(csv_bytes("email", *(f"p{n}@example.com" for n in range(10))))
 
     assert (status["status"], status["failure"]["code"]) == ("failed", "too_large")

@@ -30,7 +30,7 @@ ADVICE = "Grow your career, {{first_name|there}}"
 
 @dataclass
 class PacedClock:
-    """The pacer's clock and sleep (logic.nurture.monotonic / pause), simulated: pauses are recorded."""
+    """The pacer's clock and sleep (logic.campaigns.pacing.monotonic / pause), simulated: pauses are recorded."""
 
     now: float = 0.0
     pauses: list[float] = field(default_factory=list)
@@ -45,11 +45,11 @@ class PacedClock:
 
 @pytest.fixture
 def pacing(monkeypatch: pytest.MonkeyPatch) -> PacedClock:
-    from talentpool.logic import nurture
+    from talentpool.logic.campaigns import pacing as nurture_pacing
 
     paced = PacedClock()
-    monkeypatch.setattr(nurture, "monotonic", paced.monotonic)
-    monkeypatch.setattr(nurture, "pause", paced.pause)
+    monkeypatch.setattr(nurture_pacing, "monotonic", paced.monotonic)
+    monkeypatch.setattr(nurture_pacing, "pause", paced.pause)
     return paced
 
 
@@ -63,10 +63,10 @@ def machine(pacing: PacedClock) -> Iterator[Machine]:
 
 
 def segment(tag: str) -> str:
+    from talentpool.adapters.aws.segments import SegmentStore
+    from talentpool.adapters.aws.table import Table
     from talentpool.ids import new_id
     from talentpool.models.search import CandidateFilter, Segment
-    from talentpool.store.segments import SegmentStore
-    from talentpool.store.table import Table
 
     segment_id = new_id()
     SegmentStore(Table(factories.TABLE)).create(
@@ -110,10 +110,10 @@ def campaign(segment_id: str | None, *, steps: list[dict[str, Any]] | None = Non
 
 def fill_cap(candidate_id: str, *sends: datetime) -> None:
     """Marketing email the candidate got from other sequences lately: at the default cap of 2, they are full."""
+    from talentpool.adapters.aws.send_log import SendLogStore
+    from talentpool.adapters.aws.table import Table
     from talentpool.clock import isoformat
     from talentpool.models.sequences import SendLog, SendRecord
-    from talentpool.store.send_log import SendLogStore
-    from talentpool.store.table import Table
 
     records = [
         SendRecord(key=f"other#{i}", at=isoformat(at), status="sent", sequence_id="welcome", step=i, event_id=f"e{i}")
@@ -268,7 +268,7 @@ def test_a_campaign_over_a_segment_emails_exactly_the_eligible_once_each_with_co
 def test_every_send_is_on_the_timeline_and_the_bus_named_by_its_run_and_tagged_for_ses_events(
     machine: Machine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from talentpool.store.mail import Mailer
+    from talentpool.adapters.aws.mail import Mailer
 
     account, harness = machine
     tags: list[dict[str, str]] = []
@@ -418,8 +418,8 @@ def test_running_a_batch_again_sends_nothing_new(machine: Machine) -> None:
 def test_a_batch_that_lost_its_record_finds_every_send_in_the_send_log_and_sends_nothing_again(
     machine: Machine,
 ) -> None:
-    from talentpool.store.campaign_runs import CampaignRunStore
-    from talentpool.store.table import Table
+    from talentpool.adapters.aws.campaign_runs import CampaignRunStore
+    from talentpool.adapters.aws.table import Table
 
     account, harness = machine
     for _ in range(3):
@@ -473,7 +473,7 @@ def test_ses_throttling_for_an_hour_mid_batch_never_ends_the_run_and_each_email_
 def test_a_fault_fails_the_run_with_the_error_named_in_its_result_and_frees_the_campaign(
     machine: Machine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from talentpool.store.mail import Mailer
+    from talentpool.adapters.aws.mail import Mailer
 
     account, harness = machine
 
@@ -515,8 +515,8 @@ def test_the_map_sends_as_many_batches_at_once_as_the_send_rate_allows_each_pace
 ) -> None:
     import time
 
-    from talentpool.logic import nurture
-    from talentpool.store.mail import Mailer
+    from talentpool.adapters.aws.mail import Mailer
+    from talentpool.logic.campaigns import nurture
 
     account, harness = machine
     monkeypatch.setattr(nurture, "BATCH_SIZE", 3)
@@ -549,7 +549,7 @@ def test_transitions_and_aws_calls_per_email(machine: Machine) -> None:
     from a botocore hook on the handlers' session, for a one-round run in one batch. (20 emails keep moto's
     whole-table copy per transaction quick; a batch holds 100, and the transitions are per batch, not per
     email, so at 100 a batch they are 6/100 per email.)"""
-    from talentpool.store import clients
+    from talentpool.adapters.aws import clients
 
     account, harness = machine
     calls: list[str] = []

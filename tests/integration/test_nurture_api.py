@@ -37,9 +37,10 @@ def nurture(aws: Account) -> Iterator[str]:
     """A nurture state machine (not executed here), a schedule group, and the API pointed at both."""
     import boto3
 
+    from talentpool.adapters.aws.campaign_runs import CampaignLauncher
     from talentpool.api import campaigns
-    from talentpool.logic.campaign_schedules import ScheduleSettings
-    from talentpool.store.campaign_runs import CampaignLauncher
+    from talentpool.composition import recruiter_api
+    from talentpool.logic.campaigns.schedules import ScheduleSettings
 
     machine = boto3.client("stepfunctions").create_state_machine(
         name="nurture", definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}), roleArn=ROLE
@@ -47,12 +48,12 @@ def nurture(aws: Account) -> Iterator[str]:
     boto3.client("scheduler").create_schedule_group(Name=GROUP)
     settings = ScheduleSettings(group=GROUP, role_arn=ROLE, state_machine_arn=machine)
     overrides = factories.load_handler("recruiter_api").app.dependency_overrides
-    overrides[campaigns.launcher] = lambda: CampaignLauncher(machine)
+    overrides[recruiter_api.launcher] = lambda: CampaignLauncher(machine)
     overrides[campaigns.schedule_sync] = lambda: campaigns.syncing(settings)
     try:
         yield machine
     finally:
-        overrides.pop(campaigns.launcher, None)
+        overrides.pop(recruiter_api.launcher, None)
         overrides.pop(campaigns.schedule_sync, None)
 
 
@@ -104,9 +105,9 @@ def test_a_send_starts_one_execution_named_for_the_campaign_and_its_run(nurture:
 
 
 def test_a_send_while_a_run_of_the_campaign_is_still_sending_is_409(nurture: str) -> None:
+    from talentpool.adapters.aws.campaign_runs import state_key
+    from talentpool.adapters.aws.table import Table
     from talentpool.models.campaigns import CampaignState
-    from talentpool.store.campaign_runs import state_key
-    from talentpool.store.table import Table
 
     state = CampaignState(
         campaign_id="nurture-events", runs=1, active_run="01RUN", active_until="2999-01-01T00:00:00.000Z"
@@ -138,8 +139,8 @@ def test_a_second_send_is_409_with_the_run_that_exists_and_starts_nothing(nurtur
 
 
 def test_a_send_of_a_version_a_finished_run_already_sent_is_409_with_that_run(nurture: str) -> None:
-    from talentpool.store.campaign_runs import CampaignRunStore
-    from talentpool.store.table import Table
+    from talentpool.adapters.aws.campaign_runs import CampaignRunStore
+    from talentpool.adapters.aws.table import Table
 
     # Given a campaign whose run has finished sending this version
     first = factories.response_json(api("POST", "/campaigns/nurture-events/send"))

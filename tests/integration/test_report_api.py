@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from talentpool.adapters.aws import clients
 from talentpool.models.reports import ReportSummary
-from talentpool.store import clients
 from tests import factories
 from tests.integration.helpers import call
 

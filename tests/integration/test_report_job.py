@@ -10,9 +10,9 @@ import pytest
 
 from bench import reports as realistic
 from talentpool import spreadsheet
+from talentpool.adapters.aws import clients
+from talentpool.adapters.aws.table import Table
 from talentpool.models.reports import ReportSummary
-from talentpool.store import clients
-from talentpool.store.table import Table
 from tests import factories
 from tests.integration.helpers import call
 

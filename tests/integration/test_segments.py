@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from talentpool.adapters.aws.search import SearchIndex
+from talentpool.adapters.aws.segments import SegmentStore
+from talentpool.adapters.aws.table import Table
 from talentpool.auth import Principal
 from talentpool.errors import SegmentNotFound
-from talentpool.logic import segments
+from talentpool.logic.people import segments
 from talentpool.models.search import SegmentRequest
-from talentpool.store.search import SearchIndex
-from talentpool.store.segments import SegmentStore
-from talentpool.store.table import Table
 from tests import factories
 from tests.integration.helpers import call, header
 from tests.integration.test_search import NAMES, api, body

@@ -9,11 +9,11 @@ from urllib.parse import urljoin
 
 import pytest
 
+from talentpool.adapters.aws import keys
+from talentpool.adapters.aws.table import Table
+from talentpool.adapters.aws.workflows import Workflows
 from talentpool.clock import parse_iso, utcnow
-from talentpool.logic import links
-from talentpool.store import keys
-from talentpool.store.table import Table
-from talentpool.store.workflows import Workflows
+from talentpool.logic.sending import links
 from tests import factories
 from tests.integration.helpers import call, candidates, captured_id, header, timeline
 

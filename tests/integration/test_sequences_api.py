@@ -36,10 +36,10 @@ def definition(**changes: Any) -> dict[str, Any]:
 
 
 def add_candidate(**changes: Any) -> str:
+    from talentpool.adapters.aws.candidates import CandidateStore
+    from talentpool.adapters.aws.table import Table
     from talentpool.ids import new_id
     from talentpool.models.candidate import Candidate
-    from talentpool.store.candidates import CandidateStore
-    from talentpool.store.table import Table
 
     candidate_id = new_id()
     fields: dict[str, Any] = {
@@ -256,9 +256,9 @@ def test_unknown_sequences_are_404(aws: Account) -> None:
 
 
 def test_two_saves_of_the_same_version_conflict(aws: Account) -> None:
+    from talentpool.adapters.aws.sequences import SequenceStore, SequenceVersionTaken
+    from talentpool.adapters.aws.table import Table
     from talentpool.models.sequences import Sequence
-    from talentpool.store.sequences import SequenceStore, SequenceVersionTaken
-    from talentpool.store.table import Table
 
     store = SequenceStore(Table(factories.TABLE))
     sequence_id = body_of(api("POST", "/sequences", definition(), claims=factories.ADMIN))["sequence_id"]
@@ -304,9 +304,9 @@ def test_enrolling_publishes_one_event_per_eligible_candidate_and_says_who_was_s
 
 
 def test_someone_already_running_is_skipped(aws: Account) -> None:
+    from talentpool.adapters.aws.enrolments import EnrolmentStore
+    from talentpool.adapters.aws.table import Table
     from talentpool.models.sequences import Enrolment
-    from talentpool.store.enrolments import EnrolmentStore
-    from talentpool.store.table import Table
 
     candidate_id = add_candidate()
     running = Enrolment(
@@ -386,9 +386,9 @@ def test_nurture_campaigns_and_inactive_sequences_take_no_enrolments(aws: Accoun
 
 
 def test_enrolments_of_a_candidate_and_stopping_one(aws: Account) -> None:
+    from talentpool.adapters.aws.enrolments import EnrolmentStore
+    from talentpool.adapters.aws.table import Table
     from talentpool.models.sequences import Enrolment
-    from talentpool.store.enrolments import EnrolmentStore
-    from talentpool.store.table import Table
 
     candidate_id = add_candidate()
     assert api("GET", f"/candidates/{candidate_id}/enrollments", claims=factories.RECRUITER)["statusCode"] == 200

@@ -65,7 +65,7 @@ def throttle_first_attempts(per_step: int) -> list[str]:
     throttled account; returns the steps it refused, one entry per refusal."""
     from botocore.exceptions import ClientError
 
-    from talentpool.store.clients import client
+    from talentpool.adapters.aws.clients import client
 
     refused: list[str] = []
 
@@ -85,7 +85,7 @@ def lose_every_nth_report(monkeypatch: pytest.MonkeyPatch, nth: int) -> list[int
     so the machine's Retry runs that round again; returns the rounds it happened to."""
     from botocore.exceptions import ReadTimeoutError
 
-    from talentpool.store.workflows import Workflows
+    from talentpool.adapters.aws.workflows import Workflows
 
     succeed, calls, lost = Workflows.succeed, [0], []
 
@@ -104,7 +104,7 @@ def pause_for_a_year_after(monkeypatch: pytest.MonkeyPatch, step: int, candidate
     """Once step `step` has gone, the candidate pauses marketing email for 52 weeks (the preference centre's
     longest pause): the next send is planned more than a year away."""
     from talentpool import clock
-    from talentpool.store.mail import Mailer
+    from talentpool.adapters.aws.mail import Mailer
 
     original = Mailer.send
 
@@ -297,7 +297,7 @@ def test_erasure_after_the_hand_over_stops_the_new_execution(continuing: Machine
 def test_a_stop_between_the_hand_over_and_the_new_executions_start_sends_nothing_more(
     continuing: Machine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from talentpool.store.workflows import Workflows
+    from talentpool.adapters.aws.workflows import Workflows
 
     account, harness = continuing
     candidate_id = add_candidate()
@@ -369,13 +369,14 @@ def nurture_worst_case(budget: int) -> Iterator[tuple[Account, EngageHarness, Nu
     in Los Angeles, where it is 01:00 (their batches wait for the window there). Started, not run."""
     from botocore.exceptions import ReadTimeoutError
 
-    from talentpool.logic import nurture
+    from talentpool.logic.campaigns import nurture
+    from talentpool.logic.campaigns import pacing as nurture_pacing
     from tests.integration.test_engage import fail_calls, ses_refuses
     from tests.integration.test_nurture import campaign, segment, start
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(nurture, "BATCH_SIZE", 2)
-        patch.setattr(nurture, "pause", lambda seconds: None)  # the pacer's spacing is not what this is about
+        patch.setattr(nurture_pacing, "pause", lambda seconds: None)  # the pacer's spacing is not what this is about
         patch.setattr(limits, "NURTURE_PAGE", 3)
         patch.setattr(limits, "HISTORY_BUDGET", budget)
         patch.setattr(limits, "draw", random.Random(9).random)

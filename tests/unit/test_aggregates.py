@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from talentpool.adapters.aws.aggregates import stream_change, transaction_parts
 from talentpool.clock import isoformat
 from talentpool.models import aggregates as agg
 from talentpool.models.aggregate_changes import (
@@ -20,7 +21,6 @@ from talentpool.models.aggregate_changes import (
 )
 from talentpool.models.candidate import Location, Source
 from talentpool.models.search import CandidateFilter
-from talentpool.store.aggregates import stream_change, transaction_parts
 from tests import stream_records as sr
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -86,7 +86,7 @@ class NoIndex:
 
 
 def aggregation(store: FakeStore, now: datetime = T0) -> Any:
-    from talentpool.logic.aggregates import Aggregation, Settings
+    from talentpool.logic.reports.aggregates import Aggregation, Settings
 
     return Aggregation(store, NoIndex(), Settings(consent_months=24), now=lambda: now)
 
@@ -248,7 +248,7 @@ def test_a_new_confirmation_date_moves_the_consent_expiry():
     ],
 )
 def test_consent_lasts_whole_months_clamped_to_the_months_end(day, months, expected):
-    from talentpool.logic.aggregates import add_months
+    from talentpool.logic.reports.aggregates import add_months
 
     assert add_months(day, months) == expected
 
@@ -477,7 +477,7 @@ def test_a_redelivered_record_counts_nothing_but_still_has_its_log_line():
 
 
 def test_a_record_delivered_again_from_inside_its_own_handling_is_skipped():
-    from talentpool.logic.aggregates import Aggregation, Settings
+    from talentpool.logic.reports.aggregates import Aggregation, Settings
 
     raw = sr.insert(sr.profile(sr.candidate(T0)), at=T0)
     nested: list[str] = []
@@ -499,7 +499,7 @@ def test_a_record_delivered_again_from_inside_its_own_handling_is_skipped():
 
 
 def test_an_unreadable_image_fails_without_quoting_what_it_held():
-    from talentpool.logic.aggregates import MalformedRecord
+    from talentpool.logic.reports.aggregates import MalformedRecord
 
     broken = {**sr.profile(sr.candidate(T0)), "source": {"utm_source": "ana.silva@example.com"}}
 
@@ -535,7 +535,7 @@ def test_event_line_fields_are_the_contracts_columns_in_order():
 
 
 def test_a_batch_name_depends_on_its_records_and_their_order_only():
-    from talentpool.logic.aggregates import batch_name
+    from talentpool.logic.reports.aggregates import batch_name
 
     assert batch_name(["a", "b"]) == batch_name(["a", "b"])
     assert batch_name(["a", "b"]) != batch_name(["b", "a"])

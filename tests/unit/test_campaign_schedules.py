@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from talentpool.logic import builtin_sequences
-from talentpool.logic.campaign_schedules import (
+from talentpool.adapters.aws.sequences import summary_of
+from talentpool.logic.campaigns.schedules import (
     SCHEDULED_TIME,
     ScheduleSettings,
     desired_schedule,
@@ -13,9 +13,9 @@ from talentpool.logic.campaign_schedules import (
     sync_all,
     sync_schedule,
 )
+from talentpool.logic.sequences import builtin as builtin_sequences
 from talentpool.models.campaigns import CampaignSchedule
 from talentpool.models.sequences import Sequence, SequenceSummary
-from talentpool.store.sequences import summary_of
 
 SETTINGS = ScheduleSettings(
     group="talentpool-campaigns",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from talentpool.logic.capture import (
+from talentpool.logic.capture.submissions import (
     CHANGE_HOLD,
     CaptureContext,
     _new_candidate,

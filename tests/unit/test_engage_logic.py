@@ -8,27 +8,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from talentpool.adapters.aws.mail import Rejected, Throttled
+from talentpool.adapters.aws.send_log import SendLogChanged
 from talentpool.config import SequenceStepEnv
 from talentpool.ids import new_id
-from talentpool.logic import builtin_sequences
-from talentpool.logic.engage import (
-    Continue,
-    Continued,
-    EngagePorts,
-    EngageSettings,
-    Exited,
-    Finished,
-    ReservationHeld,
-    SendTask,
-    SlotTaken,
-    candidate_zone,
-    exit_reason,
-    frequency_cap,
-    report_outcome,
-    send_key,
-    send_step_email,
-)
+from talentpool.logic.sending.eligibility import candidate_zone, exit_reason, frequency_cap
 from talentpool.logic.sending.marketing_email import Branding, Links, render_marketing_email
+from talentpool.logic.sending.send_once import ReservationHeld, SendTask, SlotTaken, send_key, send_step_email
+from talentpool.logic.sending.settings import SendingSettings
+from talentpool.logic.sequences import builtin as builtin_sequences
+from talentpool.logic.sequences.engage import Continue, Continued, EngagePorts, Exited, Finished, report_outcome
 from talentpool.models.candidate import Candidate, TimelineEntry
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import DomainEvent
@@ -40,11 +29,9 @@ from talentpool.models.sequences import (
     SendRecord,
     Sequence,
 )
-from talentpool.store.mail import Rejected, Throttled
-from talentpool.store.send_log import SendLogChanged
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
-SETTINGS = EngageSettings(
+SETTINGS = SendingSettings(
     sender_email="talent@example.com",
     company_name="Acme",
     public_base_url="https://t.example",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from talentpool.logic.engagement import WEIGHTS, Interaction, credit, decay_factor, engagement_now
+from talentpool.logic.people.engagement import WEIGHTS, Interaction, credit, decay_factor, engagement_now
 from talentpool.models.engagement import Engagement
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)

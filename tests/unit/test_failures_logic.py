@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from talentpool.errors import ValidationFailed
-from talentpool.logic.failures import describe, execution_input, list_failures, redrive
+from talentpool.logic.ops.failures import describe, execution_input, list_failures, redrive
 from talentpool.models.failures import Consumer, ConsumerKind, FailureSource, ParkedMessage, RedriveRequest
 
 LAMBDA_RECORD = {

@@ -7,14 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from talentpool.adapters.aws.events import EventPublishFailed
 from talentpool.auth import Principal
 from talentpool.clock import isoformat
 from talentpool.errors import EmailTaken, VersionConflict
-from talentpool.logic import imports
-from talentpool.logic.imports import ImportServices, Upload, import_id_for_key, merge_row, new_candidate, run_import
+from talentpool.logic.capture import imports
+from talentpool.logic.capture.imports import (
+    ImportServices,
+    Upload,
+    import_id_for_key,
+    merge_row,
+    new_candidate,
+    run_import,
+)
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, Source
 from talentpool.models.imports import ImportRecord, ImportRow, ImportStatus, PoolEntry
-from talentpool.store.events import EventPublishFailed
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 RECRUITER = Principal("rec-1", "rita@example.com", frozenset({"recruiters"}))

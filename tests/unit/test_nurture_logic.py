@@ -8,27 +8,24 @@ from typing import Any
 
 import pytest
 
+from talentpool.adapters.aws.campaign_runs import CampaignStateChanged, RunClaimed
 from talentpool.auth import Principal
 from talentpool.errors import Conflict
 from talentpool.ids import is_id
-from talentpool.logic import builtin_sequences, nurture
 from talentpool.logic import workflow_limits as limits
-from talentpool.logic.nurture import (
+from talentpool.logic.campaigns import nurture, pacing
+from talentpool.logic.campaigns.batches import ineligibility
+from talentpool.logic.campaigns.nurture import record_run_failure, scheduled_run_id, tally_run
+from talentpool.logic.campaigns.pacing import Pacer, map_concurrency, task_send_rate
+from talentpool.logic.campaigns.ports import NurturePorts, NurtureSettings
+from talentpool.logic.campaigns.runs import (
     CampaignAlreadySent,
     CampaignBusy,
     CampaignNotFound,
-    NurturePorts,
-    NurtureSettings,
-    Pacer,
     execution_name,
-    ineligibility,
-    map_concurrency,
-    record_run_failure,
-    scheduled_run_id,
     start_campaign_send,
-    tally_run,
-    task_send_rate,
 )
+from talentpool.logic.sequences import builtin as builtin_sequences
 from talentpool.models.campaigns import (
     CampaignBatch,
     CampaignRun,
@@ -41,7 +38,6 @@ from talentpool.models.campaigns import (
 )
 from talentpool.models.candidate import Candidate
 from talentpool.models.sequences import Sequence
-from talentpool.store.campaign_runs import CampaignStateChanged, RunClaimed
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:nurture:x"
@@ -171,9 +167,6 @@ class Continuations:
 def ports(
     runs: FakeRuns, *stored: Sequence, send_rate: int = 14, workflows: Continuations | None = None
 ) -> NurturePorts:
-    from talentpool.logic.engage import EngagePorts
-
-    send = EngagePorts(None, None, None, None, None, None, None, None, workflows or Continuations())  # type: ignore[arg-type]
     return NurturePorts(
         sequences=FakeSequences(*stored),
         candidates=None,  # type: ignore[arg-type]
@@ -181,8 +174,9 @@ def ports(
         runs=runs,
         segments=NoAudience(),  # type: ignore[arg-type]
         index=NoAudience(),
-        send=send,
+        send=None,  # type: ignore[arg-type]
         settings=NurtureSettings(send_rate=send_rate),
+        workflows=workflows or Continuations(),
     )
 
 
@@ -213,8 +207,8 @@ def test_the_pacer_spaces_sends_at_its_rate(monkeypatch: pytest.MonkeyPatch) -> 
         pauses.append(seconds)
         clock["now"] += seconds
 
-    monkeypatch.setattr(nurture, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(nurture, "pause", pause)
+    monkeypatch.setattr(pacing, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(pacing, "pause", pause)
     pace = Pacer(4.0)
 
     pace()

@@ -137,7 +137,7 @@ def test_a_report_date_is_documented_as_a_date() -> None:
 
 
 def test_the_document_names_the_failure_queues_a_redrive_can_replay() -> None:
-    # Any other name is refused by the logic (talentpool/logic/failures.py), which knows the deployment's queues.
+    # Any other name is refused by the logic (talentpool/logic/ops/failures.py), which knows the deployment's queues.
     for known in spec.failure_consumers():
         assert document_accepts(RedriveRequest, {"queue": known})
     for unknown in ("", "no-such-consumer"):

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from talentpool import pages, templating
+from talentpool import templating
 from talentpool.config import SiteEnv, load
 from talentpool.errors import FieldError
 from talentpool.http import validation_error
 from talentpool.models.candidate import CaptureRequest
+from talentpool.views import pages
 from talentpool.views.forms import human
 
 

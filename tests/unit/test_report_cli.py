@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from talentpool.logic.reports import Aggregates, build_summary, coverage
+from talentpool.logic.reports.build import Aggregates, build_summary, coverage
 from talentpool.models.aggregates import FUNNEL_STEPS, metric_key
 from talentpool.models.reports import ReportRequest
 from tests.unit.test_cli_fakes import FakeApi, cli, error

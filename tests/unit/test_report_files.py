@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from talentpool import spreadsheet
-from talentpool.logic.reports import Aggregates, build_summary, coverage
+from talentpool.logic.reports.build import Aggregates, build_summary, coverage
 from talentpool.models.aggregates import FUNNEL_STEPS, metric_key
 from talentpool.models.reports import Period, ReportRequest, ReportSummary
 from talentpool.views import report

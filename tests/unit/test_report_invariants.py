@@ -2,7 +2,7 @@
 
 Random email histories (any subset of SES's events, arriving in any order, reported twice, across midnight
 and across the edge of the report's 30-day window) and random candidate journeys go through the real stream
-consumer (logic.aggregates, on an in-memory store) and the real report (logic.reports). Every report must
+consumer (logic.reports.aggregates, on an in-memory store) and the real report (logic.reports.build). Every report must
 then hold: delivered <= sent, opened <= delivered, clicked <= opened, bounced <= sent, complained <= delivered,
 for every sequence, step and period; and each funnel step <= the one before, overall, per channel and in
 sources.csv.
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from talentpool.clock import isoformat
-from talentpool.logic.reports import Aggregates, build_summary, coverage
+from talentpool.logic.reports.build import Aggregates, build_summary, coverage
 from talentpool.models import aggregates as agg
 from talentpool.models.reports import Period, ReportRequest, ReportSummary, StepPerformance
 from talentpool.models.stages import allowed_moves

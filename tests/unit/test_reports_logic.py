@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from talentpool.errors import ValidationFailed
-from talentpool.logic import reports
-from talentpool.logic.reports import Aggregates, build_summary, coverage, nearest_rank
+from talentpool.logic.reports import build as reports
+from talentpool.logic.reports.build import Aggregates, build_summary, coverage, nearest_rank
 from talentpool.models.aggregates import EXPIRY_PK, TOTAL_PK, day_pk, metric_key
 from talentpool.models.reports import HistogramBin, Period, ReportRequest, ReportSummary, ReportWritten
 

@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from talentpool import clock
+from talentpool.adapters.aws.candidates import index_items, profile_item
+from talentpool.adapters.aws.schema import GLOBAL_INDEXES, PK, SK
+from talentpool.adapters.aws.search import GSI_PARTITIONS, is_position, key_range
 from talentpool.errors import ValidationFailed
 from talentpool.ids import new_id
-from talentpool.logic import search
+from talentpool.logic.people import search
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, Location, Source, Stage
 from talentpool.models.search import CandidateFilter, CandidateSummary, Driver, IndexEntry, IndexPage, SearchParams
-from talentpool.store.candidates import index_items, profile_item
-from talentpool.store.schema import GLOBAL_INDEXES, PK, SK
-from talentpool.store.search import GSI_PARTITIONS, is_position, key_range
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -338,3 +339,16 @@ def test_a_range_with_its_top_below_its_floor_is_accepted_and_matches_nobody():
 
     assert not search.matches(query, summary(years_experience=5, skills=["python"]))
     assert all(s.max_years is not None and s.max_years >= 5 for p in search.plans(query) for s in p.streams)
+
+
+def test_the_engagement_filter_compares_the_score_decayed_to_now_as_the_docs_say():
+    # Given two people who scored 4 (an engaged click and open), one today and one three half-lives ago
+    now = START + timedelta(days=200)
+    fresh = candidate(1, engagement=4.0, engagement_at=now.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    stale_at = now - timedelta(days=90)
+    stale = candidate(2, engagement=4.0, engagement_at=stale_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    # When a recruiter asks for engagement of at least 1 (the stale score is 0.5 by now)
+    with clock.override(lambda: now):
+        page = search.search_page(FakeIndex([fresh, stale]), f(min_engagement=1), limit=10, page_cursor=None)
+    # Then only the one whose score still reaches 1 is found
+    assert [s.candidate_id for s in page.items] == [fresh.candidate_id]

@@ -8,7 +8,8 @@ import pytest
 
 from talentpool.errors import Conflict, InvalidToken, ValidationFailed, VersionConflict
 from talentpool.ids import new_id
-from talentpool.logic import links, self_service
+from talentpool.logic.privacy import self_service
+from talentpool.logic.sending import links
 from talentpool.models.candidate import Candidate, Channel, ConsentRecord, ConsentStatus, Source, Topic
 from talentpool.models.preferences import (
     DeleteEverything,

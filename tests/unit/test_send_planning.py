@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from talentpool.logic.send_planning import first_in_window, next_send_time
+from talentpool.logic.sending.planning import first_in_window, next_send_time
 from talentpool.models.sequences import QuietHours, SendWindow
 
 LONDON, NEW_YORK, TOKYO = ZoneInfo("Europe/London"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from talentpool.errors import VersionConflict
-from talentpool.logic.delivery_events import Outcome, record_ses_event
+from talentpool.logic.sending.delivery_events import Outcome, record_ses_event
 from talentpool.models import engagement
 from talentpool.models.candidate import Candidate, ConsentRecord, ConsentStatus, Source, TimelineEntry
 from talentpool.models.engagement import Engagement

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from local import ses_events
 from local.moto_patches import SendRequest, SentMessage
 from local.outbox import Outbox
-from talentpool.logic.delivery_events import TIMELINE_KINDS, safe_link, suppression_reason, timeline_entry_for
+from talentpool.logic.sending.delivery_events import TIMELINE_KINDS, safe_link, suppression_reason, timeline_entry_for
 from talentpool.models.ses import SesEvent, SesEventRecord, SesEventType
 from tests import ses_samples
 

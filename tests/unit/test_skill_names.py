@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from talentpool.logic.capture import merge_profile
+from talentpool.logic.capture.submissions import merge_profile
 from talentpool.logic.sending.marketing_email import Branding, personal_values
 from talentpool.models.candidate import Candidate, CaptureRequest, ProfileFields
 from talentpool.models.recruiter import ProfilePatch

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from talentpool.adapters.aws.workflows import Workflows, continuation_name
 from talentpool.logic import workflow_limits as limits
-from talentpool.logic.send_planning import longest_closed
+from talentpool.logic.sending.planning import longest_closed
 from talentpool.models.sequences import SendWindow
-from talentpool.store.workflows import Workflows, continuation_name
 
 ARN = "arn:aws:states:eu-west-1:123456789012:execution:Engage-AbC123:0a1b2c3d-welcome"
 

@@ -1,1 +1,5 @@
-"""Talentpool's shared code: models, logic and the data-access store, shipped to Lambda as a layer."""
+"""Talentpool's shared code, shipped to Lambda as a layer: api, logic, ports, adapters, composition, models,
+views and templates.
+
+docs/architecture.md has the table of what each package may import; `lint-imports` enforces it.
+"""

@@ -23,10 +23,6 @@ class Principal:
     groups: frozenset[str]
 
     @property
-    def is_admin(self) -> bool:
-        return ADMINS in self.groups
-
-    @property
     def actor(self) -> str:
         """How the timeline names who did something: an id, not an address."""
         return f"recruiter:{self.subject}"

@@ -203,7 +203,7 @@ class CampaignStepEnv(SequenceStepEnv):
 
 class OpsEnv(FunctionEnv):
     table_name: str
-    # JSON {consumer: {queue_url, kind, target, inputs}}, parsed on first use (talentpool.logic.failures).
+    # JSON {consumer: {queue_url, kind, target, inputs}}, parsed on first use (talentpool.logic.ops.failures).
     failure_queues: str
 
 

@@ -133,3 +133,39 @@ class VersionConflict(Conflict):
 
 class SubmissionSettled(Exception):
     """Store outcome: another delivery of the same submission already processed it; announce its outcome."""
+
+
+# --- Outcomes of a store or service call that logic decides on. Adapters raise them (translating ClientError),
+# so logic never imports an adapter to catch what one raised.
+
+
+class NotSent(Exception):
+    """The mail service surely did not take the message: nothing was sent, so the caller may try again later."""
+
+
+class Rejected(Exception):
+    """The mail service refused this message permanently; `code` is its error code (no address or content)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class SendLogChanged(Exception):
+    """Another send for the same candidate wrote the log since it was read: re-read and decide again."""
+
+
+class EventPublishFailed(Exception):
+    """The event bus did not take every event."""
+
+
+class RunClaimed(Exception):
+    """An item for this run id exists already: a duplicate start, or this execution's own earlier attempt."""
+
+
+class CampaignStateChanged(Exception):
+    """Another run of the campaign changed its state since it was read: re-read and decide again."""
+
+
+class SequenceVersionTaken(Exception):
+    """Someone saved a version of this sequence since it was read: the caller reloads (409)."""

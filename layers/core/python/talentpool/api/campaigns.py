@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -15,15 +14,12 @@ from talentpool import http
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
-from talentpool.logic.campaign_schedules import ScheduleSettings, sync_schedule
+from talentpool.composition import recruiter_api as wiring
+from talentpool.logic.campaigns.schedules import ScheduleSettings, sync_schedule
 from talentpool.models.api_errors import ErrorResponse
 from talentpool.models.campaigns import CampaignSendAccepted
 from talentpool.models.sequences import Sequence, SequenceKind
 from talentpool.observability import logger
-from talentpool.store.campaign_runs import CampaignLauncher, CampaignRunStore
-from talentpool.store.schedules import SchedulerSchedules
-from talentpool.store.sequences import SequenceStore
-from talentpool.store.table import Table
 
 router = http.Router()
 
@@ -31,25 +27,8 @@ ScheduleSync = Callable[[Sequence], None]
 """Called after a sequence version is saved: keeps a campaign's schedule in step (engage: nothing to do)."""
 
 
-@cache
-def sequence_store() -> SequenceStore:
-    return SequenceStore(Table(deps.env().table_name))
-
-
-@cache
-def run_store() -> CampaignRunStore:
-    return CampaignRunStore(Table(deps.env().table_name))
-
-
-def launcher() -> CampaignLauncher:
-    arn = deps.env().nurture_state_machine_arn
-    if not arn:
-        raise RuntimeError("NURTURE_STATE_MACHINE_ARN is not set: the nurture state machine is not deployed")
-    return CampaignLauncher(arn)
-
-
 def schedule_settings() -> ScheduleSettings | None:
-    env = deps.env()
+    env = wiring.env()
     if not (env.schedule_group and env.scheduler_role_arn and env.nurture_state_machine_arn):
         return None
     return ScheduleSettings(
@@ -71,7 +50,7 @@ def syncing(settings: ScheduleSettings | None) -> ScheduleSync:
         if settings is None:
             logger.warning("campaign schedules are not configured", extra={"campaign_id": sequence.sequence_id})
             return
-        sync_schedule(sequence, SchedulerSchedules(settings.group), settings)
+        sync_schedule(sequence, wiring.schedules(settings.group), settings)
 
     return sync
 
@@ -80,9 +59,9 @@ CampaignId = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The campaign's sequence id")
 ]
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
-Sequences = Annotated[SequenceStore, Depends(sequence_store)]
-Runs = Annotated[CampaignRunStore, Depends(run_store)]
-Launcher = Annotated[CampaignLauncher, Depends(launcher)]
+Sequences = Annotated[wiring.SequenceStore, Depends(wiring.sequence_store)]
+Runs = Annotated[wiring.CampaignRunStore, Depends(wiring.run_store)]
+Launcher = Annotated[wiring.CampaignLauncher, Depends(wiring.launcher)]
 
 
 @router.post(
@@ -110,7 +89,8 @@ Launcher = Annotated[CampaignLauncher, Depends(launcher)]
 def post_campaign_send(
     sequence_id: CampaignId, caller: Recruiter, sequences: Sequences, runs: Runs, starter: Launcher
 ) -> Response[Any]:
-    from talentpool.logic import nurture  # the send logic (engage's send path, search) only when a send starts
+    # Here, not at the top: the campaign logic (engage's send path, search) loads only when a send starts.
+    from talentpool.logic.campaigns.runs import start_campaign_send
 
-    accepted = nurture.start_campaign_send(sequences, runs, starter, sequence_id, caller=caller, now=utcnow())
+    accepted = start_campaign_send(sequences, runs, starter, sequence_id, caller=caller, now=utcnow())
     return http.json_response(HTTPStatus.ACCEPTED, accepted.model_dump(mode="json"))

@@ -14,7 +14,9 @@ from talentpool import http
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
-from talentpool.logic import gdpr, profiles, stages
+from talentpool.composition import recruiter_api as wiring
+from talentpool.logic.people import profiles, stages
+from talentpool.logic.privacy import gdpr
 from talentpool.models.candidate import Owner, TimelineEntry
 from talentpool.models.recruiter import (
     CandidateExport,
@@ -26,18 +28,15 @@ from talentpool.models.recruiter import (
     TimelinePage,
     etag,
 )
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.events import EventBus
-from talentpool.store.workflows import Workflows
 
 router = http.Router()
 
 CandidateId = Annotated[str, Path(min_length=1, max_length=64, description="The candidate's id")]
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
 Admin = Annotated[Principal, Depends(deps.admin)]
-Repo = Annotated[CandidateStore, Depends(deps.candidates)]
-Bus = Annotated[EventBus, Depends(deps.bus)]
-Flows = Annotated[Workflows, Depends(deps.workflows)]
+Repo = Annotated[wiring.CandidateStore, Depends(wiring.candidates)]
+Bus = Annotated[wiring.EventBus, Depends(wiring.bus)]
+Flows = Annotated[wiring.Workflows, Depends(wiring.workflows)]
 
 ERRORS: dict[int, OpenAPIResponse] = {
     401: {"description": "No valid token"},

@@ -23,12 +23,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
 from talentpool import errors, http
-from talentpool.api import capture_deps as deps
 from talentpool.clock import utcnow
-from talentpool.logic.capture import CaptureContext, accept_submission, hash_ip
+from talentpool.composition import capture as deps
+from talentpool.logic.capture.submissions import CaptureContext, accept_submission, hash_ip
 from talentpool.models.base import Model
 from talentpool.models.candidate import CaptureRequest, CaptureResponse
-from talentpool.store.idempotency import persistence
 
 router = http.Router()
 IDEMPOTENCY = IdempotencyConfig(
@@ -57,7 +56,7 @@ def _capture_once() -> Callable[..., CaptureResponse]:
     once = idempotent_function(
         data_keyword_argument="attempt",
         config=IDEMPOTENCY,
-        persistence_store=persistence(deps.env().table_name, "capture"),
+        persistence_store=deps.idempotency_records(),
         output_serializer=PydanticSerializer(model=CaptureResponse),
     )
     captured: Callable[..., CaptureResponse] = once(_capture)

@@ -2,48 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler.request import Request
 
 from talentpool import auth
-from talentpool.config import RecruiterApiEnv, load
-from talentpool.store.candidates import CandidateStore
-from talentpool.store.events import EventBus
-from talentpool.store.search import SearchIndex
-from talentpool.store.segments import SegmentStore
-from talentpool.store.table import Table
-from talentpool.store.workflows import Workflows
-
-
-def env() -> RecruiterApiEnv:
-    return load(RecruiterApiEnv)
-
-
-@cache
-def candidates() -> CandidateStore:
-    return CandidateStore(Table(env().table_name))
-
-
-@cache
-def bus() -> EventBus:
-    return EventBus(env().event_bus_name)
-
-
-@cache
-def search_index() -> SearchIndex:
-    return SearchIndex(Table(env().table_name))
-
-
-@cache
-def segment_store() -> SegmentStore:
-    return SegmentStore(Table(env().table_name))
-
-
-@cache
-def workflows() -> Workflows:
-    return Workflows()
 
 
 def recruiter_from_event(event: dict[str, Any]) -> auth.Principal:

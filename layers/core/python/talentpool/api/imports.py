@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -15,27 +14,16 @@ from talentpool import http
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
-from talentpool.logic import imports
+from talentpool.composition import recruiter_api as wiring
+from talentpool.logic.capture import imports
 from talentpool.models.imports import CreateImportRequest, ImportCreated, ImportRecord
-from talentpool.store.imports import ImportStatusStore, ImportUploads
-from talentpool.store.table import Table
 
 router = http.Router()
 
 
-@cache
-def statuses() -> ImportStatusStore:
-    return ImportStatusStore(Table(deps.env().table_name))
-
-
-@cache
-def uploads() -> ImportUploads:
-    return ImportUploads(deps.env().imports_bucket)
-
-
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
-Statuses = Annotated[ImportStatusStore, Depends(statuses)]
-Uploads = Annotated[ImportUploads, Depends(uploads)]
+Statuses = Annotated[wiring.ImportStatusStore, Depends(wiring.import_statuses)]
+Uploads = Annotated[wiring.ImportUploads, Depends(wiring.import_uploads)]
 ImportId = Annotated[str, Path(min_length=1, max_length=64, description="The import's id")]
 
 ERRORS: dict[int, OpenAPIResponse] = {

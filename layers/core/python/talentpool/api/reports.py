@@ -16,12 +16,12 @@ from talentpool.api import deps
 from talentpool.api.segments import known_params
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
+from talentpool.composition import recruiter_api as wiring
 from talentpool.errors import FieldError, ValidationFailed
-from talentpool.logic import reports
+from talentpool.logic.reports import build as reports
 from talentpool.models.base import Model
 from talentpool.models.reports import Period, ReportDates, ReportView
 from talentpool.observability import logger
-from talentpool.store.reports import ReportStore
 
 router = http.Router()
 
@@ -45,12 +45,12 @@ class MissingArchive:
 
 @cache
 def archive() -> reports.ReportArchive:
-    bucket = deps.env().reports_bucket
+    bucket = wiring.env().reports_bucket
     if not bucket:
         # A deployment without the reporting construct: say so in the log, and answer as if none ran yet.
         logger.warning("REPORTS_BUCKET is not set: the recruiter API sees no reports")
         return MissingArchive()
-    return ReportStore(bucket)
+    return wiring.report_store(bucket)
 
 
 def report_date(value: str) -> date:

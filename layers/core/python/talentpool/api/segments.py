@@ -17,8 +17,9 @@ from talentpool import http
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
+from talentpool.composition import recruiter_api as wiring
 from talentpool.errors import FieldError, ValidationFailed
-from talentpool.logic import search, segments
+from talentpool.logic.people import search, segments
 from talentpool.models.search import (
     CandidatePage,
     PageParams,
@@ -29,8 +30,6 @@ from talentpool.models.search import (
     SegmentRequest,
 )
 from talentpool.observability import logger
-from talentpool.store.search import SearchIndex
-from talentpool.store.segments import SegmentStore
 
 router = http.Router()
 
@@ -54,8 +53,8 @@ def known_params(*models: type[BaseModel]) -> Callable[[Request], None]:
 
 
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
-Index = Annotated[SearchIndex, Depends(deps.search_index)]
-Segments = Annotated[SegmentStore, Depends(deps.segment_store)]
+Index = Annotated[wiring.SearchIndex, Depends(wiring.search_index)]
+Segments = Annotated[wiring.SegmentStore, Depends(wiring.segment_store)]
 SegmentId = Annotated[str, Path(min_length=1, max_length=64, description="The segment's id")]
 SearchQuery = Annotated[None, Depends(known_params(SearchParams))]
 PagingQuery = Annotated[None, Depends(known_params(PageParams))]

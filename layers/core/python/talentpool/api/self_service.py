@@ -12,12 +12,13 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from talentpool import errors, http, pages
-from talentpool.api import self_service_deps as deps
+from talentpool import errors, http
 from talentpool.clock import utcnow
+from talentpool.composition import self_service as deps
 from talentpool.limits import parse_json
-from talentpool.logic import self_service
+from talentpool.logic.privacy import self_service
 from talentpool.models.recruiter import CandidateExport
+from talentpool.views import pages
 from talentpool.views import preferences as views
 
 router = http.Router()

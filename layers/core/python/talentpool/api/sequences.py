@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import cache
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -16,7 +14,8 @@ from talentpool import http
 from talentpool.api import campaigns, deps
 from talentpool.auth import Principal
 from talentpool.clock import utcnow
-from talentpool.logic import sequences
+from talentpool.composition import recruiter_api as wiring
+from talentpool.logic.sequences import definitions as sequences
 from talentpool.models.sequences import (
     EnrollmentRequest,
     EnrollmentResult,
@@ -27,45 +26,8 @@ from talentpool.models.sequences import (
     SequenceList,
     sequence_json,
 )
-from talentpool.store.candidate_batch import CandidateBatch
-from talentpool.store.enrolments import EnrolmentStore
-from talentpool.store.events import EventBus
-from talentpool.store.sequences import SequenceStore
-from talentpool.store.table import Table
-from talentpool.store.workflows import Workflows
 
 router = http.Router()
-
-
-@cache
-def sequence_store() -> SequenceStore:
-    return SequenceStore(Table(deps.env().table_name))
-
-
-@cache
-def enrolment_store() -> EnrolmentStore:
-    return EnrolmentStore(Table(deps.env().table_name))
-
-
-@cache
-def candidate_batch() -> CandidateBatch:
-    return CandidateBatch(deps.candidates())
-
-
-def segment_members() -> sequences.SegmentMembers:
-    """Who a saved segment matches now, from the segments feature's evaluator (index reads, never a scan)."""
-    from talentpool.logic.segments import evaluate_segment
-    from talentpool.store.search import SearchIndex
-    from talentpool.store.segments import SegmentStore
-
-    table = Table(deps.env().table_name)
-
-    def members(segment_id: str) -> Iterator[str]:
-        return (
-            summary.candidate_id for summary in evaluate_segment(SegmentStore(table), SearchIndex(table), segment_id)
-        )
-
-    return members
 
 
 SequenceId = Annotated[
@@ -74,12 +36,12 @@ SequenceId = Annotated[
 CandidateId = Annotated[str, Path(min_length=1, max_length=64, description="The candidate's id")]
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
 Admin = Annotated[Principal, Depends(deps.admin)]
-Sequences = Annotated[SequenceStore, Depends(sequence_store)]
-Enrolments = Annotated[EnrolmentStore, Depends(enrolment_store)]
-Candidates = Annotated[CandidateBatch, Depends(candidate_batch)]
-Bus = Annotated[EventBus, Depends(deps.bus)]
-Flows = Annotated[Workflows, Depends(deps.workflows)]
-Members = Annotated[sequences.SegmentMembers, Depends(segment_members)]
+Sequences = Annotated[wiring.SequenceStore, Depends(wiring.sequence_store)]
+Enrolments = Annotated[wiring.EnrolmentStore, Depends(wiring.enrolment_store)]
+Candidates = Annotated[wiring.CandidateBatch, Depends(wiring.candidate_batch)]
+Bus = Annotated[wiring.EventBus, Depends(wiring.bus)]
+Flows = Annotated[wiring.Workflows, Depends(wiring.workflows)]
+Members = Annotated[sequences.SegmentMembers, Depends(wiring.segment_members)]
 ScheduleSync = Annotated[campaigns.ScheduleSync, Depends(campaigns.schedule_sync)]
 
 AUTH_ERRORS: dict[int, OpenAPIResponse] = {

@@ -14,9 +14,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from talentpool import http
-from talentpool.api import capture_deps as deps
 from talentpool.clock import utcnow
-from talentpool.logic.profiles import create_by_recruiter
+from talentpool.composition import capture as deps
+from talentpool.logic.people.profiles import create_by_recruiter
 from talentpool.models.recruiter import CreatedCandidate, RecruiterCandidateRequest
 
 router = http.Router()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -13,12 +12,11 @@ from talentpool import http
 from talentpool.api import deps
 from talentpool.auth import Principal
 from talentpool.clock import isoformat, utcnow
+from talentpool.composition import recruiter_api as wiring
 from talentpool.logic.sending.stage_email import DEFAULTS
 from talentpool.models.base import Model
 from talentpool.models.candidate import Stage
 from talentpool.models.templates import STAGE_EMAIL_PLACEHOLDERS, StageEmailTemplate
-from talentpool.store.table import Table
-from talentpool.store.templates import TemplateStore
 
 router = http.Router()
 
@@ -34,13 +32,8 @@ class StageTemplateList(Model):
     templates: dict[str, StageTemplateView]
 
 
-@cache
-def templates() -> TemplateStore:
-    return TemplateStore(Table(deps.env().table_name))
-
-
 Recruiter = Annotated[Principal, Depends(deps.recruiter)]
-Templates = Annotated[TemplateStore, Depends(templates)]
+Templates = Annotated[wiring.TemplateStore, Depends(wiring.template_store)]
 
 
 @router.get(

@@ -1,1 +1,4 @@
-"""Pydantic models: API inputs and outputs, stored domain records, and events."""
+"""Pydantic models and enums: API inputs and outputs, stored domain records, and events.
+
+The bottom layer: models import no other talentpool package (no logic, ports, adapters or api).
+"""

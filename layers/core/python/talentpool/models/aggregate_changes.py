@@ -1,7 +1,7 @@
 """What the stream consumer works with: a change to one item, the counter update it causes, its log line.
 
-Plain frozen dataclasses: logic (talentpool.logic.aggregates) computes them from stream images, the store
-(talentpool.store.aggregates) writes them, and neither needs the other to describe them.
+Plain frozen dataclasses: logic (talentpool.logic.reports.aggregates) computes them from stream images, the store
+(talentpool.adapters.aws.aggregates) writes them, and neither needs the other to describe them.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ What the counts mean, where a name alone leaves room:
 - ``email#<event>#...`` counts emails, not reports of them: each email counts at most once per event (its
   first open, its first click), so opened / delivered is a rate, and all of an email's events count on the
   day it was sent. An event counts the events it implies too (an open was delivered and sent), so each
-  email event's count is at most the one before it (logic.aggregates.IMPLIED_EVENTS). A click on our own
+  email event's count is at most the one before it (logic.reports.aggregates.IMPLIED_EVENTS). A click on our own
   unsubscribe or preferences link is not a click. Emails outside any sequence (confirmation, Art. 14 notice,
   stage emails) count under sequence ``NONE``, step ``NONE``; the confirmation email has no ``sent`` entry,
   and its delivery counts it as sent. ``unsubscribed`` counts under the sequence and step its timeline entry

@@ -410,12 +410,62 @@ class Candidate(ProfileFields):
 LINK_NONCES = ("confirmation_nonce", "confirmation_sent_nonce")
 
 
+class TimelineKind(StrEnum):
+    """What a timeline entry records. Stored and shown as its value; reports and the profile read these."""
+
+    CAPTURED = "captured"
+    RESUBMITTED = "resubmitted"
+    CHANGE_REQUESTED = "change_requested"
+    CONFIRMED = "confirmed"
+    CHANGE_APPLIED = "change_applied"
+    IMPORTED = "imported"
+    NOTE = "note"
+    TAGS_CHANGED = "tags_changed"
+    OWNER_CHANGED = "owner_changed"
+    PROFILE_UPDATED = "profile_updated"
+    STAGE_CHANGED = "stage_changed"
+    EXPORTED = "exported"
+    UNSUBSCRIBED = "unsubscribed"
+    PREFERENCES_CHANGED = "preferences_changed"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    SUPPRESSED = "suppressed"
+    NOTICE = "notice"
+    EMAIL_SENT = "email_sent"
+    EMAIL_FAILED = "email_failed"
+    SEND_OUTCOME_UNKNOWN = "send_outcome_unknown"
+    EMAIL_DELIVERED = "email_delivered"
+    EMAIL_OPENED = "email_opened"
+    EMAIL_CLICKED = "email_clicked"
+    EMAIL_BOUNCED = "email_bounced"
+    EMAIL_COMPLAINED = "email_complained"
+    EMAIL_REJECTED = "email_rejected"
+    EMAIL_DELAYED = "email_delayed"
+    EMAIL_RENDERING_FAILED = "email_rendering_failed"
+    SEQUENCE_ENROLLED = "sequence_enrolled"
+    SEQUENCE_EXITED = "sequence_exited"
+    SEQUENCE_COMPLETED = "sequence_completed"
+    SEQUENCE_FAILED = "sequence_failed"
+    SEQUENCE_STOPPED = "sequence_stopped"
+    CAMPAIGN_DEFERRED_TOO_LONG = "campaign_deferred_too_long"
+    # A stage's status email went out: stage_<stage>, the same word its SES tag carries.
+    STAGE_LEAD = "stage_lead"
+    STAGE_ENGAGED = "stage_engaged"
+    STAGE_NURTURED = "stage_nurtured"
+    STAGE_APPLIED = "stage_applied"
+    STAGE_INTERVIEWING = "stage_interviewing"
+    STAGE_OFFERED = "stage_offered"
+    STAGE_HIRED = "stage_hired"
+    STAGE_REJECTED = "stage_rejected"
+    STAGE_ARCHIVED = "stage_archived"
+
+
 class TimelineEntry(Model):
     """One interaction with the candidate. Its data holds ids and facts, never contact details."""
 
     entry_id: str
     candidate_id: str
-    kind: str
+    kind: str  # a TimelineKind's value (str, so the document and stored entries read as before)
     at: str
     actor: str = "system"
     data: dict[str, object] = Field(default_factory=dict)

@@ -12,7 +12,7 @@ from talentpool.models.candidate import Candidate
 
 
 class Engagement(Model):
-    """`score` is valid at `at` and decays from there (logic.engagement); `at` is None for a zero score."""
+    """`score` is valid at `at` and decays from there (logic.people.engagement); `at` is None for a zero score."""
 
     model_config = ConfigDict(frozen=True)
 

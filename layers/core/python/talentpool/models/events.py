@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
@@ -9,6 +10,21 @@ from pydantic import ConfigDict, Field
 from talentpool.ids import new_id
 from talentpool.models.base import Model
 from talentpool.models.candidate import Channel, Stage
+
+
+class EventType(StrEnum):
+    """The bus's detail-types: PascalCase, past tense. Rules in infra/spec.py match these values."""
+
+    SUBMISSION_RECEIVED = "SubmissionReceived"
+    CANDIDATE_CAPTURED = "CandidateCaptured"
+    CANDIDATE_CONFIRMED = "CandidateConfirmed"
+    CANDIDATE_UPDATED = "CandidateUpdated"
+    STAGE_CHANGED = "StageChanged"
+    CANDIDATE_ERASED = "CandidateErased"
+    CANDIDATE_UNSUBSCRIBED = "CandidateUnsubscribed"
+    CANDIDATE_SUPPRESSED = "CandidateSuppressed"
+    EMAIL_SENT = "EmailSent"
+    ENROLLMENT_REQUESTED = "EnrollmentRequested"
 
 
 class BusEvent(Model):
@@ -34,13 +50,13 @@ class SubmissionReceived(BusEvent):
     No candidate id: whether the address is new, known or confirmed is not known yet, or to anyone outside.
     """
 
-    detail_type: ClassVar[str] = "SubmissionReceived"
+    detail_type: ClassVar[str] = EventType.SUBMISSION_RECEIVED
 
     submission_id: str
 
 
 class CandidateCaptured(DomainEvent):
-    detail_type: ClassVar[str] = "CandidateCaptured"
+    detail_type: ClassVar[str] = EventType.CANDIDATE_CAPTURED
 
     channel: Channel
     merged: bool
@@ -52,19 +68,19 @@ class CandidateCaptured(DomainEvent):
 
 
 class CandidateConfirmed(DomainEvent):
-    detail_type: ClassVar[str] = "CandidateConfirmed"
+    detail_type: ClassVar[str] = EventType.CANDIDATE_CONFIRMED
 
     channel: Channel
 
 
 class CandidateUpdated(DomainEvent):
-    detail_type: ClassVar[str] = "CandidateUpdated"
+    detail_type: ClassVar[str] = EventType.CANDIDATE_UPDATED
 
     fields: list[str] = Field(description="Names of the fields that changed, never their values")
 
 
 class StageChanged(DomainEvent):
-    detail_type: ClassVar[str] = "StageChanged"
+    detail_type: ClassVar[str] = EventType.STAGE_CHANGED
 
     from_stage: Stage
     to_stage: Stage
@@ -74,19 +90,19 @@ class StageChanged(DomainEvent):
 
 
 class CandidateErased(DomainEvent):
-    detail_type: ClassVar[str] = "CandidateErased"
+    detail_type: ClassVar[str] = EventType.CANDIDATE_ERASED
 
     requested_by: str = Field(description="'candidate' or 'recruiter:<id>'")
 
 
 class CandidateUnsubscribed(DomainEvent):
-    detail_type: ClassVar[str] = "CandidateUnsubscribed"
+    detail_type: ClassVar[str] = EventType.CANDIDATE_UNSUBSCRIBED
 
     via: Literal["one_click", "preferences", "recruiter"]
 
 
 class CandidateSuppressed(DomainEvent):
-    detail_type: ClassVar[str] = "CandidateSuppressed"
+    detail_type: ClassVar[str] = EventType.CANDIDATE_SUPPRESSED
 
     reason: Literal["bounce", "complaint", "reject"]
 
@@ -94,7 +110,7 @@ class CandidateSuppressed(DomainEvent):
 class EmailSent(DomainEvent):
     """An email went out. Marketing emails name their sequence (or campaign) and step."""
 
-    detail_type: ClassVar[str] = "EmailSent"
+    detail_type: ClassVar[str] = EventType.EMAIL_SENT
 
     message_id: str
     kind: Literal["marketing", "transactional"]
@@ -107,7 +123,7 @@ class EmailSent(DomainEvent):
 class EnrollmentRequested(DomainEvent):
     """A recruiter enrolled the candidate in a sequence; a rule starts the engage execution."""
 
-    detail_type: ClassVar[str] = "EnrollmentRequested"
+    detail_type: ClassVar[str] = EventType.ENROLLMENT_REQUESTED
 
     sequence_id: str
     requested_by: str

@@ -469,5 +469,19 @@ class SequenceSummary(Model):
     updated_at: str
 
 
+def summary_of(sequence: Sequence) -> SequenceSummary:
+    return SequenceSummary(
+        sequence_id=sequence.sequence_id,
+        name=sequence.name,
+        kind=sequence.kind,
+        current_version=sequence.version,
+        builtin=sequence.builtin,
+        active=sequence.active,
+        topic=sequence.topic,
+        schedule=sequence.schedule,
+        updated_at=sequence.updated_at,
+    )
+
+
 class SequenceList(Model):
     items: list[SequenceSummary]

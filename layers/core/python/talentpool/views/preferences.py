@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from talentpool import errors, pages
+from talentpool import errors
 from talentpool.clock import parse_iso
-from talentpool.logic.self_service import day_label
 from talentpool.models.candidate import Candidate, Channel, ConsentStatus
 from talentpool.models.geography import countries
 from talentpool.models.preferences import (
@@ -21,6 +20,8 @@ from talentpool.models.preferences import (
     PreferencesInvalid,
     PreferencesView,
 )
+from talentpool.views import pages
+from talentpool.views.dates import day_label
 from talentpool.views.forms import form_errors
 
 # Links and forms on these pages are relative to the page (/…/preferences/<token>, /…/unsubscribe/<token>):

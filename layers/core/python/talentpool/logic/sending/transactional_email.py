@@ -10,18 +10,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from talentpool import templating
 from talentpool.clock import isoformat
 from talentpool.emails import Site, recruiter_email, render_email
+from talentpool.errors import NotSent
 from talentpool.ids import new_id
-from talentpool.logic.capture import changed_fields
-from talentpool.logic.confirm import change_token, confirmation_token
-from talentpool.logic.links import preferences_url
-from talentpool.logic.ports import Applications, CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
+from talentpool.logic.capture.confirm import change_token, confirmation_token
+from talentpool.logic.capture.submissions import changed_fields
+from talentpool.logic.sending.links import preferences_url
 from talentpool.logic.sending.stage_email import DEFAULTS
-from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry
+from talentpool.models.candidate import Candidate, EmailedLink, TimelineEntry, TimelineKind
 from talentpool.models.email_message import OutgoingEmail
 from talentpool.models.events import CandidateCaptured, StageChanged
 from talentpool.models.stages import CONVERTED
 from talentpool.observability import logger, metrics
-from talentpool.store.mail import NotSent
+from talentpool.ports.repositories import Applications, CandidateAdmin, ConfirmationLedger, MailSender, StageTemplates
 
 # The words are templates/emails/<name>.j2; the subject and the preheader (the inbox's preview line) are here,
 # beside the code that chooses the email.
@@ -138,11 +138,11 @@ def send_link_email(
     return message_id
 
 
-def _sent_entry(candidate_id: str, kind: str, message_id: str, now: datetime) -> TimelineEntry:
+def _sent_entry(candidate_id: str, kind: TimelineKind, message_id: str, now: datetime) -> TimelineEntry:
     return TimelineEntry(
         entry_id=new_id(),
         candidate_id=candidate_id,
-        kind="email_sent",
+        kind=TimelineKind.EMAIL_SENT,
         at=isoformat(now),
         data={"email": kind, "message_id": message_id},
     )
@@ -180,7 +180,7 @@ def send_notice_email(
             tags={"candidate_id": candidate.candidate_id, "kind": "notice"},
         )
     )
-    repo.append_timeline([_sent_entry(candidate.candidate_id, "notice", message_id, now)])
+    repo.append_timeline([_sent_entry(candidate.candidate_id, TimelineKind.NOTICE, message_id, now)])
     return message_id
 
 
@@ -246,5 +246,7 @@ def send_stage_email(
             tags={"candidate_id": candidate.candidate_id, "kind": f"stage_{event.to_stage.value}"},
         )
     )
-    repo.append_timeline([_sent_entry(candidate.candidate_id, f"stage_{event.to_stage.value}", message_id, now)])
+    repo.append_timeline(
+        [_sent_entry(candidate.candidate_id, TimelineKind(f"stage_{event.to_stage.value}"), message_id, now)]
+    )
     return message_id

@@ -1,0 +1,1 @@
+"""Campaigns: nurture runs that send one email to a segment, and their schedules."""

@@ -1,0 +1,1 @@
+"""Capture: public submissions, confirming an address, CSV imports."""

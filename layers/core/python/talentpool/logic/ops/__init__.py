@@ -1,0 +1,1 @@
+"""Operations: the operator's view of parked work and its replay."""

@@ -1,0 +1,1 @@
+"""People in the pool: profiles, stages, the engagement score, search and segments."""

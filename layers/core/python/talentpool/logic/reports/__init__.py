@@ -1,0 +1,1 @@
+"""Reports: the incremental aggregates and the report job that reads them."""

@@ -1,0 +1,1 @@
+"""Sequences: their definitions and built-ins, and the engage rounds that run one candidate through one."""

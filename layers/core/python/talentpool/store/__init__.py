@@ -1,1 +1,0 @@
-"""The data-access layer: the only package that talks to AWS through boto3."""
