@@ -5,10 +5,11 @@ The recruiter+admin token (TALENTPOOL_FUZZ_TOKEN) goes on every request but a ca
 tie a body's shape to a security scheme. A paging cursor is a value the API issued: a made-up one, valid by the
 document, is refused with a 422 saying it is not from this listing (talentpool/cursor.py), by design.
 
-Three rules are stated in the document's words but cannot be in its schemas, so the examples leave out what
+Four rules are stated in the document's words but cannot be in its schemas, so the examples leave out what
 breaks them (and only that): a sequence's waits summed over its steps; skills counted after splitting
-comma-separated values (`skills=a,b` is two of the ten); and an address's domain not being a special-use name
-(RFC 6761: .test, .local, .invalid, ...), which `format: email` does not exclude and email-validator refuses.
+comma-separated values (`skills=a,b` is two of the ten); an address's domain not being a special-use name
+(RFC 6761: .test, .local, .invalid, ...), which `format: email` does not exclude and email-validator refuses;
+and a `q` holding an @ being a whole address.
 """
 
 from __future__ import annotations
@@ -94,10 +95,26 @@ def _special_use(address: Any) -> bool:
     return any(domain == name or domain.endswith("." + name) for name in SPECIAL_USE_DOMAIN_NAMES)
 
 
+def _partial_address(text: Any) -> bool:
+    """A `q` with an @ is an address, matched whole, so it must be one (models.search says so in q's description)."""
+    from talentpool.models.email_address import normalise_email
+
+    if not isinstance(text, str) or "@" not in text:
+        return False
+    try:
+        normalise_email(text.strip())
+    except ValueError:
+        return True
+    return False
+
+
 @schemathesis.hook
 def filter_query(context: Any, query: Any) -> bool:
-    """Skill filters naming more than ten skills once comma-separated values are split are left out."""
-    return not (isinstance(query, dict) and any(_too_many_skills(query.get(name, [])) for name in SKILL_LISTS))
+    """Skill filters naming more than ten skills once commas are split, and a `q` that is half an address, are
+    left out."""
+    if not isinstance(query, dict):
+        return True
+    return not (any(_too_many_skills(query.get(name, [])) for name in SKILL_LISTS) or _partial_address(query.get("q")))
 
 
 @schemathesis.hook

@@ -91,6 +91,17 @@ def test_patch_changes_only_what_was_sent_and_records_it(aws, candidate_id):
     assert index == [f"SKILL#go|09#{candidate_id}"]
 
 
+def test_patch_with_null_for_a_list_empties_it(aws, candidate_id):
+    # Given a profile with skills and desired roles
+    # When a recruiter sends null for them (JSON merge patch: null removes), which the document allows
+    response = api("PATCH", f"/candidates/{candidate_id}", body={"skills": None, "desired_roles": None})
+    # Then they are emptied, not a 502
+    assert response["statusCode"] == 200, response["body"]
+    updated = body(response)["candidate"]
+    assert (updated["skills"], updated["skill_names"], updated["desired_roles"]) == ([], {}, [])
+    assert candidates(aws.items())[0]["skills"] == []
+
+
 def test_patch_with_a_stale_etag_is_a_409_and_changes_nothing(aws, candidate_id):
     api("PATCH", f"/candidates/{candidate_id}", body={"years_experience": 9}, headers={"If-Match": '"v1"'})
     response = api("PATCH", f"/candidates/{candidate_id}", body={"years_experience": 2}, headers={"If-Match": '"v1"'})

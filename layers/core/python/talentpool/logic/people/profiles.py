@@ -63,6 +63,10 @@ def update_profile(
     candidate = get_candidate(repo, candidate_id)
     _check_etag(candidate, if_match)
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
+    # null removes a value (RFC 7396); a list without its values is the empty list, as a new profile has it.
+    changes |= {
+        name: [] for name, value in changes.items() if value is None and isinstance(getattr(candidate, name), list)
+    }
     if patch.location is not None and candidate.location is not None:
         # Merge-patch (RFC 7396) for the nested object: sending {"location": {"city": "Porto"}} keeps the country.
         sent = patch.location.model_dump(include=patch.location.model_fields_set)
