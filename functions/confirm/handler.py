@@ -24,11 +24,11 @@ from talentpool.adapters.aws.secrets import token_secret
 from talentpool.adapters.aws.table import Table
 from talentpool.clock import utcnow
 from talentpool.config import ConfirmEnv, load
-from talentpool.logic.capture.confirm import LinkKind, LinkView, use_link, view_link
+from talentpool.logic.capture.confirm import LinkView, use_link, view_link
 from talentpool.logic.sending.transactional_email import describe_fields
 from talentpool.models.base import Model
 from talentpool.observability import logger, metrics, tracer
-from talentpool.views import pages
+from talentpool.views import links
 
 snapstart.restore_uniqueness()  # SnapStart restores this function from a snapshot of its init
 ENV = load(ConfirmEnv)
@@ -38,30 +38,9 @@ MAX_TOKEN = 1024
 # The page holds a link's capability (the token in its form): keep it out of search engines and caches.
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow"}
 
-HEADINGS = {
-    "expired": "This link has expired",
-    "used": "This link has already been used",
-}
-MESSAGES = {
-    "expired": "Links work for 7 days. Fill in the form again and we will send you a new one.",
-    "used": "This link has already been used, or a newer one replaced it, so nothing has changed.",
-}
-# Per kind of link: the page a GET shows (title, heading, button) and the page after the POST (file, title).
-ASK = {
-    LinkKind.CONFIRM: ("Confirm your email address", "Confirm your email address", "Confirm my email address"),
-    LinkKind.CHANGE: ("Apply your new details", "Apply your new details?", "Apply my new details"),
-}
-DONE = {
-    LinkKind.CONFIRM: ("confirmed", "You are confirmed"),
-    LinkKind.CHANGE: ("change-applied", "Your details are updated"),
-}
-
 
 def problem_page(status: HTTPStatus, error: errors.TalentpoolError, _: Any) -> str:
-    reason = getattr(error, "reason", "")
-    heading = HEADINGS.get(reason, "This link is not valid")
-    message = MESSAGES.get(reason, "Please use the most recent link we emailed you, or fill in the form again.")
-    return pages.page("link-problem", title=heading, heading=heading, message=message)
+    return links.problem_page(getattr(error, "reason", ""))
 
 
 app = http.create_app(html_error_page=problem_page)
@@ -73,16 +52,7 @@ LINK_ERRORS: dict[int, OpenAPIResponse] = {
 
 
 def _ask_page(token: str, view: LinkView) -> Response[Any]:
-    title, heading, button = ASK[view.kind]
-    page = pages.page(
-        "confirm",
-        title=title,
-        heading=heading,
-        button=button,
-        token=token,
-        change=view.kind is LinkKind.CHANGE,
-        fields=describe_fields(list(view.fields)),
-    )
+    page = links.ask_page(view.kind, token, describe_fields(list(view.fields)))
     return http.html_response(HTTPStatus.OK, page, PRIVATE)
 
 
@@ -119,8 +89,7 @@ def form_to_body(fields: Mapping[str, Sequence[str]]) -> dict[str, Any]:
 )
 def post_confirm(form: LinkForm) -> Response[Any]:
     outcome = use_link(form.token, secret=token_secret(ENV.token_secret_arn), now=utcnow(), repo=REPO, bus=BUS)
-    name, title = DONE[outcome.kind]
-    return http.html_response(HTTPStatus.OK, pages.page(name, title=title), PRIVATE)
+    return http.html_response(HTTPStatus.OK, links.done_page(outcome.kind), PRIVATE)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
