@@ -79,10 +79,13 @@ SKILL_LISTS = ("skills", "not_skills")
 
 
 def _too_many_skills(values: Any) -> bool:
-    from talentpool.models.search import MAX_FILTER_SKILLS
+    """Counted as the model counts them: after its own splitting of comma-separated values."""
+    from talentpool.models.search import MAX_FILTER_SKILLS, split_skill_list
 
-    pieces = values if isinstance(values, list) else [values]
-    named = [p for piece in pieces if isinstance(piece, str) for p in piece.split(",") if p.strip()]
+    try:
+        named = split_skill_list(values if isinstance(values, list) else [values])
+    except ValueError:
+        return False  # refused for being empty, on its own account
     return len(named) > MAX_FILTER_SKILLS
 
 

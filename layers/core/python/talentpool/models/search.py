@@ -43,7 +43,7 @@ class SkillsMode(StrEnum):
     ANY = "any"
 
 
-def _comma_list(value: Any) -> Any:
+def split_skill_list(value: Any) -> Any:
     """`skills=a,b` and `skills=a&skills=b` mean the same; blank pieces between commas are dropped, but a value
     with nothing in it (`skills=`) is a mistake, not "no skill": leave the parameter out for that."""
     if value is None:
@@ -70,7 +70,7 @@ def _as_utc(value: datetime) -> datetime:
 
 SkillList = Annotated[
     list[Label],
-    BeforeValidator(_comma_list),
+    BeforeValidator(split_skill_list),
     Field(max_length=MAX_FILTER_SKILLS),
     AfterValidator(lambda v: list(dict.fromkeys(v))),
 ]

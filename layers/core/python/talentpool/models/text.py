@@ -68,7 +68,7 @@ def folded(value: str) -> str:
 WHITE_SPACE_CHARS = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 )
-WHITE_SPACE = "\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+WHITE_SPACE = "".join(f"\\u{ord(char):04x}" for char in WHITE_SPACE_CHARS)  # the same set, as a pattern's class
 NOT_BLANK_PATTERN = f"[^{WHITE_SPACE}]"
 
 
